@@ -1,0 +1,88 @@
+// The closed op set of the training IR (37 ops) and the argument each op carries.
+//
+// Conventions every pass relies on:
+// - Elementwise ops take operands of identical shape: broadcasting is explicit, as
+//   `reshape` (insert size-1 axes) followed by `expand`. Autodiff of `expand` is a sum.
+// - Reductions keep the reduced axes with size 1 (`keepdims`); a `reshape` drops them.
+// - `matmul` is batched: a[...batch, M, K] @ b[...batch, K, N] -> [...batch, M, N], batch
+//   dims equal on both sides (expand first). Transposes are `permute`.
+// - Random numbers are counter-based: `rand` is a pure function of (seed, stream, index),
+//   so a perturbation can be regenerated instead of stored (MeZO, dropout backward).
+
+export type DType = 'f32' | 'i32' | 'bool';
+export type Shape = readonly number[];
+
+export type LeafOp = 'param' | 'input' | 'const' | 'iota' | 'rand';
+export type UnaryOp =
+  | 'neg'
+  | 'recip'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'abs'
+  | 'cast'
+  | 'detach';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'lt' | 'eq';
+export type TernaryOp = 'where';
+export type ReduceOp = 'reduce_sum' | 'reduce_max';
+export type MovementOp = 'reshape' | 'permute' | 'expand' | 'slice' | 'pad' | 'concat';
+export type Op =
+  | LeafOp
+  | UnaryOp
+  | BinaryOp
+  | TernaryOp
+  | ReduceOp
+  | MovementOp
+  | 'matmul'
+  | 'gather'
+  | 'scatter_add';
+
+/** Named op groups, so passes can say "any elementwise op" without listing them. */
+export const OpGroup = {
+  Leaf: new Set<Op>(['param', 'input', 'const', 'iota', 'rand']),
+  Unary: new Set<Op>(['neg', 'recip', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'abs', 'cast', 'detach']),
+  Binary: new Set<Op>(['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'lt', 'eq']),
+  Ternary: new Set<Op>(['where']),
+  Reduce: new Set<Op>(['reduce_sum', 'reduce_max']),
+  Movement: new Set<Op>(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat']),
+  /** Ops whose output element i depends only on element i of each operand. */
+  Elementwise: new Set<Op>([
+    'neg', 'recip', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'abs', 'cast', 'detach',
+    'add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'lt', 'eq', 'where',
+  ]),
+  /** Binary ops that produce `bool`. */
+  Compare: new Set<Op>(['lt', 'eq']),
+} as const;
+
+/** Per-op argument. Ops not listed carry `null`. */
+export interface ArgMap {
+  /** A model parameter, a frozen weight, or optimizer state: persistent across steps. */
+  param: { name: string; role: 'param' | 'state' };
+  /** Fed by the data pipeline or the training loop each step (`tokens`, `step`, `lr`). */
+  input: { name: string };
+  /** A scalar filled over `shape`. */
+  const: { value: number };
+  /** out[i...] = i[axis]. */
+  iota: { axis: number };
+  /** src: [seed: i32[]]. out = U[0,1) or N(0,1) from (seed, stream, flat index). */
+  rand: { stream: number; dist: 'uniform' | 'normal' };
+  cast: { to: DType };
+  reduce_sum: { axes: readonly number[] };
+  reduce_max: { axes: readonly number[] };
+  reshape: { shape: Shape };
+  permute: { perm: readonly number[] };
+  expand: { shape: Shape };
+  /** out = src[starts[d] : ends[d]] on every axis d (step 1). */
+  slice: { starts: readonly number[]; ends: readonly number[] };
+  /** Zero padding: out axis d = before[d] + src axis d + after[d]. */
+  pad: { before: readonly number[]; after: readonly number[] };
+  concat: { axis: number };
+  /** src: [idx i32[...], updates f32[...idx, ...rest]]; out f32[rows, ...rest], zero-based. */
+  scatter_add: { rows: number };
+}
+
+export type ArgOf<O extends Op> = O extends keyof ArgMap ? ArgMap[O] : null;
+export type Arg = ArgMap[keyof ArgMap] | null;
