@@ -1,0 +1,19 @@
+// The `ftl` command line: one file per command under cli/commands/, registered here.
+
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { register as doctor } from './commands/doctor.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('ftl')
+    .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
+    .version(pkg.version, '-v, --version');
+  for (const register of [doctor]) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,136 @@
+// Acquire one WebGPU device through Dawn (the `webgpu` package).
+//
+// Order: a native adapter first (Vulkan on Linux, Metal on macOS, D3D12 on Windows); if none
+// exists, or it is a software Vulkan we know to be broken, Dawn's OpenGL ES backend in
+// compatibility mode on Mesa llvmpipe with a surfaceless EGL display. We request the adapter's
+// own limits (compatibility mode defaults to 4 storage buffers per stage; llvmpipe offers 16).
+//
+// Failure is a value, not an exception: `DeviceError` carries a plain explanation and the fix,
+// so `ftl doctor` and `ftl run` can print it and exit non-zero.
+
+import { existsSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { missingSystemLibraries } from './system.ts';
+
+export type Backend = 'vulkan' | 'metal' | 'd3d12' | 'opengles';
+
+/** The limits the compiler plans against (a subset of GPUSupportedLimits, plain data). */
+export interface DeviceLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupSizeY: number;
+  maxComputeWorkgroupsPerDimension: number;
+  minStorageBufferOffsetAlignment: number;
+}
+
+export interface DeviceHandle {
+  device: GPUDevice;
+  backend: Backend;
+  /** Human-readable adapter name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via OpenGL ES 3.2 Mesa 22.3.6". */
+  adapterName: string;
+  /** True for CPU rasterizers (llvmpipe, SwiftShader, lavapipe): kernels are chosen differently. */
+  isCPU: boolean;
+  featureLevel: 'core' | 'compatibility';
+  limits: DeviceLimits;
+  /** Destroys the device so the Node process can exit (Dawn keeps it alive otherwise). */
+  destroy(): void;
+}
+
+export interface DeviceError {
+  error: string;
+  fix: string;
+}
+
+export interface AcquireOptions {
+  /** Force one backend; default: `FTL_BACKEND` env var, else auto. */
+  backend?: Backend | 'auto';
+}
+
+const LIMIT_KEYS: (keyof DeviceLimits)[] = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'minStorageBufferOffsetAlignment',
+];
+
+const CPU_ADAPTER = /llvmpipe|swiftshader|lavapipe|softpipe/i;
+const nativeBackend: Backend =
+  process.platform === 'darwin' ? 'metal' : process.platform === 'win32' ? 'd3d12' : 'vulkan';
+
+let globalsInstalled = false;
+function installGlobals(): void {
+  // GPUBufferUsage, GPUMapMode, ... are used as globals by executor code.
+  if (!globalsInstalled) Object.assign(globalThis, globals);
+  globalsInstalled = true;
+}
+
+/** Is a Vulkan loader present? Without one Dawn only prints a warning, so skip it quietly. */
+function hasVulkanLoader(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+}
+
+async function tryAdapter(backend: Backend): Promise<GPUAdapter | null> {
+  const compat = backend === 'opengles';
+  if (compat && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  const gpu = create([`backend=${backend}`]);
+  try {
+    return await gpu.requestAdapter(
+      compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' },
+    );
+  } catch {
+    return null;
+  }
+}
+
+function adapterName(a: GPUAdapter): string {
+  const { vendor, architecture, device, description } = a.info;
+  return [description, device, vendor, architecture].filter((s) => s && s.length).join(' · ') || 'unknown adapter';
+}
+
+export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHandle | DeviceError> {
+  installGlobals();
+  const forced = opts.backend ?? (process.env.FTL_BACKEND as Backend | undefined) ?? 'auto';
+  const order: Backend[] =
+    forced !== 'auto' ? [forced] : hasVulkanLoader() || nativeBackend !== 'vulkan' ? [nativeBackend, 'opengles'] : ['opengles'];
+
+  for (const backend of order) {
+    const adapter = await tryAdapter(backend);
+    if (!adapter) continue;
+    const name = adapterName(adapter);
+    // Mesa's lavapipe 22.3 advertises Vulkan but fails Dawn's compute pipelines: prefer GLES.
+    if (forced === 'auto' && backend !== 'opengles' && /lavapipe|llvmpipe/i.test(name)) continue;
+    const requiredLimits: Record<string, number> = {};
+    for (const k of LIMIT_KEYS) requiredLimits[k] = adapter.limits[k];
+    const device = await adapter.requestDevice({ requiredLimits });
+    const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, device.limits[k]])) as unknown as DeviceLimits;
+    return {
+      device,
+      backend,
+      adapterName: name,
+      isCPU: CPU_ADAPTER.test(name),
+      featureLevel: backend === 'opengles' ? 'compatibility' : 'core',
+      limits,
+      destroy: () => device.destroy(),
+    };
+  }
+  const missing = missingSystemLibraries();
+  return {
+    error: `No WebGPU adapter could be created (tried: ${order.join(', ')}).`,
+    fix: missing.length
+      ? `Install the missing system packages: sudo apt-get install -y ${missing.join(' ')}`
+      : 'Install a GPU driver with Vulkan support, or Mesa\'s software OpenGL: sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev',
+  };
+}
+
+export const isDeviceError = (x: DeviceHandle | DeviceError): x is DeviceError => 'error' in x;
