@@ -1,0 +1,39 @@
+// User errors found while staging tensor expressions into IR (shape mismatches, bad axes,
+// out-of-range slices, unknown names). The tensor layer throws `TraceError`; the tracer
+// catches it at the statement that was being traced and turns it into a Diagnostic, so no
+// exception crosses a phase boundary. IRError (from `mk`) stays a compiler bug.
+
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Span } from '../diagnostics/span.ts';
+
+/** Stable codes used by trace/elaborate/train (FTL04xx: elaboration and tracing). */
+export const TraceCodes = {
+  shapeMismatch: 'FTL0203',
+  badAxis: 'FTL0204',
+  badIndex: 'FTL0205',
+  badArgument: 'FTL0401',
+  unknownName: 'FTL0402',
+  patternNoMatch: 'FTL0403',
+  notCallable: 'FTL0404',
+  badInit: 'FTL0405',
+  unsupported: 'FTL0406',
+  noTrainable: 'FTL0407',
+} as const;
+
+export class TraceError extends Error {
+  override name = 'TraceError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly span?: Span,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function toDiagnostic(e: TraceError, fallback?: Span): Diagnostic {
+  return { code: e.code, severity: 'error', message: e.message, span: e.span ?? fallback, hint: e.hint };
+}
+
+export const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
