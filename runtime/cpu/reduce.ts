@@ -1,0 +1,36 @@
+// reduce_sum / reduce_max with keepdims: x[...] -> out with size 1 on every reduced axis.
+//
+// Sums accumulate in f64 and round once on store (a more accurate oracle than any f32
+// summation order a GPU uses; kernels are compared with a tolerance). Max propagates NaN.
+// Reducing an empty axis gives 0 for sum and -Infinity for max.
+
+import type { DType, Shape } from '../../compiler/ir/ops.ts';
+import { alloc, numel, strides, walk2, type Precision, type TypedArray } from './tensor.ts';
+
+export function reduce(
+  kind: 'sum' | 'max',
+  x: TypedArray,
+  shape: Shape,
+  axes: readonly number[],
+  dtype: DType,
+  p: Precision,
+): TypedArray {
+  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  // Destination strides are 0 on reduced axes: every input element along them lands on
+  // the same output element.
+  const oStr = strides(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
+  const acc = new Float64Array(numel(outShape)).fill(kind === 'sum' ? 0 : -Infinity);
+  if (kind === 'sum') {
+    walk2(shape, 0, oStr, 0, strides(shape), (d, s) => {
+      acc[d] += x[s];
+    });
+  } else {
+    walk2(shape, 0, oStr, 0, strides(shape), (d, s) => {
+      const v = x[s];
+      if (v > acc[d] || Number.isNaN(v)) acc[d] = v;
+    });
+  }
+  const out = alloc(dtype, acc.length, p);
+  for (let i = 0; i < acc.length; i++) out[i] = dtype === 'bool' ? (acc[i] > 0 ? 1 : 0) : acc[i];
+  return out;
+}
