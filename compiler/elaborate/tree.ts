@@ -1,0 +1,134 @@
+// The elaborated model: a tree of module instances with dotted parameter names.
+//
+// `elaborate` builds it from `model`/`module` declarations and their config; methods then
+// edit it in place, in order: trainable flags and row ranges (`freeze`, `unfreeze ... rows`),
+// new parameters on matched modules (`param m.x`), forward wrappers (`wrap`) and merge rules.
+// The tracer reads it to stage `forward`; `paramLeaves` turns it into the IR's parameter
+// leaves (a parameter with a trainable row range becomes two leaves joined by `concat`).
+
+import type { DType, Shape } from '../ir/ops.ts';
+
+/** How a parameter's initial value is drawn (on the host, see init.ts). */
+export type InitSpec =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'const'; value: number }
+  | { kind: 'normal'; mean: number; std: number }
+  | { kind: 'uniform'; low: number; high: number }
+  /** PyTorch's kaiming_uniform_(a) on a [fan_out, fan_in, ...] tensor: bound = sqrt(6 / ((1 + a^2) fan_in)). */
+  | { kind: 'kaiming_uniform'; a: number };
+
+/** Trainable part of a parameter along one axis: [start, end) (end exclusive). */
+export interface RowRange {
+  readonly axis: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ParamSpec {
+  /** Full dotted name, e.g. `blocks.3.attn.q.weight`. */
+  readonly name: string;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  init: InitSpec;
+  trainable: boolean;
+  /** When set (and trainable), only this slice trains; the rest stays frozen. */
+  rows?: RowRange;
+  /** True for parameters a method added (LoRA A/B): adapter-only checkpoints save these. */
+  added?: boolean;
+}
+
+/** A forward wrapper added by `wrap m(x) = base(x) + ...`; `body` is traced with `base` bound. */
+export interface Wrapper {
+  readonly params: readonly string[];
+  /** AST expression (typed by grammar/ast.ts; opaque here). */
+  readonly body: unknown;
+  /** Host values captured from the method's scope (alpha, r, ...). */
+  readonly env: ReadonlyMap<string, unknown>;
+}
+
+/** `merge m.weight += expr` kept as data: export folds adapters into base weights. */
+export interface MergeRule {
+  readonly module: string;
+  readonly target: string;
+  readonly op: '+=' | '=';
+  readonly body: unknown;
+  readonly env: ReadonlyMap<string, unknown>;
+}
+
+export interface ModuleInst {
+  /** Dotted path from the root ('' for the model itself). */
+  readonly path: string;
+  /** Declaration name: `linear`, `block`, `gpt2`. */
+  readonly kind: string;
+  /** Config values bound by the instantiation (`in`, `out`, `bias`, ...). */
+  readonly config: Map<string, unknown>;
+  readonly params: Map<string, ParamSpec>;
+  readonly children: Map<string, ModuleInst>;
+  /** Module arrays (`blocks[layers] = block(...)`) keep their element order here too. */
+  readonly arrays: Map<string, ModuleInst[]>;
+  /** The declaration (AST), whose `forward` the tracer runs. */
+  readonly decl: unknown;
+  readonly wrappers: Wrapper[];
+}
+
+export interface ModelTree {
+  readonly root: ModuleInst;
+  readonly merges: MergeRule[];
+}
+
+export const joinPath = (a: string, b: string): string => (a === '' ? b : b === '' ? a : `${a}.${b}`);
+
+export function newModule(path: string, kind: string, decl: unknown, config: Map<string, unknown>): ModuleInst {
+  return { path, kind, config, decl, params: new Map(), children: new Map(), arrays: new Map(), wrappers: [] };
+}
+
+/** Every module instance, parents before children, in declaration order. */
+export function allModules(root: ModuleInst): ModuleInst[] {
+  const out: ModuleInst[] = [];
+  const walk = (m: ModuleInst) => {
+    out.push(m);
+    for (const c of m.children.values()) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** Every parameter, in module order then declaration order. */
+export function allParams(root: ModuleInst): ParamSpec[] {
+  return allModules(root).flatMap((m) => [...m.params.values()]);
+}
+
+export function findModule(root: ModuleInst, path: string): ModuleInst | undefined {
+  return allModules(root).find((m) => m.path === path);
+}
+
+/** One IR parameter leaf: a whole parameter, or one row slice of a split parameter. */
+export interface ParamLeaf {
+  /** Leaf name: the parameter's name, or `name#rows[a:b]` for a slice. */
+  readonly name: string;
+  readonly param: string;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly trainable: boolean;
+  /** Where the leaf sits in its parameter (axis and offset) when split. */
+  readonly slice?: RowRange;
+}
+
+/** The IR leaves of one parameter: [frozen head, trainable slice, frozen tail] with empty parts dropped. */
+export function leavesOf(p: ParamSpec): ParamLeaf[] {
+  const r = p.rows;
+  if (!p.trainable || !r || (r.start === 0 && r.end === p.shape[r.axis]))
+    return [{ name: p.name, param: p.name, shape: p.shape, dtype: p.dtype, trainable: p.trainable }];
+  const parts: ParamLeaf[] = [];
+  const piece = (start: number, end: number, trainable: boolean) => {
+    if (end <= start) return;
+    const shape = p.shape.map((d, i) => (i === r.axis ? end - start : d));
+    const tag = r.axis === 0 ? 'rows' : `axis${r.axis}`;
+    parts.push({ name: `${p.name}#${tag}[${start}:${end}]`, param: p.name, shape, dtype: p.dtype, trainable, slice: { axis: r.axis, start, end } });
+  };
+  piece(0, r.start, false);
+  piece(r.start, r.end, true);
+  piece(r.end, p.shape[r.axis], false);
+  return parts;
+}
