@@ -1,0 +1,108 @@
+// Fusion as a materialization decision: which IR nodes get a buffer (and a kernel that
+// writes it); every other node is recomputed inline, at its consumer's index, by the
+// consumer's kernel. Rules, in order:
+// - param/input leaves live in buffers; graph roots (outputs, update values) are written;
+// - reduce/matmul/scatter_add always get a kernel of their own (their input chains fuse in);
+// - movement ops, const and iota are always inlined (index arithmetic, literals);
+// - elementwise ops, gather and rand are inlined when they have one effective consumer,
+//   where consuming through an inlined movement op counts that op's consumers and a
+//   broadcasting `expand` counts as many (it would recompute the value per copy);
+// - operands of matmul and scatter_add are read many times per output, so a computed
+//   operand (not a buffer seen through reshape/permute/expand/slice) is materialized;
+// - finally no kernel may read more buffers than the device's storage buffers per stage
+//   minus one (the output): the inlined sub-chain with most inputs is materialized until
+//   it fits.
+// `fuse: false` materializes every non-leaf node: one kernel per op (for tests and the
+// unoptimized baseline).
+
+import type { Node } from '../ir/node.ts';
+import { numel } from '../ir/node.ts';
+import { OpGroup } from '../ir/ops.ts';
+
+const KERNEL_OPS = new Set(['reduce_sum', 'reduce_max', 'matmul', 'scatter_add']);
+const ALWAYS_INLINE = new Set(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'const', 'iota']);
+const CHEAP_VIEW = new Set(['reshape', 'permute', 'expand', 'slice']);
+
+export function chooseMaterialized(
+  order: readonly Node[],
+  roots: readonly Node[],
+  opts: { maxStorageBuffers: number; fuse: boolean },
+): Set<Node> {
+  const mat = new Set<Node>();
+  for (const n of order) if (n.op === 'param' || n.op === 'input') mat.add(n);
+  for (const r of roots) mat.add(r);
+  if (!opts.fuse) {
+    for (const n of order) mat.add(n);
+    return mat;
+  }
+  const users = new Map<Node, Set<Node>>();
+  for (const n of order) for (const s of n.src) (users.get(s) ?? users.set(s, new Set()).get(s)!).add(n);
+  const rootSet = new Set(roots);
+
+  // Effective consumers, in reverse topological order so users are known first.
+  const eff = new Map<Node, number>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    let c = rootSet.has(n) ? 1 : 0;
+    for (const u of users.get(n) ?? []) {
+      if (!ALWAYS_INLINE.has(u.op) || rootSet.has(u)) c += 1;
+      else if (u.op === 'expand' && numel(u.shape) > numel(n.shape)) c += 2;
+      else c += eff.get(u) ?? 1;
+    }
+    eff.set(n, c);
+  }
+  for (const n of order) {
+    if (KERNEL_OPS.has(n.op)) mat.add(n);
+    else if ((OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand') && (eff.get(n) ?? 0) > 1) mat.add(n);
+  }
+  // Operands read many times per output element.
+  for (const n of order) {
+    if (n.op !== 'matmul' && n.op !== 'scatter_add') continue;
+    for (let s of n.src) {
+      while (!mat.has(s) && CHEAP_VIEW.has(s.op)) s = s.src[0];
+      if (!mat.has(s) && s.op !== 'const' && s.op !== 'iota') mat.add(s);
+    }
+  }
+  fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
+  return mat;
+}
+
+/** The buffers a kernel writing `n` reads, and the inlined nodes it computes. */
+export function kernelRegion(n: Node, mat: ReadonlySet<Node>): { inputs: Set<Node>; inlined: Node[] } {
+  const inputs = new Set<Node>();
+  const inlined: Node[] = [];
+  const seen = new Set<Node>();
+  const stack = [...n.src];
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    if (mat.has(s)) inputs.add(s);
+    else {
+      inlined.push(s);
+      stack.push(...s.src);
+    }
+  }
+  return { inputs, inlined };
+}
+
+function fitBindingLimit(order: readonly Node[], mat: Set<Node>, maxInputs: number): void {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const n of order) {
+      if (!mat.has(n) || n.op === 'param' || n.op === 'input') continue;
+      const { inputs, inlined } = kernelRegion(n, mat);
+      if (inputs.size <= maxInputs) continue;
+      let best: Node | undefined;
+      let bestCount = 1;
+      for (const c of inlined) {
+        const k = kernelRegion(c, mat).inputs.size;
+        if (k > bestCount && k < inputs.size) [best, bestCount] = [c, k];
+      }
+      if (!best) throw new Error(`node %${n.id} (${n.op}) reads ${inputs.size} buffers directly; the device allows ${maxInputs}`);
+      mat.add(best);
+      changed = true;
+    }
+  }
+}

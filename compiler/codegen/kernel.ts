@@ -1,0 +1,79 @@
+// A kernel as a declarative spec. Its binding list is the single source of truth: one
+// function (`declareBindings`) yields both the WGSL `@group(0) @binding(i)` declarations
+// and the bind-group layout entries, so the shader and the layout can never disagree.
+//
+// Storage element types: f32 tensors are `array<f32>`, i32 tensors `array<i32>`, and bool
+// tensors are stored as `array<i32>` holding 0 or 1 (WGSL has no host-shareable bool; i32
+// keeps every buffer element 4 bytes, so sizes, offsets and copies never special-case bool).
+// All kernels here use no uniforms: shapes are static and baked into the WGSL as constants.
+
+import type { DType } from '../ir/ops.ts';
+
+export type Access = 'read' | 'read_write';
+export type StorageType = 'f32' | 'i32';
+
+export interface KernelBinding {
+  /** WGSL variable name. */
+  readonly name: string;
+  readonly type: StorageType;
+  readonly access: Access;
+}
+
+/** Plain data (JSON-serializable) form of a bind-group layout entry for compute. */
+export interface LayoutEntry {
+  readonly binding: number;
+  readonly visibility: 'compute';
+  readonly buffer: { readonly type: 'storage' | 'read-only-storage' };
+}
+
+export interface KernelSpec {
+  readonly name: string;
+  readonly bindings: readonly KernelBinding[];
+  readonly workgroupSize: readonly [number, number, number];
+  /** WGSL after the binding declarations: helpers and the `@compute fn main`. */
+  readonly body: string;
+}
+
+/** The storage element type of an IR dtype (bool is stored as i32 0/1). */
+export const storageType = (d: DType): StorageType => (d === 'f32' ? 'f32' : 'i32');
+
+/** Both halves of a kernel's interface from its one binding list. */
+export function declareBindings(bindings: readonly KernelBinding[]): { wgsl: string; layout: LayoutEntry[] } {
+  const wgsl = bindings
+    .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`)
+    .join('\n');
+  const layout = bindings.map(
+    (b, i): LayoutEntry => ({
+      binding: i,
+      visibility: 'compute',
+      buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' },
+    }),
+  );
+  return { wgsl, layout };
+}
+
+/** The full WGSL source of a kernel. */
+export function kernelSource(spec: KernelSpec): string {
+  return `// kernel ${spec.name}\n${declareBindings(spec.bindings).wgsl}\n\n${spec.body}\n`;
+}
+
+/** The GPU layout entry of plain data (visibility becomes the shader-stage bit). */
+export function toGPULayoutEntry(e: LayoutEntry, computeStage: number): GPUBindGroupLayoutEntry {
+  return { binding: e.binding, visibility: computeStage, buffer: { type: e.buffer.type } };
+}
+
+/** Workgroup counts for `groups` workgroups, split over y when x would exceed the limit. */
+export function dispatchGrid(groups: number, maxPerDim: number): [number, number, number] {
+  if (groups <= maxPerDim) return [Math.max(groups, 1), 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds ${maxPerDim}^2`);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/**
+ * WGSL statement computing the linear workgroup index `wid` (i32) from a dispatch made
+ * by `dispatchGrid`; the entry point must declare `@builtin(workgroup_id) wg: vec3u`.
+ */
+export function linearWorkgroup(grid: readonly [number, number, number]): string {
+  return grid[1] === 1 ? 'let wid = i32(wg.x);' : `let wid = i32(wg.x + wg.y * ${grid[0]}u);`;
+}

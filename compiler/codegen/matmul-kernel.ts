@@ -1,0 +1,139 @@
+// Batched matmul templates. Operands are read through the emitter, so a transpose
+// (`permute`), a batch broadcast (`expand`) or a contiguous `reshape` of a buffer costs
+// index arithmetic only, not a copy.
+//
+//   A: [...batch, M, K] @ B: [...batch, K, N] -> C: [...batch, M, N]     BT = numel(batch)
+//
+// - register: each invocation computes a TM x TN block of C in registers, looping over K
+//   (no workgroup memory, no barriers: fastest on CPU adapters such as llvmpipe);
+// - tiled: a 64-invocation workgroup computes a 16 x 16 block of C, staging 16 x 16 tiles of
+//   A and B through workgroup memory (each invocation 2 x 2 outputs): for real GPUs.
+// Edges (any M, N, K): loads clamp their index into range (register) or load zero (tiled);
+// stores are guarded.
+
+import type { Node } from '../ir/node.ts';
+import { numel } from '../ir/node.ts';
+import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { dimsOfFlat } from './index-math.ts';
+import { dispatchGrid, linearWorkgroup } from './kernel.ts';
+import type { Emitter } from './emitter.ts';
+
+export interface MatmulShape {
+  readonly batch: readonly number[];
+  readonly M: number;
+  readonly K: number;
+  readonly N: number;
+}
+
+export function matmulShape(out: Node): MatmulShape {
+  const [a, b] = out.src;
+  const r = a.shape.length;
+  return { batch: a.shape.slice(0, r - 2), M: a.shape[r - 2], K: a.shape[r - 1], N: b.shape[r - 1] };
+}
+
+export function matmulKernel(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+  return opts.matmul === 'tiled' ? tiledMatmul(out, mat, opts) : registerMatmul(out, mat, opts);
+}
+
+const TM = 4;
+const TN = 4;
+const WG = 64;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function registerMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+  const [A, B] = out.src;
+  const { batch, M, K, N } = matmulShape(out);
+  const mt = Math.ceil(M / TM);
+  const nt = Math.ceil(N / TN);
+  const b = new KernelBuilder(out, mat);
+  const { grid, prologue } = linearInvocations(numel(batch) * mt * nt, WG, opts);
+  const e = b.root;
+  e.line(`let bi = gi / ${mt * nt};`);
+  e.line(`let rem = gi % ${mt * nt};`);
+  e.line(`let m0 = (rem / ${nt}) * ${TM};`);
+  e.line(`let n0 = (rem % ${nt}) * ${TN};`);
+  const bd = dimsOfFlat('bi', batch).map((d) => e.bind(d, 'bd'));
+  const ms = range(TM).map((i) => e.bind(`min(m0 + ${i}, ${M - 1})`, 'mi'));
+  const ns = range(TN).map((j) => e.bind(`min(n0 + ${j}, ${N - 1})`, 'nj'));
+  for (const i of range(TM)) for (const j of range(TN)) e.line(`var c${i}_${j} = 0.0f;`);
+  e.line(`for (var k = 0i; k < ${K}; k++) {`);
+  const body = e.child();
+  const av = ms.map((m) => body.value(A, { shape: A.shape, dims: [...bd, m, 'k'] }));
+  const bv = ns.map((n) => body.value(B, { shape: B.shape, dims: [...bd, 'k', n] }));
+  for (const i of range(TM)) for (const j of range(TN)) body.line(`c${i}_${j} = c${i}_${j} + ${av[i]} * ${bv[j]};`);
+  e.splice(body);
+  e.line('}');
+  storeBlock(e, M, N, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j}`);
+  const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
+  return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, main, [WG, 1, 1], grid);
+}
+
+/** Guarded stores of the c{i}_{j} accumulators to rows row(i), columns col(j) of batch `bi`. */
+function storeBlock(e: Emitter, M: number, N: number, tm: number, tn: number, row: (i: number) => string, col: (j: number) => string) {
+  e.line(`let base = bi * ${M * N};`);
+  for (const i of range(tm))
+    for (const j of range(tn)) {
+      e.line(`if (${row(i)} < ${M} && ${col(j)} < ${N}) { out[base + (${row(i)}) * ${N} + ${col(j)}] = c${i}_${j}; }`);
+    }
+}
+
+const T = 16; // tile edge of C, A and B
+const TW = 8; // invocations per tile edge; each computes (T/TW) x (T/TW) outputs
+const R = T / TW;
+
+function tiledMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+  const [A, B] = out.src;
+  const { batch, M, K, N } = matmulShape(out);
+  const mt = Math.ceil(M / T);
+  const nt = Math.ceil(N / T);
+  const groups = numel(batch) * mt * nt;
+  const grid = dispatchGrid(groups, opts.maxWorkgroupsPerDim);
+  const b = new KernelBuilder(out, mat);
+  const e = b.root;
+  // Surplus workgroups of a 2-D grid recompute the last block and store nothing, so every
+  // invocation reaches every barrier.
+  e.line(linearWorkgroup(grid));
+  e.line(`let w = min(wid, ${groups - 1});`);
+  e.line(`let bi = w / ${mt * nt};`);
+  e.line(`let rem = w % ${mt * nt};`);
+  e.line(`let m0 = (rem / ${nt}) * ${T};`);
+  e.line(`let n0 = (rem % ${nt}) * ${T};`);
+  e.line(`let tx = i32(li % ${TW}u);`);
+  e.line(`let ty = i32(li / ${TW}u);`);
+  const bd = dimsOfFlat('bi', batch).map((d) => e.bind(d, 'bd'));
+  for (const i of range(R)) for (const j of range(R)) e.line(`var c${i}_${j} = 0.0f;`);
+  e.line(`for (var k0 = 0i; k0 < ${K}; k0 += ${T}) {`);
+  const loop = e.child();
+  // Stage the tiles: T*T elements each, WG = TW*TW invocations, T*T/WG elements per invocation.
+  for (const l of range((T * T) / (TW * TW))) {
+    loop.line('{');
+    const s = loop.child();
+    s.line(`let e = i32(li) + ${l * TW * TW};`);
+    s.line(`let r = e / ${T};`);
+    s.line(`let c = e % ${T};`);
+    const a = s.value(A, { shape: A.shape, dims: [...bd, s.bind(`min(m0 + r, ${M - 1})`), s.bind(`min(k0 + c, ${K - 1})`)] });
+    s.line(`As[e] = select(0.0f, ${a}, m0 + r < ${M} && k0 + c < ${K});`);
+    const bb = s.value(B, { shape: B.shape, dims: [...bd, s.bind(`min(k0 + r, ${K - 1})`), s.bind(`min(n0 + c, ${N - 1})`)] });
+    s.line(`Bs[e] = select(0.0f, ${bb}, k0 + r < ${K} && n0 + c < ${N});`);
+    loop.splice(s);
+    loop.line('}');
+  }
+  loop.line('workgroupBarrier();');
+  loop.line(`for (var kk = 0i; kk < ${T}; kk++) {`);
+  for (const i of range(R)) loop.line(`  let a${i} = As[(ty + ${i * TW}) * ${T} + kk];`);
+  for (const j of range(R)) loop.line(`  let b${j} = Bs[kk * ${T} + tx + ${j * TW}];`);
+  for (const i of range(R)) for (const j of range(R)) loop.line(`  c${i}_${j} = c${i}_${j} + a${i} * b${j};`);
+  loop.line('}');
+  loop.line('workgroupBarrier();');
+  e.splice(loop);
+  e.line('}');
+  e.line(`if (wid < ${groups}) {`);
+  const st = e.child();
+  storeBlock(st, M, N, R, R, (i) => `m0 + ty + ${i * TW}`, (j) => `n0 + tx + ${j * TW}`);
+  e.splice(st);
+  e.line('}');
+  const decl = `var<workgroup> As: array<f32, ${T * T}>;\nvar<workgroup> Bs: array<f32, ${T * T}>;`;
+  const main = `@compute @workgroup_size(${TW * TW})\nfn main(${ENTRY_ARGS}) {\n${e.lines.join('\n')}\n}`;
+  return b.finish(`${kernelName(out)}_tiled${T}`, main, [TW * TW, 1, 1], grid, decl);
+}

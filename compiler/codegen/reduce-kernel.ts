@@ -1,0 +1,90 @@
+// Reductions (reduce_sum / reduce_max with keepdims) along any set of axes, with the input
+// chain fused: the input value is computed inline inside the reduction loop.
+//
+//   X: [..shape]  axes A  ->  R: shape with A set to 1.   N = numel(R), RT = prod(shape[A])
+//
+// Two templates:
+// - serial: one invocation per output element loops over RT inputs (good when N is large);
+// - workgroup: one workgroup per output; its WG invocations stride over RT, then a tree
+//   reduction in workgroup memory (good when N is small and RT large, e.g. a scalar loss).
+// Summation order differs from a sequential CPU loop, so sums agree to rounding only.
+
+import type { Node } from '../ir/node.ts';
+import { numel } from '../ir/node.ts';
+import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { dimsOfFlat } from './index-math.ts';
+import { dispatchGrid, linearWorkgroup } from './kernel.ts';
+import { literal, wgslType } from './wgsl-values.ts';
+import type { Emitter } from './emitter.ts';
+
+const WG_SERIAL = 64;
+const WG_TREE = 128;
+
+export function reduceKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+  const x = out.src[0];
+  if (x.dtype === 'bool') throw new Error(`reduceKernel: bool reductions are not supported (%${out.id})`);
+  const axes = (out.arg as { axes: readonly number[] }).axes;
+  const n = numel(out.shape);
+  const rShape = axes.map((a) => x.shape[a]);
+  const rt = numel(rShape);
+  const useTree = opts.reduce === 'workgroup' || (opts.reduce === 'auto' && (rt >= 2048 || (rt >= 128 && n < 512)));
+  return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n, rt);
+}
+
+const isMax = (out: Node) => out.op === 'reduce_max';
+const init = (out: Node) => (isMax(out) ? literal(out.dtype === 'f32' ? -Infinity : -2147483648, out.dtype) : literal(0, out.dtype));
+const combine = (out: Node, a: string, b: string) => (isMax(out) ? `max(${a}, ${b})` : `(${a} + ${b})`);
+
+/** Emit `acc = combine(acc, X[kept dims of o, reduced dims of r])` into `body`. */
+function accumulate(out: Node, body: Emitter, outDims: readonly string[], r: string): void {
+  const x = out.src[0];
+  const axes = (out.arg as { axes: readonly number[] }).axes;
+  const rd = dimsOfFlat(r, axes.map((a) => x.shape[a])).map((d) => body.bind(d, 'r'));
+  const xd = outDims.map((d, i) => (axes.includes(i) ? rd[axes.indexOf(i)] : d));
+  const v = body.value(x, { shape: x.shape, dims: xd });
+  body.line(`acc = ${combine(out, 'acc', v)};`);
+}
+
+function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
+  const b = new KernelBuilder(out, mat);
+  const { grid, prologue } = linearInvocations(n, WG_SERIAL, opts);
+  const e = b.root;
+  const od = e.dims({ shape: out.shape, flat: 'gi' });
+  e.line(`var acc: ${wgslType(out.dtype)} = ${init(out)};`);
+  e.line(`for (var r = 0i; r < ${rt}; r++) {`);
+  const body = e.child();
+  accumulate(out, body, od, 'r');
+  e.splice(body);
+  e.line('}');
+  e.line('out[gi] = acc;');
+  const main = `@compute @workgroup_size(${WG_SERIAL})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
+  return b.finish(kernelName(out), main, [WG_SERIAL, 1, 1], grid);
+}
+
+function treeReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
+  const b = new KernelBuilder(out, mat);
+  const grid = dispatchGrid(n, opts.maxWorkgroupsPerDim);
+  const e = b.root;
+  const t = wgslType(out.dtype);
+  // Surplus workgroups of a 2-D grid compute a copy of the last output and do not store it,
+  // so every invocation reaches every barrier (uniform control flow).
+  e.line(linearWorkgroup(grid));
+  e.line(`let o = min(wid, ${n - 1});`);
+  const od = e.dims({ shape: out.shape, flat: 'o' });
+  e.line(`var acc: ${t} = ${init(out)};`);
+  e.line(`for (var r = i32(li); r < ${rt}; r += ${WG_TREE}) {`);
+  const body = e.child();
+  accumulate(out, body, od, 'r');
+  e.splice(body);
+  e.line('}');
+  e.line('part[li] = acc;');
+  e.line('workgroupBarrier();');
+  e.line(`for (var s = ${WG_TREE / 2}u; s > 0u; s = s >> 1u) {`);
+  e.line(`  if (li < s) { part[li] = ${combine(out, 'part[li]', 'part[li + s]')}; }`);
+  e.line('  workgroupBarrier();');
+  e.line('}');
+  e.line(`if (li == 0u && wid < ${n}) { out[o] = part[0]; }`);
+  const decl = `var<workgroup> part: array<${t}, ${WG_TREE}>;`;
+  const main = `@compute @workgroup_size(${WG_TREE})\nfn main(${ENTRY_ARGS}) {\n${e.lines.join('\n')}\n}`;
+  return b.finish(kernelName(out), main, [WG_TREE, 1, 1], grid, decl);
+}

@@ -1,0 +1,152 @@
+// lowerToPlan: Graph -> Plan. Decides what to materialize (compiler/codegen/fuse.ts),
+// generates one kernel per materialized computed node in topological order, gives every
+// materialized node a buffer, and appends the end-of-step copies that commit updates.
+//
+// Updates: each update value is computed into its own buffer and copied onto the target
+// after every dispatch, so no kernel ever sees a half-updated parameter and no buffer is
+// bound read and read-write in one dispatch. An update whose value is itself a param/input
+// leaf is first copied into a temp, so swaps (a := b, b := a) stay correct.
+
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Graph } from '../ir/graph.ts';
+import { roots as graphRoots, toposort } from '../ir/graph.ts';
+import type { Node } from '../ir/node.ts';
+import { numel } from '../ir/node.ts';
+import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
+import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
+import { chooseMaterialized } from '../codegen/fuse.ts';
+import { kernelSource } from '../codegen/kernel.ts';
+import { matmulKernel } from '../codegen/matmul-kernel.ts';
+import { reduceKernel } from '../codegen/reduce-kernel.ts';
+import { scatterAddKernel } from '../codegen/scatter-kernel.ts';
+import type { BufferRole, Plan, PlanBuffer, PlanKernel, PlanParam, PlanSlot, PlanStep } from './plan.ts';
+
+/** The device limits lowering honours (a structural subset of runtime/device DeviceLimits). */
+export interface PlanLimits {
+  readonly maxStorageBuffersPerShaderStage: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+}
+
+export interface LowerOptions {
+  /** Fuse elementwise chains and folded movement ops (default true); false: one kernel per op. */
+  readonly fuse?: boolean;
+  /** Matmul template; default 'register' on CPU adapters, else 'tiled'. */
+  readonly matmul?: 'register' | 'tiled';
+  readonly reduce?: 'serial' | 'workgroup' | 'auto';
+  /** The adapter is a CPU rasterizer (llvmpipe): picks kernels that suit it. */
+  readonly isCPU?: boolean;
+}
+
+/** Kernel template for a materialized computed node. */
+export function buildKernel(n: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+  switch (n.op) {
+    case 'reduce_sum':
+    case 'reduce_max':
+      return reduceKernel(n, mat, opts);
+    case 'matmul':
+      return matmulKernel(n, mat, opts);
+    case 'scatter_add':
+      return scatterAddKernel(n, mat, opts);
+    default:
+      return elementwiseKernel(n, mat, opts);
+  }
+}
+
+export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions = {}): Plan {
+  const copts: CodegenOptions = {
+    maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
+    matmul: opts.matmul ?? (opts.isCPU === false ? 'tiled' : 'register'),
+    reduce: opts.reduce ?? 'auto',
+  };
+  const rootNodes = graphRoots(graph);
+  const targets = graph.updates.map((u) => u.target);
+  const order = toposort([...rootNodes, ...targets]);
+  const mat = chooseMaterialized(order, rootNodes, {
+    maxStorageBuffers: limits.maxStorageBuffersPerShaderStage,
+    fuse: opts.fuse ?? true,
+  });
+
+  const buffers: PlanBuffer[] = [];
+  const bufOf = new Map<Node, number>();
+  const outputNames = new Map<Node, string>();
+  for (const [name, n] of Object.entries(graph.outputs)) if (!outputNames.has(n)) outputNames.set(n, name);
+  const addBuffer = (name: string, role: BufferRole, n: Pick<Node, 'dtype' | 'shape'>): number => {
+    const id = buffers.length;
+    buffers.push({ id, name, role, dtype: n.dtype, shape: [...n.shape], byteSize: Math.max(4, numel(n.shape) * 4) });
+    return id;
+  };
+  for (const n of order) {
+    if (!mat.has(n)) continue;
+    if (n.op === 'param') {
+      const { name, role } = n.arg as { name: string; role: 'param' | 'state' };
+      bufOf.set(n, addBuffer(name, role, n));
+    } else if (n.op === 'input') bufOf.set(n, addBuffer((n.arg as { name: string }).name, 'input', n));
+    else if (outputNames.has(n)) bufOf.set(n, addBuffer(outputNames.get(n)!, 'output', n));
+    else bufOf.set(n, addBuffer(`%${n.id}.${n.op}`, 'temp', n));
+  }
+
+  const kernels: PlanKernel[] = [];
+  const step: PlanStep[] = [];
+  const isMat = (n: Node) => mat.has(n);
+  for (const n of order) {
+    if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
+    const k = buildKernel(n, isMat, copts);
+    const id = kernels.length;
+    kernels.push({
+      id,
+      name: k.spec.name,
+      wgsl: kernelSource(k.spec),
+      entryPoint: 'main',
+      bindings: k.spec.bindings.map((b, i) => ({ ...b, buffer: bufOf.get(k.nodes[i])! })),
+      workgroupSize: [...k.spec.workgroupSize] as [number, number, number],
+      dispatch: [...k.grid] as [number, number, number],
+      node: n.id,
+      ...(n.span ? { span: n.span } : {}),
+    });
+    step.push({ op: 'dispatch', kernel: id });
+  }
+
+  // Commit updates: leaf-valued ones through a temp first, then every value onto its target.
+  const commits: [number, number][] = [];
+  for (const u of graph.updates) {
+    if (u.value === u.target) continue;
+    let src = bufOf.get(u.value)!;
+    if (u.value.op === 'param' || u.value.op === 'input') {
+      const tmp = addBuffer(`%${u.value.id}.snapshot`, 'temp', u.value);
+      step.push({ op: 'copy', src, dst: tmp, byteSize: buffers[tmp].byteSize });
+      src = tmp;
+    }
+    commits.push([src, bufOf.get(u.target)!]);
+  }
+  for (const [src, dst] of commits) step.push({ op: 'copy', src, dst, byteSize: buffers[dst].byteSize });
+
+  const updated = new Set(graph.updates.map((u) => u.target));
+  const params: PlanParam[] = order
+    .filter((n) => n.op === 'param')
+    .map((n) => {
+      const { name, role } = n.arg as { name: string; role: 'param' | 'state' };
+      return { name, buffer: bufOf.get(n)!, role, trainable: updated.has(n as Node<'param'>), shape: [...n.shape], dtype: n.dtype };
+    });
+  const slot = (name: string, n: Node): PlanSlot => ({ name, buffer: bufOf.get(n)!, shape: [...n.shape], dtype: n.dtype });
+  const inputs = order.filter((n) => n.op === 'input').map((n) => slot((n.arg as { name: string }).name, n));
+  const outputs = Object.entries(graph.outputs).map(([name, n]) => slot(name, n));
+  return { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+}
+
+/** Buffers the device cannot hold or bind, as diagnostics naming the tensor and the limit. */
+export function checkPlanLimits(plan: Plan, limits: PlanLimits): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const b of plan.buffers) {
+    const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    if (b.byteSize > limit)
+      out.push({
+        code: 'FTL0501',
+        severity: 'error',
+        message: `tensor ${b.name} [${b.shape.join(', ')}] needs ${b.byteSize} bytes; this device binds at most ${limit} bytes per buffer`,
+        hint: 'use a smaller batch or sequence length, or a device with a larger maxStorageBufferBindingSize',
+      });
+  }
+  return out;
+}
