@@ -15,8 +15,9 @@ export function builder(span?: Span) {
   const o = { span };
   const un = (op: 'neg' | 'recip' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'abs') => (x: Node) =>
     mk(op, [x], null, o);
-  const bin = (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'lt' | 'eq') => (a: Node, b: Node) =>
-    mk(op, [a, b], null, o);
+  const bin =
+    (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'lt' | 'eq') => (a: Node, b: Node) =>
+      mk(op, [a, b], null, o);
   return {
     span,
     neg: un('neg'),
@@ -40,14 +41,18 @@ export function builder(span?: Span) {
     where: (c: Node, a: Node, b: Node) => mk('where', [c, a, b], null, o),
     cast: (x: Node, to: DType) => (x.dtype === to ? x : mk('cast', [x], { to }, o)),
     /** A constant `value` filled over `shape`. */
-    full: (value: number, shape: Shape, dtype: DType = 'f32') => mk('const', [], { value }, { shape, dtype, span }),
-    reduceSum: (x: Node, axes: readonly number[]) => (axes.length === 0 ? x : mk('reduce_sum', [x], { axes }, o)),
+    full: (value: number, shape: Shape, dtype: DType = 'f32') =>
+      mk('const', [], { value }, { shape, dtype, span }),
+    reduceSum: (x: Node, axes: readonly number[]) =>
+      axes.length === 0 ? x : mk('reduce_sum', [x], { axes }, o),
     reshape: (x: Node, shape: Shape) => (sameShape(x.shape, shape) ? x : mk('reshape', [x], { shape }, o)),
     expand: (x: Node, shape: Shape) => (sameShape(x.shape, shape) ? x : mk('expand', [x], { shape }, o)),
     permute: (x: Node, perm: readonly number[]) =>
       perm.every((p, i) => p === i) ? x : mk('permute', [x], { perm }, o),
-    slice: (x: Node, starts: readonly number[], ends: readonly number[]) => mk('slice', [x], { starts, ends }, o),
-    pad: (x: Node, before: readonly number[], after: readonly number[]) => mk('pad', [x], { before, after }, o),
+    slice: (x: Node, starts: readonly number[], ends: readonly number[]) =>
+      mk('slice', [x], { starts, ends }, o),
+    pad: (x: Node, before: readonly number[], after: readonly number[]) =>
+      mk('pad', [x], { before, after }, o),
     matmul: (a: Node, b: Node) => mk('matmul', [a, b], null, o),
     gather: (table: Node, idx: Node) => mk('gather', [table, idx], null, o),
     scatterAdd: (idx: Node, upd: Node, rows: number) => mk('scatter_add', [idx, upd], { rows }, o),

@@ -17,7 +17,9 @@ import { builder } from './build.ts';
 import { vjpRules, type Pullback } from './vjp.ts';
 
 export function grad(loss: Node, wrt: readonly Node[]): Map<Node, Node> {
-  for (const w of wrt) if (w.dtype !== 'f32') throw new IRError(`grad: cannot differentiate with respect to ${w.dtype} node ${w.op}#${w.id}`);
+  for (const w of wrt)
+    if (w.dtype !== 'f32')
+      throw new IRError(`grad: cannot differentiate with respect to ${w.dtype} node ${w.op}#${w.id}`);
   if (loss.dtype !== 'f32') throw new IRError(`grad: loss must be f32, got ${loss.dtype}`);
   const order = toposort([loss]);
   const targets = new Set(wrt);

@@ -108,13 +108,27 @@ export const vjpRules: Record<Op, VjpRule> = {
     // y = x[starts:ends]   dx = zero-pad g back to x's shape
     const { starts, ends } = n.arg as ArgOf<'slice'>;
     const s = n.src[0].shape;
-    return [(g) => b.pad(g, starts, ends.map((e, i) => s[i] - e))];
+    return [
+      (g) =>
+        b.pad(
+          g,
+          starts,
+          ends.map((e, i) => s[i] - e),
+        ),
+    ];
   },
   pad: (n, b) => {
     // y = pad(x)   dx = g without the padding
     const { before } = n.arg as ArgOf<'pad'>;
     const s = n.src[0].shape;
-    return [(g) => b.slice(g, before, before.map((p, i) => p + s[i]))];
+    return [
+      (g) =>
+        b.slice(
+          g,
+          before,
+          before.map((p, i) => p + s[i]),
+        ),
+    ];
   },
   concat: (n, b) => {
     // y = [x0 | x1 | ...] along axis   dxk = g's slab of xk

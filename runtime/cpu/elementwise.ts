@@ -85,7 +85,14 @@ export function mapUnary(op: Op, from: DType, to: DType, x: TypedArray, p: Preci
 }
 
 /** out[i] = f(a[i], b[i]); `to` is the result dtype (bool for comparisons). */
-export function mapBinary(op: Op, from: DType, to: DType, a: TypedArray, b: TypedArray, p: Precision): TypedArray {
+export function mapBinary(
+  op: Op,
+  from: DType,
+  to: DType,
+  a: TypedArray,
+  b: TypedArray,
+  p: Precision,
+): TypedArray {
   const f = binaryScalar(op, from);
   const out = alloc(to, a.length, p);
   if (to === 'bool') for (let i = 0; i < a.length; i++) out[i] = f(a[i], b[i]) !== 0 ? 1 : 0;

@@ -78,7 +78,15 @@ export function evaluateNodes(nodes: readonly Node[], env: Env, opts: EvalOption
   for (const n of nodes) uses.set(n, Infinity); // requested values are never freed
   const val = new Map<Node, TypedArray>();
   for (const n of order) {
-    val.set(n, evalNode(n, n.src.map((s) => val.get(s)!), env, p));
+    val.set(
+      n,
+      evalNode(
+        n,
+        n.src.map((s) => val.get(s)!),
+        env,
+        p,
+      ),
+    );
     for (const s of n.src) {
       const left = uses.get(s)! - 1;
       uses.set(s, left);
@@ -88,12 +96,18 @@ export function evaluateNodes(nodes: readonly Node[], env: Env, opts: EvalOption
   return nodes.map((n) => val.get(n)!);
 }
 
-function leafValue(n: Node, kind: 'param' | 'input', table: ReadonlyMap<string, TypedArray> | undefined, p: Precision): TypedArray {
+function leafValue(
+  n: Node,
+  kind: 'param' | 'input',
+  table: ReadonlyMap<string, TypedArray> | undefined,
+  p: Precision,
+): TypedArray {
   const name = (n.arg as { name: string }).name;
   const desc = `${kind} '${name}' (${n.dtype}[${n.shape.join(',')}])`;
   const v = table?.get(name);
   if (!v) throw new CpuEvalError(`missing ${desc}`);
-  if (v.length !== numel(n.shape)) throw new CpuEvalError(`${desc} has ${v.length} elements, expected ${numel(n.shape)}`);
+  if (v.length !== numel(n.shape))
+    throw new CpuEvalError(`${desc} has ${v.length} elements, expected ${numel(n.shape)}`);
   return coerce(v, n.dtype, p);
 }
 
@@ -121,17 +135,40 @@ function evalNode(n: Node, x: TypedArray[], env: Env, p: Precision): TypedArray 
       fillRandom(out, x[0][0], stream, dist);
       return out;
     }
-    case 'neg': case 'recip': case 'exp': case 'log': case 'sqrt': case 'sin': case 'cos':
-    case 'tanh': case 'abs': case 'cast': case 'detach':
+    case 'neg':
+    case 'recip':
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'sin':
+    case 'cos':
+    case 'tanh':
+    case 'abs':
+    case 'cast':
+    case 'detach':
       return mapUnary(n.op, s0.dtype, n.dtype, x[0], p);
-    case 'add': case 'sub': case 'mul': case 'div': case 'max': case 'min': case 'pow':
-    case 'lt': case 'eq':
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'max':
+    case 'min':
+    case 'pow':
+    case 'lt':
+    case 'eq':
       return mapBinary(n.op, s0.dtype, n.dtype, x[0], x[1], p);
     case 'where':
       return mapWhere(x[0], x[1], x[2], n.dtype, p);
     case 'reduce_sum':
     case 'reduce_max':
-      return reduce(n.op === 'reduce_sum' ? 'sum' : 'max', x[0], s0.shape, (n.arg as ArgOf<'reduce_sum'>).axes, n.dtype, p);
+      return reduce(
+        n.op === 'reduce_sum' ? 'sum' : 'max',
+        x[0],
+        s0.shape,
+        (n.arg as ArgOf<'reduce_sum'>).axes,
+        n.dtype,
+        p,
+      );
     case 'reshape':
       return reshape(x[0]);
     case 'permute':
@@ -147,7 +184,13 @@ function evalNode(n: Node, x: TypedArray[], env: Env, p: Precision): TypedArray 
       return pad(x[0], s0.shape, before, after, n.dtype, p);
     }
     case 'concat':
-      return concat(x, n.src.map((s) => s.shape), (n.arg as ArgOf<'concat'>).axis, n.dtype, p);
+      return concat(
+        x,
+        n.src.map((s) => s.shape),
+        (n.arg as ArgOf<'concat'>).axis,
+        n.dtype,
+        p,
+      );
     case 'matmul':
       return matmul(x[0], s0.shape, x[1], n.src[1].shape, p);
     case 'gather':

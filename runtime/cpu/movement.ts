@@ -10,11 +10,25 @@ export function reshape(x: TypedArray): TypedArray {
 }
 
 /** out[c] = x[c permuted back]: out axis k is x axis perm[k]. */
-export function permute(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType, p: Precision): TypedArray {
+export function permute(
+  x: TypedArray,
+  shape: Shape,
+  perm: readonly number[],
+  dtype: DType,
+  p: Precision,
+): TypedArray {
   const xs = strides(shape);
   const outShape = perm.map((a) => shape[a]);
   const out = alloc(dtype, x.length, p);
-  copyStrided(outShape, out, 0, strides(outShape), x, 0, perm.map((a) => xs[a]));
+  copyStrided(
+    outShape,
+    out,
+    0,
+    strides(outShape),
+    x,
+    0,
+    perm.map((a) => xs[a]),
+  );
   return out;
 }
 

@@ -35,7 +35,10 @@ export function gradCheck(f: (xs: Node[]) => Node, shapes: Shape[], opts: CheckO
   const vals = xs.map((x, k) => Float64Array.from(opts.values?.[k] ?? randArray(rng, size(x.shape), lo, hi)));
   const inputs = new Map<string, TypedArray>();
   const bind = (n: Node, v: ArrayLike<number>) =>
-    inputs.set((n.arg as { name: string }).name, n.dtype === 'f32' ? Float64Array.from(v) : Int32Array.from(v));
+    inputs.set(
+      (n.arg as { name: string }).name,
+      n.dtype === 'f32' ? Float64Array.from(v) : Int32Array.from(v),
+    );
   xs.forEach((x, k) => bind(x, vals[k]));
   bind(r, randArray(rng, size(y.shape), 0.5, 1.5));
   for (const [n, v] of opts.fixed ?? []) bind(n, v);
@@ -43,7 +46,11 @@ export function gradCheck(f: (xs: Node[]) => Node, shapes: Shape[], opts: CheckO
   const lossAt = () => evaluateNodes([loss], env, { precision: 'f64' })[0][0];
 
   const g = grad(loss, xs);
-  const analytic = evaluateNodes(xs.map((x) => g.get(x)!), env, { precision: 'f64' });
+  const analytic = evaluateNodes(
+    xs.map((x) => g.get(x)!),
+    env,
+    { precision: 'f64' },
+  );
   const eps = opts.eps ?? 1e-6;
   const [rtol, atol] = [opts.rtol ?? 1e-5, opts.atol ?? 1e-6];
   xs.forEach((x, k) => {

@@ -25,7 +25,12 @@ const hashBig = (seed: number, stream: number, index: number): number => {
 
 describe('rng', () => {
   it('hash3 matches a BigInt transcription of the spec', () => {
-    for (const [s, st, i] of [[0, 0, 0], [1, 2, 3], [-1, 7, 4294967295], [123456789, 0, 99]]) {
+    for (const [s, st, i] of [
+      [0, 0, 0],
+      [1, 2, 3],
+      [-1, 7, 4294967295],
+      [123456789, 0, 99],
+    ]) {
       expect(hash3(s >>> 0, st, i >>> 0)).toBe(hashBig(s, st, i));
     }
   });
@@ -67,10 +72,19 @@ describe('evaluate / step', () => {
   const loss = mk('reduce_sum', [mk('mul', [w, x], null)], { axes: [0] });
   // SGD with momentum on loss = sum(w*x): grad = x. m' = m + x; w' = w - lr*m'.
   const m2 = mk('add', [m, x], null);
-  const graph = { outputs: { loss }, updates: [{ target: m, value: m2 }, { target: w, value: mk('sub', [w, mk('mul', [lr, m2], null)], null) }] };
+  const graph = {
+    outputs: { loss },
+    updates: [
+      { target: m, value: m2 },
+      { target: w, value: mk('sub', [w, mk('mul', [lr, m2], null)], null) },
+    ],
+  };
 
   it('updates are computed from old values and written after the step', () => {
-    const store = new Map<string, TypedArray>([['w', new Float32Array([1, 2, 3])], ['m', new Float32Array(3)]]);
+    const store = new Map<string, TypedArray>([
+      ['w', new Float32Array([1, 2, 3])],
+      ['m', new Float32Array(3)],
+    ]);
     const inputs = new Map([['xs', new Float32Array([1, -1, 2])]]);
     const out1 = step(graph, store, inputs);
     expect(out1.loss[0]).toBe(1 - 2 + 6);
@@ -78,18 +92,37 @@ describe('evaluate / step', () => {
     expect(Array.from(store.get('w')!)).toEqual([1 - 0.1, 2 + 0.1, 3 - 0.2].map(Math.fround));
     step(graph, store, inputs);
     expect(Array.from(store.get('m')!)).toEqual([2, -2, 4]);
-    const w2 = [0.9, 2.1, 2.8].map(Math.fround).map((v, i) => Math.fround(v - Math.fround(0.1 * [2, -2, 4][i])));
+    const w2 = [0.9, 2.1, 2.8]
+      .map(Math.fround)
+      .map((v, i) => Math.fround(v - Math.fround(0.1 * [2, -2, 4][i])));
     expect(Array.from(store.get('w')!)).toEqual(w2);
   });
   it('missing or mis-sized tensors are named', () => {
-    const params = new Map<string, TypedArray>([['w', new Float32Array(3)], ['m', new Float32Array(3)]]);
+    const params = new Map<string, TypedArray>([
+      ['w', new Float32Array(3)],
+      ['m', new Float32Array(3)],
+    ]);
     expect(() => evaluate(graph, { params })).toThrow(/missing input 'xs' \(f32\[3\]\)/);
-    expect(() => evaluate(graph, { params: new Map([['m', new Float32Array(3)]]), inputs: new Map([['xs', new Float32Array(3)]]) })).toThrow(/missing param 'w'/);
-    expect(() => evaluate(graph, { params, inputs: new Map([['xs', new Float32Array(4)]]) })).toThrow(/input 'xs' .* 4 elements, expected 3/);
+    expect(() =>
+      evaluate(graph, {
+        params: new Map([['m', new Float32Array(3)]]),
+        inputs: new Map([['xs', new Float32Array(3)]]),
+      }),
+    ).toThrow(/missing param 'w'/);
+    expect(() => evaluate(graph, { params, inputs: new Map([['xs', new Float32Array(4)]]) })).toThrow(
+      /input 'xs' .* 4 elements, expected 3/,
+    );
   });
   it('f64 precision keeps f32 tensors in Float64Array', () => {
-    const params = new Map<string, TypedArray>([['w', new Float32Array([1, 2, 3])], ['m', new Float32Array(3)]]);
-    const r = evaluate(graph, { params, inputs: new Map([['xs', new Float64Array([0.1, 0.2, 0.3])]]) }, { precision: 'f64' });
+    const params = new Map<string, TypedArray>([
+      ['w', new Float32Array([1, 2, 3])],
+      ['m', new Float32Array(3)],
+    ]);
+    const r = evaluate(
+      graph,
+      { params, inputs: new Map([['xs', new Float64Array([0.1, 0.2, 0.3])]]) },
+      { precision: 'f64' },
+    );
     expect(r.outputs.loss).toBeInstanceOf(Float64Array);
     expect(r.outputs.loss[0]).toBeCloseTo(0.1 + 0.4 + 0.9, 14);
     expect(r.updates.get('w')).toBeInstanceOf(Float64Array);

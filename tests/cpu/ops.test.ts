@@ -64,7 +64,10 @@ describe('elementwise', () => {
       const av = randArray(rng, 21, 0.1, 2);
       const bv = randArray(rng, 21, 0.1, 2);
       bv[3] = av[3]; // one tie for eq/max/min
-      const got = run(mk(op as 'add', [a, b], null), [[a, av], [b, bv]]);
+      const got = run(mk(op as 'add', [a, b], null), [
+        [a, av],
+        [b, bv],
+      ]);
       if (op === 'lt' || op === 'eq') expect(got).toBeInstanceOf(Uint8Array);
       expect(Array.from(got)).toEqual(Array.from(av, (v, i) => f(v, bv[i])));
     });
@@ -74,14 +77,37 @@ describe('elementwise', () => {
     const [a, b] = [freshInput(shape1, 'i32'), freshInput(shape1, 'i32')];
     const av = [2147483647, -7, 7, 5];
     const bv = [1, 2, -2, 0];
-    expect(Array.from(run(mk('add', [a, b], null), [[a, av], [b, bv]]))).toEqual([-2147483648, -5, 5, 5]);
-    expect(Array.from(run(mk('div', [a, b], null), [[a, av], [b, bv]]))).toEqual([2147483647, -3, -3, 5]);
-    expect(Array.from(run(mk('mul', [a, b], null), [[a, av], [b, bv]]))).toEqual([2147483647, -14, -14, 0]);
+    expect(
+      Array.from(
+        run(mk('add', [a, b], null), [
+          [a, av],
+          [b, bv],
+        ]),
+      ),
+    ).toEqual([-2147483648, -5, 5, 5]);
+    expect(
+      Array.from(
+        run(mk('div', [a, b], null), [
+          [a, av],
+          [b, bv],
+        ]),
+      ),
+    ).toEqual([2147483647, -3, -3, 5]);
+    expect(
+      Array.from(
+        run(mk('mul', [a, b], null), [
+          [a, av],
+          [b, bv],
+        ]),
+      ),
+    ).toEqual([2147483647, -14, -14, 0]);
   });
   it('cast: f32 -> i32 truncates and saturates; -> bool is x != 0; bool -> f32 is 0/1', () => {
     const x = freshInput([6]);
     const xv = [1.7, -1.7, 3e10, -3e10, NaN, 0];
-    expect(Array.from(run(mk('cast', [x], { to: 'i32' }), [[x, xv]]))).toEqual([1, -1, 2147483647, -2147483648, 0, 0]);
+    expect(Array.from(run(mk('cast', [x], { to: 'i32' }), [[x, xv]]))).toEqual([
+      1, -1, 2147483647, -2147483648, 0, 0,
+    ]);
     const bool = mk('cast', [x], { to: 'bool' });
     expect(Array.from(run(bool, [[x, xv]]))).toEqual([1, 1, 1, 1, 1, 0]);
     expect(Array.from(run(mk('cast', [bool], { to: 'f32' }), [[x, xv]]))).toEqual([1, 1, 1, 1, 1, 0]);
@@ -90,14 +116,20 @@ describe('elementwise', () => {
     const [a, b, c] = [freshInput(shape), freshInput(shape), freshInput(shape)];
     const [av, bv, cv] = [randArray(rng, 21), randArray(rng, 21), randArray(rng, 21)];
     const cond = mk('lt', [c, mk('const', [], { value: 0 }, { shape })], null);
-    const got = run(mk('where', [cond, a, b], null), [[a, av], [b, bv], [c, cv]]);
+    const got = run(mk('where', [cond, a, b], null), [
+      [a, av],
+      [b, bv],
+      [c, cv],
+    ]);
     expect(Array.from(got)).toEqual(Array.from(av, (v, i) => (cv[i] < 0 ? v : bv[i])));
   });
 });
 
 describe('leaves', () => {
   it('const fills, iota counts along its axis', () => {
-    expect(Array.from(run(mk('const', [], { value: 2.5 }, { shape: [2, 3] }), []))).toEqual([2.5, 2.5, 2.5, 2.5, 2.5, 2.5]);
+    expect(Array.from(run(mk('const', [], { value: 2.5 }, { shape: [2, 3] }), []))).toEqual([
+      2.5, 2.5, 2.5, 2.5, 2.5, 2.5,
+    ]);
     const shape = [2, 3, 4];
     for (const axis of [0, 1, 2]) {
       const got = run(mk('iota', [], { axis }, { shape }), []);
@@ -122,7 +154,12 @@ describe('reductions (keepdims)', () => {
           }
           return acc;
         });
-      expectClose(run(mk('reduce_sum', [x], { axes }), [[x, xv]]), fold((a, b) => a + b, 0), 1e-12, 1e-12);
+      expectClose(
+        run(mk('reduce_sum', [x], { axes }), [[x, xv]]),
+        fold((a, b) => a + b, 0),
+        1e-12,
+        1e-12,
+      );
       expect(Array.from(run(mk('reduce_max', [x], { axes }), [[x, xv]]))).toEqual(fold(Math.max, -Infinity));
     });
   }
@@ -146,17 +183,48 @@ describe('movement', () => {
     expect(Array.from(run(mk('permute', [x], { perm }), [[x, xv]]))).toEqual(want);
   });
   it('expand [3,1] -> [3,7] and [1,5] -> [4,5]', () => {
-    for (const [from, to] of [[[3, 1], [3, 7]], [[1, 5], [4, 5]], [[1, 1], [2, 3]]]) {
+    for (const [from, to] of [
+      [
+        [3, 1],
+        [3, 7],
+      ],
+      [
+        [1, 5],
+        [4, 5],
+      ],
+      [
+        [1, 1],
+        [2, 3],
+      ],
+    ]) {
       const y = freshInput(from);
       const yv = randArray(rng, size(from));
-      const want = tabulate(to, (c) => yv[flatOf(c.map((v, d) => (from[d] === 1 ? 0 : v)), from)]);
+      const want = tabulate(
+        to,
+        (c) =>
+          yv[
+            flatOf(
+              c.map((v, d) => (from[d] === 1 ? 0 : v)),
+              from,
+            )
+          ],
+      );
       expect(Array.from(run(mk('expand', [y], { shape: to }), [[y, yv]]))).toEqual(want);
     }
   });
   it('slice', () => {
     const starts = [1, 0, 1];
     const ends = [2, 3, 4];
-    const want = tabulate([1, 3, 3], (c) => xv[flatOf(c.map((v, d) => v + starts[d]), shape)]);
+    const want = tabulate(
+      [1, 3, 3],
+      (c) =>
+        xv[
+          flatOf(
+            c.map((v, d) => v + starts[d]),
+            shape,
+          )
+        ],
+    );
     expect(Array.from(run(mk('slice', [x], { starts, ends }), [[x, xv]]))).toEqual(want);
   });
   it('pad with zeros', () => {
@@ -172,8 +240,17 @@ describe('movement', () => {
   it('concat along the middle axis', () => {
     const y = freshInput([2, 1, 4]);
     const yv = randArray(rng, 8);
-    const want = tabulate([2, 4, 4], (c) => (c[1] < 3 ? xv[flatOf(c, shape)] : yv[flatOf([c[0], 0, c[2]], [2, 1, 4])]));
-    expect(Array.from(run(mk('concat', [x, y], { axis: 1 }), [[x, xv], [y, yv]]))).toEqual(want);
+    const want = tabulate([2, 4, 4], (c) =>
+      c[1] < 3 ? xv[flatOf(c, shape)] : yv[flatOf([c[0], 0, c[2]], [2, 1, 4])],
+    );
+    expect(
+      Array.from(
+        run(mk('concat', [x, y], { axis: 1 }), [
+          [x, xv],
+          [y, yv],
+        ]),
+      ),
+    ).toEqual(want);
   });
 });
 
@@ -186,7 +263,15 @@ describe('matmul, gather, scatter_add', () => {
       for (let k = 0; k < 5; k++) s += av[flatOf([t, i, k], [2, 3, 5])] * bv[flatOf([t, k, j], [2, 5, 4])];
       return s;
     });
-    expectClose(run(mk('matmul', [a, b], null), [[a, av], [b, bv]]), want, 1e-12, 1e-12);
+    expectClose(
+      run(mk('matmul', [a, b], null), [
+        [a, av],
+        [b, bv],
+      ]),
+      want,
+      1e-12,
+      1e-12,
+    );
   });
   it('gather rows of a [5,3] table by i32[2,2] indices', () => {
     const t = freshInput([5, 3]);
@@ -194,8 +279,20 @@ describe('matmul, gather, scatter_add', () => {
     const idx = freshInput([2, 2], 'i32');
     const iv = [4, 0, 4, 2];
     const want = tabulate([2, 2, 3], ([i, j, r]) => tv[iv[i * 2 + j] * 3 + r]);
-    expect(Array.from(run(mk('gather', [t, idx], null), [[t, tv], [idx, iv]]))).toEqual(want);
-    expect(() => run(mk('gather', [t, idx], null), [[t, tv], [idx, [5, 0, 0, 0]]])).toThrow(/out of range/);
+    expect(
+      Array.from(
+        run(mk('gather', [t, idx], null), [
+          [t, tv],
+          [idx, iv],
+        ]),
+      ),
+    ).toEqual(want);
+    expect(() =>
+      run(mk('gather', [t, idx], null), [
+        [t, tv],
+        [idx, [5, 0, 0, 0]],
+      ]),
+    ).toThrow(/out of range/);
   });
   it('scatter_add accumulates repeated indices', () => {
     const idx = freshInput([4], 'i32');
@@ -203,6 +300,14 @@ describe('matmul, gather, scatter_add', () => {
     const iv = [1, 3, 1, 0];
     const uv = randArray(rng, 12);
     const want = tabulate([5, 3], ([r, c]) => iv.reduce((s, j, i) => s + (j === r ? uv[i * 3 + c] : 0), 0));
-    expectClose(run(mk('scatter_add', [idx, u], { rows: 5 }), [[idx, iv], [u, uv]]), want, 1e-12, 1e-12);
+    expectClose(
+      run(mk('scatter_add', [idx, u], { rows: 5 }), [
+        [idx, iv],
+        [u, uv],
+      ]),
+      want,
+      1e-12,
+      1e-12,
+    );
   });
 });

@@ -62,7 +62,8 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
   if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
   for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i]));
+    const ok =
+      Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i]));
     if (!ok) throw new Error(`element ${i}: got ${a[i]}, expected ${b[i]} (rtol ${rtol}, atol ${atol})`);
   }
 }
