@@ -1,0 +1,47 @@
+// The grammar's public entry: `parse(text, file) -> { ast, diagnostics }`. Never throws on
+// user input: lexer and parser errors become FTL01xx diagnostics and the AST is built from
+// whatever the recovering parser produced. Also re-exports the AST types and walker.
+
+import type { IToken } from 'chevrotain';
+import type { Diagnostic } from '../compiler/diagnostics/diagnostic.ts';
+import { diag } from '../compiler/diagnostics/catalogue.ts';
+import type { Program } from './ast.ts';
+import { AstBuilder } from './cst-to-ast.ts';
+import { ftlLexer } from './lexer.ts';
+import { ftlParser } from './parser.ts';
+import { SpanMaker } from './spans.ts';
+import { lexDiagnostics, parseDiagnostics, unclosedDiagnostics } from './syntax-errors.ts';
+
+export * from './ast.ts';
+
+export interface ParseResult {
+  readonly ast: Program;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function parse(text: string, file: string): ParseResult {
+  const sp = new SpanMaker(file, text);
+  try {
+    const lexed = ftlLexer.tokenize(text);
+    const comments = (lexed.groups.comments ?? []) as IToken[];
+    const diagnostics: Diagnostic[] = lexDiagnostics(lexed.errors, text, sp);
+    const unclosed = unclosedDiagnostics(lexed.tokens, sp);
+    ftlParser.input = lexed.tokens;
+    const cst = ftlParser.program();
+    diagnostics.push(...unclosed, ...parseDiagnostics(ftlParser.errors, sp, unclosed.length > 0));
+    const builder = new AstBuilder(sp, comments);
+    const ast = builder.program(cst, comments);
+    diagnostics.push(...builder.diagnostics);
+    diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
+    return { ast, diagnostics };
+  } catch (err) {
+    // A bug in the front end, not in the user's file: still report it as a diagnostic with a
+    // span so callers never crash, and keep the message for the bug report.
+    const span = sp.at(0, 0);
+    const message = `internal error in the parser: ${(err as Error)?.message ?? String(err)}`;
+    return {
+      ast: { kind: 'Program', decls: [], comments: [], span: sp.at(0, text.length) },
+      diagnostics: [diag('syntax-error', message, span)],
+    };
+  }
+}

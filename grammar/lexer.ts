@@ -1,0 +1,197 @@
+// The .ftl lexer: one ordered Chevrotain token list.
+//
+// Keywords come in two sorts:
+//   - hard keywords (`let`, `for`, `if`, `else`, `return`, `fn`, `import`, `forward`,
+//     `freeze`, `unfreeze`, `true`, `false`) can never be a variable name;
+//   - soft keywords (`model`, `loss`, `param`, `schedule`, `merge`, `state`, `update`,
+//     `stage`, `apply`, `wrap`, `init`, `trainable`, `in`, ...) are in the Identifier
+//     category, so `model.tokenizer`, `zeros_like(param)`, `schedule: schedule` and
+//     `linear(in: int)` read as names wherever a name is expected.
+// Every keyword uses `longer_alt: Identifier`, so `models` or `input` lex as identifiers.
+// Any keyword may follow `.` or name a call argument (the `AnyName` category).
+//
+// Comments and doc comments go to the `comments` group: the parser never sees them, the
+// AST builder attaches `///` lines to the declaration below, and formatters get them all.
+//
+// `^T` directly followed by a non-name character is the transpose token; `x ^ T` (with a
+// space) or `x^Tk` is power.
+
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
+export const Identifier = createToken({
+  name: 'Identifier',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*/,
+  categories: [AnyName],
+});
+
+const hard = (word: string): TokenType =>
+  createToken({ name: cap(word), pattern: new RegExp(`${word}\\b`), longer_alt: Identifier, categories: [AnyName] });
+const soft = (word: string): TokenType =>
+  createToken({
+    name: cap(word),
+    pattern: new RegExp(`${word}\\b`),
+    longer_alt: Identifier,
+    categories: [Identifier, AnyName],
+  });
+const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
+
+// hard keywords
+export const Let = hard('let');
+export const For = hard('for');
+export const If = hard('if');
+export const Else = hard('else');
+export const Return = hard('return');
+export const Fn = hard('fn');
+export const Import = hard('import');
+export const Forward = hard('forward');
+export const Freeze = hard('freeze');
+export const Unfreeze = hard('unfreeze');
+export const True = hard('true');
+export const False = hard('false');
+
+// soft keywords (also identifiers)
+export const Module = soft('module');
+export const Model = soft('model');
+export const Method = soft('method');
+export const Loss = soft('loss');
+export const Optimizer = soft('optimizer');
+export const Gradient = soft('gradient');
+export const Schedule = soft('schedule');
+export const Recipe = soft('recipe');
+export const Merge = soft('merge');
+export const Stage = soft('stage');
+export const Param = soft('param');
+export const State = soft('state');
+export const Update = soft('update');
+export const Apply = soft('apply');
+export const Wrap = soft('wrap');
+export const Init = soft('init');
+export const Trainable = soft('trainable');
+export const Frozen = soft('frozen');
+export const Backward = soft('backward');
+export const In = soft('in');
+export const As = soft('as');
+
+// comments (group: the parser never sees them)
+export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/[^\n\r]*/, group: 'comments' });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: /\/\*[\s\S]*?\*\//,
+  group: 'comments',
+  line_breaks: true,
+});
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\r\n\f\v]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+
+// literals
+export const NumberTok = createToken({
+  name: 'Number',
+  pattern: /(?:\d+\.\d+|\d+)(?:[eE][+-]?\d+)?/,
+});
+export const StringTok = createToken({ name: 'String', pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+
+// punctuation: longest first where one is a prefix of another
+const punct = (name: string, pattern: RegExp): TokenType => createToken({ name, pattern });
+export const Ellipsis = punct('Ellipsis', /\.\.\./);
+export const DotDot = punct('DotDot', /\.\./);
+export const Dot = punct('Dot', /\./);
+export const PipeOp = punct('PipeOp', /\|>/);
+export const OrOr = punct('OrOr', /\|\|/);
+export const AndAnd = punct('AndAnd', /&&/);
+export const FatArrow = punct('FatArrow', /=>/);
+export const Arrow = punct('Arrow', /->/);
+export const EqEq = punct('EqEq', /==/);
+export const NotEq = punct('NotEq', /!=/);
+export const LessEq = punct('LessEq', /<=/);
+export const GreaterEq = punct('GreaterEq', />=/);
+export const PlusEq = punct('PlusEq', /\+=/);
+export const MinusEq = punct('MinusEq', /-=/);
+export const StarEq = punct('StarEq', /\*=/);
+export const SlashEq = punct('SlashEq', /\/=/);
+export const TransposeTok = punct('Transpose', /\^T(?![A-Za-z0-9_])/);
+export const Caret = punct('Caret', /\^/);
+export const Less = punct('Less', /</);
+export const Greater = punct('Greater', />/);
+export const Equals = punct('Equals', /=/);
+export const Plus = punct('Plus', /\+/);
+export const Minus = punct('Minus', /-/);
+export const Star = punct('Star', /\*/);
+export const Slash = punct('Slash', /\//);
+export const Percent = punct('Percent', /%/);
+export const At = punct('At', /@/);
+export const Bang = punct('Bang', /!/);
+export const Colon = punct('Colon', /:/);
+export const Semi = punct('Semi', /;/);
+export const Comma = punct('Comma', /,/);
+export const LParen = punct('LParen', /\(/);
+export const RParen = punct('RParen', /\)/);
+export const LBracket = punct('LBracket', /\[/);
+export const RBracket = punct('RBracket', /\]/);
+export const LCurly = punct('LCurly', /\{/);
+export const RCurly = punct('RCurly', /\}/);
+
+export const hardKeywords = [Let, For, If, Else, Return, Fn, Import, Forward, Freeze, Unfreeze, True, False];
+export const softKeywords = [
+  Module, Model, Method, Loss, Optimizer, Gradient, Schedule, Recipe, Merge, Stage, Param, State,
+  Update, Apply, Wrap, Init, Trainable, Frozen, Backward, In, As,
+];
+
+/** The ordered token list: comments before `/`, keywords before Identifier. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  DocComment,
+  LineComment,
+  BlockComment,
+  AnyName,
+  ...hardKeywords,
+  ...softKeywords,
+  Identifier,
+  NumberTok,
+  StringTok,
+  Ellipsis,
+  DotDot,
+  Dot,
+  PipeOp,
+  OrOr,
+  AndAnd,
+  FatArrow,
+  Arrow,
+  EqEq,
+  NotEq,
+  LessEq,
+  GreaterEq,
+  PlusEq,
+  MinusEq,
+  StarEq,
+  SlashEq,
+  TransposeTok,
+  Caret,
+  Less,
+  Greater,
+  Equals,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  At,
+  Bang,
+  Colon,
+  Semi,
+  Comma,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LCurly,
+  RCurly,
+];
+
+/** One lexer instance, reused. `ensureOptimizations` off: tokens with lookahead regexes. */
+export const ftlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
