@@ -7,6 +7,7 @@
 // leaves (a parameter with a trainable row range becomes two leaves joined by `concat`).
 
 import type { DType, Shape } from '../ir/ops.ts';
+import type { Scope } from '../trace/values.ts';
 
 /** How a parameter's initial value is drawn (on the host, see init.ts). */
 export type InitSpec =
@@ -43,8 +44,8 @@ export interface Wrapper {
   readonly params: readonly string[];
   /** AST expression (typed by grammar/ast.ts; opaque here). */
   readonly body: unknown;
-  /** Host values captured from the method's scope (alpha, r, ...). */
-  readonly env: ReadonlyMap<string, unknown>;
+  /** The method's scope (alpha, r, the loop variable `m`, ...). */
+  readonly scope: Scope;
 }
 
 /** `merge m.weight += expr` kept as data: export folds adapters into base weights. */
@@ -53,7 +54,7 @@ export interface MergeRule {
   readonly target: string;
   readonly op: '+=' | '=';
   readonly body: unknown;
-  readonly env: ReadonlyMap<string, unknown>;
+  readonly scope: Scope;
 }
 
 export interface ModuleInst {
@@ -69,6 +70,8 @@ export interface ModuleInst {
   readonly arrays: Map<string, ModuleInst[]>;
   /** The declaration (AST), whose `forward` the tracer runs. */
   readonly decl: unknown;
+  /** The scope its body was elaborated in (config, lets); `forward` runs in a child of it. */
+  scope?: Scope;
   readonly wrappers: Wrapper[];
 }
 

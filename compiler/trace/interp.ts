@@ -19,9 +19,11 @@ export class ReturnSignal {
   constructor(readonly value: Value) {}
 }
 
+export type StmtHook = (s: A.Stmt, scope: Scope, it: Interp) => boolean;
+
 export interface Hooks {
   /** Handle a statement kind specific to the context; return true when handled. */
-  stmt?: (s: A.Stmt, scope: Scope, it: Interp) => boolean;
+  stmt?: StmtHook;
   /** Call a module instance or declaration (supplied by the tracer/elaborator). */
   call?: (f: Value, args: Args, it: Interp) => Value | undefined;
   /** Member access on values the interpreter does not know (modules). */
@@ -34,6 +36,17 @@ export function err(code: string, message: string, span?: A.Span, hint?: string)
 
 export class Interp {
   constructor(readonly hooks: Hooks = {}) {}
+
+  /** Run `f` with `h` handling context-specific statements (module bodies, methods, updates). */
+  withStmtHook<R>(h: StmtHook | undefined, f: () => R): R {
+    const prev = this.hooks.stmt;
+    this.hooks.stmt = h;
+    try {
+      return f();
+    } finally {
+      this.hooks.stmt = prev;
+    }
+  }
 
   // ---- statements ----------------------------------------------------------------------
 
