@@ -37,7 +37,7 @@ describe('verify', () => {
   it('detects a cycle', () => {
     const a = forge({ op: 'neg', shape: [2, 3], src: [] });
     const b = forge({ op: 'neg', shape: [2, 3], src: [a] });
-    (a as { src: Node[] }).src = [b];
+    (a as unknown as { src: Node[] }).src = [b];
     expect(() => verify({ outputs: { b }, updates: [] }, 'reorder')).toThrow(/after pass 'reorder': cycle/);
   });
   it('checks update targets: a param leaf, once, with matching shape and dtype', () => {
