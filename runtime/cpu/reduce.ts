@@ -5,7 +5,7 @@
 // Reducing an empty axis gives 0 for sum and -Infinity for max.
 
 import type { DType, Shape } from '../../compiler/ir/ops.ts';
-import { alloc, numel, strides, walk2, type Precision, type TypedArray } from './tensor.ts';
+import { alloc, numel, strides, walkRows, type Precision, type TypedArray } from './tensor.ts';
 
 export function reduce(
   kind: 'sum' | 'max',
@@ -21,13 +21,16 @@ export function reduce(
   const oStr = strides(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
   const acc = new Float64Array(numel(outShape)).fill(kind === 'sum' ? 0 : -Infinity);
   if (kind === 'sum') {
-    walk2(shape, 0, oStr, 0, strides(shape), (d, s) => {
-      acc[d] += x[s];
+    walkRows(shape, 0, oStr, 0, strides(shape), (d, s, n, dStep, sStep) => {
+      for (let j = 0; j < n; j++) acc[d + j * dStep] += x[s + j * sStep];
     });
   } else {
-    walk2(shape, 0, oStr, 0, strides(shape), (d, s) => {
-      const v = x[s];
-      if (v > acc[d] || Number.isNaN(v)) acc[d] = v;
+    walkRows(shape, 0, oStr, 0, strides(shape), (d, s, n, dStep, sStep) => {
+      for (let j = 0; j < n; j++) {
+        const v = x[s + j * sStep];
+        const o = d + j * dStep;
+        if (v > acc[o] || Number.isNaN(v)) acc[o] = v;
+      }
     });
   }
   const out = alloc(dtype, acc.length, p);

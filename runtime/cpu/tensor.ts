@@ -55,24 +55,28 @@ export { numel };
  * Walk every coordinate of `shape` in row-major order, keeping two flat offsets in step
  * (`d` into a destination, `s` into a source, each with its own strides, which may be 0 to
  * broadcast or to reduce). All movement ops and reductions are instances of this walk.
+ * `row(d, s, n, dStep, sStep)` is called once per run along the last axis (n elements,
+ * offsets advancing by dStep/sStep), so callers run their inner loop without a call per element.
  */
-export function walk2(
+export function walkRows(
   shape: Shape,
   dOff: number,
   dStr: readonly number[],
   sOff: number,
   sStr: readonly number[],
-  visit: (d: number, s: number) => void,
+  row: (d: number, s: number, n: number, dStep: number, sStep: number) => void,
 ): void {
-  const n = numel(shape);
-  if (n === 0) return;
+  if (numel(shape) === 0) return;
   const r = shape.length;
-  const idx = new Array<number>(r).fill(0);
+  if (r === 0) return row(dOff, sOff, 1, 0, 0);
+  const [n, dStep, sStep] = [shape[r - 1], dStr[r - 1], sStr[r - 1]];
+  const rows = numel(shape) / n;
+  const idx = new Array<number>(r - 1).fill(0);
   let d = dOff;
   let s = sOff;
-  for (let k = 0; k < n; k++) {
-    visit(d, s);
-    for (let ax = r - 1; ax >= 0; ax--) {
+  for (let k = 0; k < rows; k++) {
+    row(d, s, n, dStep, sStep);
+    for (let ax = r - 2; ax >= 0; ax--) {
       idx[ax]++;
       d += dStr[ax];
       s += sStr[ax];
@@ -94,7 +98,7 @@ export function copyStrided(
   sOff: number,
   sStr: readonly number[],
 ): void {
-  walk2(shape, dOff, dStr, sOff, sStr, (d, s) => {
-    dst[d] = src[s];
+  walkRows(shape, dOff, dStr, sOff, sStr, (d, s, n, dStep, sStep) => {
+    for (let j = 0; j < n; j++) dst[d + j * dStep] = src[s + j * sStep];
   });
 }
