@@ -70,6 +70,8 @@ export const simplifyRules: RuleTable = {
   ],
   pow: [
     (n) => (isConst(n.src[1], 1) ? n.src[0] : undefined), //                 x ^ 1 -> x
+    (n) => (isConst(n.src[1], 0) ? full(n, 1) : undefined), //               x ^ 0 -> 1 (also for NaN, as pow defines)
+    (n) => (isConst(n.src[1], 2) ? mk('mul', [n.src[0], n.src[0]], null, at(n)) : undefined), // x ^ 2 -> x·x (exact; no pow of a negative base on GPUs)
     foldBinary,
   ],
   max: [(n) => (n.src[0] === n.src[1] ? n.src[0] : undefined), foldBinary], // max(x, x) -> x

@@ -60,6 +60,7 @@ describe('simplify preserves values and shrinks graphs', () => {
     ['0-x -> -x', () => bin('sub', c(0), x), 2],
     ['x/1 -> x', () => bin('div', x, c(1)), 1],
     ['x^1 -> x', () => bin('pow', x, c(1)), 1],
+    ['x^0 -> 1, x^2 -> x·x', () => bin('add', bin('pow', x, c(0)), bin('pow', x, c(2))), 4],
     ['x*-1 -> -x', () => bin('mul', x, c(-1)), 2],
     ['x + -z -> x - z', () => bin('add', x, un('neg', z)), 3],
     ['x - -z -> x + z', () => bin('sub', x, un('neg', z)), 3],
