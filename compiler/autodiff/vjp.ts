@@ -5,6 +5,7 @@
 // called for sources that lie on a path to a trainable tensor (grad.ts), so e.g. the input
 // gradient of a matmul below the lowest trainable weight is never built.
 //
+// Rules build nothing until a pullback is called (no dead nodes for unused sources).
 // Tie conventions: max/min and reduce_max share the gradient equally among tied elements.
 // Non-smooth points: abs'(0) = 0. pow's exponent gradient uses log(a) only where a > 0
 // (0 elsewhere); with a constant exponent it is never built.
@@ -55,28 +56,31 @@ export const vjpRules: Record<Op, VjpRule> = {
   div: (n, b) => [(g) => b.div(g, n.src[1]), (g) => b.neg(b.div(b.mul(g, n), n.src[1]))], // y = a/b: db = -g·y/b
   max: (n, b) => {
     const [x, y] = n.src;
-    const tie = b.eq(x, y);
-    return [(g) => b.mul(g, winMask(b, b.lt(y, x), tie)), (g) => b.mul(g, winMask(b, b.lt(x, y), tie))];
+    return [
+      (g) => b.mul(g, winMask(b, b.lt(y, x), b.eq(x, y))),
+      (g) => b.mul(g, winMask(b, b.lt(x, y), b.eq(x, y))),
+    ];
   },
   min: (n, b) => {
     const [x, y] = n.src;
-    const tie = b.eq(x, y);
-    return [(g) => b.mul(g, winMask(b, b.lt(x, y), tie)), (g) => b.mul(g, winMask(b, b.lt(y, x), tie))];
+    return [
+      (g) => b.mul(g, winMask(b, b.lt(x, y), b.eq(x, y))),
+      (g) => b.mul(g, winMask(b, b.lt(y, x), b.eq(x, y))),
+    ];
   },
   pow: (n, b) => {
     // y = aᵇ   da = g·b·a^(b-1)   db = g·y·ln a (a > 0; 0 elsewhere, where aᵇ is not smooth in b)
     const [a, e] = n.src;
-    const one = b.full(1, n.shape);
+    const one = () => b.full(1, n.shape);
     return [
-      (g) => b.mul(g, b.mul(e, b.pow(a, b.sub(e, one)))),
-      (g) => b.mul(b.mul(g, n), b.log(b.where(b.lt(b.full(0, n.shape), a), a, one))),
+      (g) => b.mul(g, b.mul(e, b.pow(a, b.sub(e, one())))),
+      (g) => b.mul(b.mul(g, n), b.log(b.where(b.lt(b.full(0, n.shape), a), a, one()))),
     ];
   },
   where: (n, b) => {
     // y = c ? a : b
     const [c] = n.src;
-    const z = b.full(0, n.shape);
-    return [null, (g) => b.where(c, g, z), (g) => b.where(c, z, g)];
+    return [null, (g) => b.where(c, g, b.full(0, n.shape)), (g) => b.where(c, b.full(0, n.shape), g)];
   },
   // y = Σ_axes x (keepdims)   dx = expand(g)
   reduce_sum: (n, b) => [(g) => b.expand(g, n.src[0].shape)],
