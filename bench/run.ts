@@ -1,0 +1,184 @@
+// `npm run bench`: every workload on every system in one process, side by side.
+//
+//   npx tsx bench/run.ts [--quick] [--only NAME[,NAME]] [--systems tfjs-webgpu,tfjs-cpu,ftl] [--out FILE]
+//
+// Systems: the peer (TensorFlow.js, WebGPU backend, on the same Dawn device kind ftl uses),
+// tfjs's CPU backend (a second reference) and ftl. Prints the measurements and each ftl/peer
+// ratio beside its target, and writes the JSON record to bench/results/<date>.json.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { globals } from 'webgpu';
+import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/index.ts';
+import { corpus } from './data.ts';
+import { installGpuCounters } from './gpu-counters.ts';
+import { measure } from './measure.ts';
+import { measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
+import { ftlSystem } from './systems/ftl.ts';
+import { tfjsSystems } from './systems/tfjs.ts';
+import type { System, Unavailable } from './systems/types.ts';
+import { TARGETS } from './targets.ts';
+import { workloads } from './workloads.ts';
+
+const ALL_SYSTEMS = ['tfjs-webgpu', 'ftl', 'tfjs-cpu'];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      systems: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const all = workloads(values.quick!);
+  if (values.help) {
+    console.log(
+      `usage: npm run bench -- [--quick] [--only NAME[,NAME]] [--systems ${ALL_SYSTEMS.join(',')}] [--out FILE]`,
+    );
+    console.log(`workloads: ${all.map((w) => w.name).join(', ')}`);
+    return 0;
+  }
+  const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  const unknown = only.filter((n) => !all.some((w) => w.name === n));
+  if (unknown.length) {
+    console.error(
+      `bench: unknown workload ${unknown.join(', ')}; known: ${all.map((w) => w.name).join(', ')}`,
+    );
+    return 2;
+  }
+  const selected = only.length ? all.filter((w) => only.includes(w.name)) : all;
+  const which = new Set(values.systems ? values.systems.split(',') : ALL_SYSTEMS);
+  const t0 = performance.now();
+
+  installGpuCounters(globals as never);
+  // Which Dawn backend ftl gets here; the peer is put on the same one.
+  const probe = await acquireDevice();
+  const dawn: Backend | null = isDeviceError(probe) ? null : probe.backend;
+  const adapter = isDeviceError(probe)
+    ? `no WebGPU adapter: ${probe.error}`
+    : `${probe.adapterName} (Dawn ${probe.backend})`;
+  if (!isDeviceError(probe)) probe.destroy();
+  const data = corpus();
+  console.log(
+    `bench: ${new Date().toISOString()} · ${adapter} · ${cpus().length} CPU cores · Node ${process.version}`,
+  );
+  console.log(`bench: data: ${data.source}; ${values.quick ? 'quick run' : 'full run'}`);
+
+  const systems: (System | Unavailable)[] = [];
+  if (which.has('tfjs-webgpu') || which.has('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
+  if (which.has('ftl')) systems.push(await ftlSystem());
+  systems.sort((a, b) => ALL_SYSTEMS.indexOf(a.name) - ALL_SYSTEMS.indexOf(b.name));
+  for (const s of systems)
+    console.log(`bench: ${s.name}: ${'unavailable' in s ? `unavailable: ${s.unavailable}` : s.description}`);
+
+  const results: Measurement[] = [];
+  for (const w of selected) {
+    console.log(`\n== ${w.name}: ${w.title}`);
+    for (const sys of systems) {
+      let m: Measurement;
+      if ('unavailable' in sys) {
+        m = {
+          workload: w.name,
+          system: sys.name,
+          role: sys.role,
+          status: 'unavailable',
+          reason: sys.unavailable,
+        };
+      } else if (sys.role === 'reference' && w.referenceSteps === 0) {
+        m = {
+          workload: w.name,
+          system: sys.name,
+          role: sys.role,
+          status: 'unavailable',
+          reason: 'skipped (too slow for the time budget)',
+        };
+      } else {
+        const reference = sys.role === 'reference';
+        const started = performance.now();
+        m = await measure(
+          sys,
+          w,
+          { bytes: data.bytes, corpusSource: data.source },
+          {
+            steps: reference ? w.referenceSteps : w.steps,
+            warmup: reference ? 0 : w.warmup,
+          },
+        );
+        const secs = ((performance.now() - started) / 1000).toFixed(1);
+        console.log(
+          m.status === 'ok'
+            ? `  ${sys.name}: ${m.medianMs!.toFixed(1)} ms/step over ${m.steps} steps, ${m.kernelsPerStep ?? '-'} kernels/step (${secs} s)`
+            : `  ${sys.name}: ${m.status}: ${m.reason}`,
+        );
+      }
+      results.push(m);
+    }
+  }
+  for (const s of systems) if (!('unavailable' in s)) s.destroy();
+
+  const rs = ratios(
+    results,
+    TARGETS.filter((t) => selected.some((w) => w.name === t.workload)),
+  );
+  console.log(`\n${measurementTable(results)}`);
+  console.log(
+    'tok/s: tokens per second (examples per second for the MLP); peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes, CPU backend)',
+  );
+  console.log(`\n${ratioTable(rs)}`);
+  const totalS = (performance.now() - t0) / 1000;
+  console.log(`\nbench: finished in ${totalS.toFixed(0)} s`);
+
+  const record = {
+    date: new Date().toISOString(),
+    adapter,
+    cpuCores: cpus().length,
+    node: process.version,
+    quick: values.quick,
+    data: data.source,
+    systems: systems.map((s) =>
+      'unavailable' in s
+        ? { name: s.name, role: s.role, unavailable: s.unavailable }
+        : { name: s.name, role: s.role, description: s.description },
+    ),
+    workloads: selected,
+    results,
+    ratios: rs.map((r) => ({
+      label: r.target.label,
+      workload: r.target.workload,
+      metric: r.target.metric,
+      min: r.target.min,
+      max: r.target.max,
+      ftl: r.ftl,
+      reference: r.reference,
+      ratio: r.ratio,
+      met: r.met,
+      missing: r.missing,
+    })),
+    totalSeconds: totalS,
+  };
+  const out = values.out ?? resultPath();
+  writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
+  console.log(`bench: wrote ${out}`);
+  return 0;
+}
+
+function resultPath(): string {
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:\d\d\.\d+Z$/, 'Z')
+    .replace(':', '');
+  return new URL(`${stamp}.json`, dir).pathname;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

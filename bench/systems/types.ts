@@ -1,0 +1,49 @@
+// The interface every system under test implements (the peer on WebGPU, the peer on CPU, ftl),
+// so the harness measures them all with one loop.
+
+import type { Workload } from '../workloads.ts';
+
+/** Same data for every system (bench/data.ts). */
+export interface BenchData {
+  /** Byte corpus for the GPT workloads. */
+  bytes: Uint8Array;
+  corpusSource: string;
+}
+
+export interface Session {
+  /**
+   * One training step on batch `s` (0-based): forward, backward, optimizer update, and the
+   * loss read back so the step's work has finished when the promise resolves.
+   */
+  step(s: number): Promise<number>;
+  /**
+   * Peak bytes during one step, for systems whose memory the GPU buffer counters cannot see
+   * (the CPU backend). Absent: the harness reads bench/gpu-counters.ts over a step.
+   */
+  peakBytesOfStep?(s: number): Promise<number>;
+  dispose(): void;
+}
+
+export type Prepared = { session: Session } | { unavailable: string };
+
+export interface System {
+  /** 'tfjs-webgpu' | 'tfjs-cpu' | 'ftl' */
+  readonly name: string;
+  /** The peer is what targets are measured against; a reference is shown for context. */
+  readonly role: 'peer' | 'reference' | 'ftl';
+  /** Device, adapter and version, for the report. */
+  readonly description: string;
+  /** Whether dispatch counts mean anything (false for CPU backends). */
+  readonly dispatchesKernels: boolean;
+  /** The device whose buffers are this system's memory (bench/gpu-counters.ts); none on CPU. */
+  gpuDevice(): GPUDevice | undefined;
+  prepare(w: Workload, data: BenchData): Promise<Prepared>;
+  destroy(): void;
+}
+
+/** A system that could not start at all (its package is missing, no device, ...). */
+export interface Unavailable {
+  readonly name: string;
+  readonly role: System['role'];
+  readonly unavailable: string;
+}

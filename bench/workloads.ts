@@ -1,0 +1,145 @@
+// The benchmark workloads (issue 10), as plain data both systems build from: same shapes,
+// initialisation scheme (normal std 0.02 for weights, zeros for biases, ones for layernorm
+// gains; LoRA A Kaiming-uniform with a = sqrt(5), B zeros), optimizer and data.
+//
+// Step counts are chosen so the whole run (peer on WebGPU, peer on CPU, ftl) fits in 10
+// minutes on a 2-core machine without a GPU (Dawn on llvmpipe); `--quick` shrinks them.
+
+export interface MlpConfig {
+  kind: 'mlp';
+  /** Layer widths, input first: 784-256-256-10. */
+  sizes: number[];
+  batch: number;
+  lr: number;
+}
+
+export type GptMethod = 'full' | 'lora' | 'bitfit' | 'last-block';
+
+export interface GptConfig {
+  kind: 'gpt';
+  vocab: number;
+  ctx: number;
+  d: number;
+  heads: number;
+  layers: number;
+  mlpRatio: number;
+  batch: number;
+  lr: number;
+  weightDecay: number;
+  method: GptMethod;
+  /** LoRA rank and scale (alpha / r), applied to attn.q and attn.v. */
+  lora?: { r: number; alpha: number };
+}
+
+export interface Workload {
+  /** Short name used by `--only` and in the table. */
+  name: string;
+  title: string;
+  config: MlpConfig | GptConfig;
+  /** Steps run (untimed) after the first step, before measuring. */
+  warmup: number;
+  /** Timed steps; the median is reported. */
+  steps: number;
+  /**
+   * Timed steps for the CPU reference (tfjs-cpu runs the tiny GPT at ~6 s a step on 2 cores),
+   * 0 to skip it. It gets no warm-up: the CPU backend compiles nothing.
+   */
+  referenceSteps: number;
+  /** Examples (MLP) or tokens (GPT) processed per step. */
+  itemsPerStep: number;
+  /** Which workload's ftl result this one is compared with when the peer cannot run it. */
+  compareWithOwn?: string;
+  /** Systems that cannot express the workload (the peer has no bias-only / block-sparse mode here). */
+  ftlOnly?: boolean;
+}
+
+const tinyGpt = (method: GptMethod, extra: Partial<GptConfig> = {}): GptConfig => ({
+  kind: 'gpt',
+  vocab: 256,
+  ctx: 64,
+  d: 128,
+  heads: 4,
+  layers: 2,
+  mlpRatio: 4,
+  batch: 8,
+  lr: 3e-4,
+  weightDecay: 0.01,
+  method,
+  ...extra,
+});
+
+const gptItems = (c: GptConfig) => c.batch * c.ctx;
+
+export function workloads(quick: boolean): Workload[] {
+  const steps = quick ? 5 : 20;
+  const warmup = quick ? 1 : 2;
+  const ref = quick ? 1 : 3;
+  const mlp: MlpConfig = { kind: 'mlp', sizes: [784, 256, 256, 10], batch: 64, lr: 1e-3 };
+  const gpt = tinyGpt('full');
+  const lora = tinyGpt('lora', { lora: { r: 8, alpha: 16 } });
+  const bitfit = tinyGpt('bitfit');
+  const last = tinyGpt('last-block');
+  // The larger GPT: 6 layers, d_model 384, context 256. At about 1 GFLOP/s on llvmpipe a
+  // batch of 4 costs ~50 s a step, so the batch is 1 and it gets fewer timed steps.
+  const large: GptConfig = { ...tinyGpt('full'), ctx: 256, d: 384, heads: 6, layers: 6, batch: 1 };
+  return [
+    {
+      name: 'mlp',
+      title: 'MLP 784-256-256-10, batch 64, Adam',
+      config: mlp,
+      warmup,
+      steps,
+      referenceSteps: quick ? 5 : 20,
+      itemsPerStep: mlp.batch,
+    },
+    {
+      name: 'gpt',
+      title: 'tiny GPT full fine-tuning, AdamW',
+      config: gpt,
+      warmup,
+      steps,
+      referenceSteps: ref,
+      itemsPerStep: gptItems(gpt),
+    },
+    {
+      name: 'gpt-lora',
+      title: 'tiny GPT + LoRA r=8 on q,v',
+      config: lora,
+      warmup,
+      steps,
+      referenceSteps: ref,
+      itemsPerStep: gptItems(lora),
+    },
+    {
+      name: 'gpt-bitfit',
+      title: 'tiny GPT, bias-only updates',
+      config: bitfit,
+      warmup,
+      steps,
+      referenceSteps: 0,
+      itemsPerStep: gptItems(bitfit),
+      ftlOnly: true,
+      compareWithOwn: 'gpt',
+    },
+    {
+      name: 'gpt-last-block',
+      title: 'tiny GPT, last-block-only updates',
+      config: last,
+      warmup,
+      steps,
+      referenceSteps: 0,
+      itemsPerStep: gptItems(last),
+      ftlOnly: true,
+      compareWithOwn: 'gpt',
+    },
+    {
+      name: 'gpt-large',
+      title: 'GPT 6 layers, d 384, ctx 256, batch 1',
+      config: large,
+      warmup: quick ? 0 : 1,
+      steps: quick ? 2 : 5,
+      referenceSteps: 0,
+      itemsPerStep: gptItems(large),
+    },
+  ];
+}
