@@ -20,8 +20,8 @@ export interface TraceContext {
   seed(): Node;
   /** A fresh random stream number for one call site. */
   nextStream(): number;
-  /** Token-count normalizer for gradient accumulation (see nn-ops CrossEntropyOpts). */
-  normalizer?: Node;
+  /** Gradient accumulation's cross-entropy denominator (see nn-ops CrossEntropyOpts). */
+  normalize?: (count: Node) => Node | undefined;
 }
 
 type Fn = (a: Args, ctx: TraceContext) => Value;
@@ -154,7 +154,7 @@ const table: Record<string, Fn> = {
     return nn.crossEntropy(tensor(a, 0, 'logits'), tensor(a, 1, 'targets'), {
       mask: optTensor(a, 2, 'mask'),
       ignoreIndex: typeof ii === 'number' ? ii : undefined,
-      normalizer: ctx.normalizer,
+      normalize: ctx.normalize,
     });
   },
   mse: (a) => nn.mse(tensor(a, 0, 'a'), tensor(a, 1, 'b')),

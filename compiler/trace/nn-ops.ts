@@ -86,11 +86,11 @@ export interface CrossEntropyOpts {
   /** Targets equal to this are dropped (e.g. -100). */
   ignoreIndex?: number;
   /**
-   * Denominator to use instead of this call's own count of kept positions: gradient
-   * accumulation passes the token count of all micro-batches so the summed micro-batch
-   * losses equal the full-batch mean.
+   * Gradient accumulation: receives this call's count of kept positions and may return the
+   * denominator to use instead (the count over all micro-batches), so the summed
+   * micro-batch losses equal the full-batch mean.
    */
-  normalizer?: Node;
+  normalize?: (count: Node) => Node | undefined;
 }
 
 /** Per-position negative log-likelihood of `targets` under `logits[..., V]`: f32[...]. */
@@ -121,10 +121,10 @@ export function positionWeights(targets: Node, opts: CrossEntropyOpts): Node | u
 export function crossEntropy(logits: Node, targets: Node, opts: CrossEntropyOpts = {}): Node {
   const nll = tokenNll(logits, targets);
   const w = positionWeights(targets, opts);
-  if (!w) return opts.normalizer ? div(sum(nll), opts.normalizer) : mean(nll);
+  const count = w ? sum(w) : constant(nll.shape.reduce((a, b) => a * b, 1));
   // max(count, 1): an all-masked batch gives loss 0, not NaN.
-  const denom = opts.normalizer ?? maximum(sum(w), 1);
-  return div(sum(mul(nll, w)), denom);
+  const denom = opts.normalize?.(count) ?? maximum(count, 1);
+  return div(sum(w ? mul(nll, w) : nll), denom);
 }
 
 export function mse(a: Node, b: Node): Node {
