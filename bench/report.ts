@@ -64,13 +64,21 @@ export function ratios(ms: readonly Measurement[], targets: readonly Target[]): 
   });
 }
 
-/** Plain-text table with a header rule; numeric-looking cells are right-aligned. */
+/**
+ * Plain-text table with a rule under the header. A column whose cells are all numbers (or
+ * "-") is right-aligned, header included; other columns are left-aligned.
+ */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = (s: string) => /^[-+]?[\d.,]+(e[-+]?\d+)?[x%]?$/i.test(s);
+  const cell = (r: readonly string[], i: number) => r[i] ?? '';
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => cell(r, i).length)));
+  const isNumber = (s: string) => /^[-+]?[\d.,]+(e[-+]?\d+)?[x%*]?$/i.test(s);
+  const right = headers.map(
+    (_, i) =>
+      rows.some((r) => isNumber(cell(r, i))) && rows.every((r) => isNumber(cell(r, i)) || cell(r, i) === '-'),
+  );
   const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (numeric(c) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+    headers
+      .map((_, i) => (right[i] ? cell(cells, i).padStart(widths[i]) : cell(cells, i).padEnd(widths[i])))
       .join('  ')
       .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
