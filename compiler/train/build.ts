@@ -251,3 +251,49 @@ export function trainingGraph(
   };
   return { graph: { outputs, updates }, params, initialValues };
 }
+
+export interface ForwardBuild {
+  /** outputs: `output` = model(first batch field), `loss` = the recipe's loss (eval mode: no dropout). */
+  readonly graph: Graph;
+  readonly params: ParamEntry[];
+  readonly tree: ModelTree;
+  readonly dataSpec: DataSpec;
+  readonly initialValues: (seed: number) => Map<string, Float32Array>;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** The recipe's model (methods applied) and loss as a forward-only graph, for eval and tests. */
+export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardBuild | { diagnostics: Diagnostic[] } {
+  const s = newSession(src, { ...opts, training: false });
+  const recipe = src.program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe));
+  if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: 'the file has no recipe', span: src.program.span }] };
+  try {
+    const parts = readRecipe(s, recipe);
+    if (!parts.model || !parts.data) err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
+    const tree = modelTree(s, parts.model);
+    for (const a of parts.applies) {
+      const m = asApplied(a.callee);
+      if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
+      applyMethod(tree, m, a.span, s.it);
+    }
+    const spec = dataSpec(parts.data, 1, recipe.span);
+    const batch = batchRecord(spec, 0, spec.rows);
+    const model: Value = { kind: 'module', inst: tree.root };
+    const first = (batch as { fields: Map<string, Value> }).fields.get(spec.fields[0].name)!;
+    const outputs: Record<string, Node> = { output: s.it.tensor(s.it.call(model, { positional: [first], named: new Map(), span: recipe.span }), recipe.span) };
+    if (parts.loss) outputs.loss = s.it.tensor(s.it.call(parts.loss, { positional: [model, batch], named: new Map(), span: recipe.span }), recipe.span);
+    const specs = allParams(tree.root);
+    const params: ParamEntry[] = specs.flatMap((p) =>
+      leavesOf(p).map((l) => ({ name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param' as const, trainable: l.trainable, init: p.init, slice: l.slice, added: p.added })),
+    );
+    const initialValues = (seed: number) => {
+      const out = new Map<string, Float32Array>();
+      for (const p of specs) for (const [k, v] of initParam(p, seed)) out.set(k, v);
+      return out;
+    };
+    return { graph: { outputs, updates: [] }, params, tree, dataSpec: spec, initialValues, diagnostics: s.diagnostics };
+  } catch (e) {
+    if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, recipe.span)] };
+    throw e;
+  }
+}
