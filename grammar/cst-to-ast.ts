@@ -10,6 +10,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.ts';
 import { ExprBuilder, kids, sub, subs, tok, toks, tokensOf } from './cst-expr.ts';
 import type { SpanMaker } from './spans.ts';
+import { didYouMean } from '../compiler/diagnostics/suggest.ts';
 
 type Ctx = 'recipe' | 'module' | 'code';
 
@@ -296,7 +297,9 @@ export class AstBuilder extends ExprBuilder {
       const word = tok(sel, 'Identifier');
       const axis = word?.image === 'rows' || word?.image === 'cols' || word?.image === 'mask' ? word.image : 'mask';
       if (word?.image !== axis) {
-        this.report('bad-selector', `\`${word?.image ?? ''}\` is not a selector`, this.sp.tok(word), 'use rows(a .. b), cols(a .. b) or mask(m)');
+        const w = word?.image ?? '';
+        const hint = didYouMean(w, ['rows', 'cols', 'mask']) ?? 'use rows(a .. b), cols(a .. b) or mask(m)';
+        this.report('bad-selector', `\`${w}\` is not a selector`, this.sp.tok(word), hint);
       }
       return { kind: 'Selector', axis, arg: this.expr(sub(sel, 'expr')), span: this.sp.node(sel) };
     });

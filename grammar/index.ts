@@ -24,7 +24,7 @@ export function parse(text: string, file: string): ParseResult {
   try {
     const lexed = ftlLexer.tokenize(text);
     const comments = (lexed.groups.comments ?? []) as IToken[];
-    const diagnostics: Diagnostic[] = lexDiagnostics(lexed.errors, text, sp);
+    const diagnostics: Diagnostic[] = lexDiagnostics(lexed.errors, (lexed.groups.errors ?? []) as IToken[], text, sp);
     const unclosed = unclosedDiagnostics(lexed.tokens, sp);
     ftlParser.input = lexed.tokens;
     const cst = ftlParser.program();
@@ -41,7 +41,7 @@ export function parse(text: string, file: string): ParseResult {
     const message = `internal error in the parser: ${(err as Error)?.message ?? String(err)}`;
     return {
       ast: { kind: 'Program', decls: [], comments: [], span: sp.at(0, text.length) },
-      diagnostics: [diag('syntax-error', message, span)],
+      diagnostics: [diag('internal-error', message, span)],
     };
   }
 }

@@ -82,6 +82,19 @@ export const BlockComment = createToken({
   group: 'comments',
   line_breaks: true,
 });
+// Unterminated strings and comments lex as one token in the `errors` group (reported as one
+// diagnostic instead of a cascade of junk tokens).
+export const UnterminatedComment = createToken({
+  name: 'UnterminatedComment',
+  pattern: /\/\*[\s\S]*/,
+  group: 'errors',
+  line_breaks: true,
+});
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: /"(?:[^"\\\n\r]|\\.)*/,
+  group: 'errors',
+});
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
   pattern: /[ \t\r\n\f\v]+/,
@@ -148,12 +161,14 @@ export const allTokens: TokenType[] = [
   DocComment,
   LineComment,
   BlockComment,
+  UnterminatedComment,
   AnyName,
   ...hardKeywords,
   ...softKeywords,
   Identifier,
   NumberTok,
   StringTok,
+  UnterminatedString,
   Ellipsis,
   DotDot,
   Dot,

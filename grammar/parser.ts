@@ -216,7 +216,11 @@ class FtlParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(T.Freeze) }, { ALT: () => this.CONSUME(T.Unfreeze) }]);
     this.SUBRULE(this.expr);
     this.MANY({
-      GATE: () => selectorWords.has(this.LA(1).image) && tokenMatcher(this.LA(2), T.LParen),
+      // `rows(`, `cols(`, `mask(`, or any `word(` on the same line (then reported as a bad selector)
+      GATE: () =>
+        tokenMatcher(this.LA(1), T.Identifier) &&
+        tokenMatcher(this.LA(2), T.LParen) &&
+        (selectorWords.has(this.LA(1).image) || this.LA(1).startLine === this.LA(0).endLine),
       DEF: () => this.SUBRULE(this.selector),
     });
   });

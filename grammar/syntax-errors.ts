@@ -31,15 +31,25 @@ const ruleDisplay: Record<string, string> = {
 const declWords = ['import', 'module', 'model', 'method', 'loss', 'optimizer', 'gradient', 'schedule', 'fn', 'recipe', 'merge'];
 const stmtWords = ['let', 'for', 'if', 'else', 'return', 'freeze', 'unfreeze', 'param', 'forward', 'wrap', 'merge', 'apply', 'state', 'update', 'stage'];
 
-export function lexDiagnostics(errors: readonly ILexingError[], text: string, sp: SpanMaker): Diagnostic[] {
-  return errors.map((e) => {
+export function lexDiagnostics(
+  errors: readonly ILexingError[],
+  errorTokens: readonly IToken[],
+  text: string,
+  sp: SpanMaker,
+): Diagnostic[] {
+  const fromTokens = errorTokens.map((t) =>
+    t.tokenType.name === 'UnterminatedString'
+      ? diag('unterminated-string', 'unterminated string literal', sp.at(t.startOffset, t.startOffset + 1))
+      : diag('unterminated-comment', 'unterminated block comment', sp.at(t.startOffset, t.startOffset + 2)),
+  );
+  return fromTokens.concat(errors.map((e) => {
     const ch = text[e.offset] ?? '';
     const span = sp.at(e.offset, e.offset + Math.max(1, e.length));
     if (ch === '"') return diag('unterminated-string', 'unterminated string literal', sp.at(e.offset, e.offset + 1));
     if (text.startsWith('/*', e.offset)) return diag('unterminated-comment', 'unterminated block comment', sp.at(e.offset, e.offset + 2));
     const shown = text.slice(e.offset, e.offset + e.length);
     return diag('invalid-character', `unexpected character${shown.length > 1 ? 's' : ''} \`${shown}\``, span);
-  });
+  }));
 }
 
 const opens: Record<string, string> = { LParen: 'RParen', LBracket: 'RBracket', LCurly: 'RCurly' };
@@ -47,16 +57,21 @@ const opens: Record<string, string> = { LParen: 'RParen', LBracket: 'RBracket', 
 /** Opening brackets never closed (outermost first). Stray closers are the parser's to report. */
 export function unclosedDiagnostics(tokens: readonly IToken[], sp: SpanMaker): Diagnostic[] {
   const stack: IToken[] = [];
+  const unclosed: IToken[] = [];
   for (const t of tokens) {
     const name = t.tokenType.name;
     if (name in opens) stack.push(t);
     else if (name === 'RParen' || name === 'RBracket' || name === 'RCurly') {
-      // pop to the matching opener, if there is one
+      // pop to the matching opener, if there is one; openers skipped over were never closed
       const i = stack.map((o) => opens[o.tokenType.name]).lastIndexOf(name);
-      if (i >= 0) stack.length = i;
+      if (i >= 0) {
+        unclosed.push(...stack.slice(i + 1));
+        stack.length = i;
+      }
     }
   }
-  return stack.slice(0, 1).map((o) =>
+  unclosed.push(...stack.slice(0, 1));
+  return unclosed.map((o) =>
     diag('unclosed-delimiter', `\`${o.image}\` is never closed`, sp.tok(o), {
       hint: `add the matching \`${{ '(': ')', '[': ']', '{': '}' }[o.image] ?? ''}\``,
     }),
@@ -78,15 +93,16 @@ export function parseDiagnostics(
     if (seen.has(span.start)) continue;
     seen.add(span.start);
     const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? '';
+    const exprRule = /Expr$|^primary$|^postfix$|^indexItem$|^arg$/.test(rule);
     const expected = /-->\s*(\w+)\s*<--/.exec(e.message)?.[1];
     const found = atEof ? 'the end of the file' : `\`${t.image}\``;
     let what: string;
-    if (e.name === 'MismatchedTokenException' && expected) what = display[expected] ?? `\`${expected}\``;
-    else what = ruleDisplay[rule] ?? 'something else';
-    if (e.name === 'NotAllInputParsedException') what = ruleDisplay.decl!;
+    if (e.name === 'NotAllInputParsedException' || expected === 'EOF') what = ruleDisplay.decl!;
+    else if (e.name === 'MismatchedTokenException' && expected) what = display[expected] ?? `\`${expected}\``;
+    else what = ruleDisplay[rule] ?? (exprRule ? 'an expression' : 'something else');
     let hint: string | undefined;
     if (!atEof && /^[A-Za-z_]\w*$/.test(t.image)) {
-      const words = rule === 'program' || rule === 'decl' || e.name === 'NotAllInputParsedException' ? declWords : stmtWords;
+      const words = rule === 'program' || rule === 'decl' || expected === 'EOF' ? declWords : stmtWords;
       hint = didYouMean(t.image, words);
     }
     out.push(diag('syntax-error', `expected ${what}, found ${found}`, span, hint ? { hint } : {}));

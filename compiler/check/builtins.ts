@@ -1,0 +1,168 @@
+// The names every .ftl file can use without importing them, as one table the checker reads.
+//
+// To add a builtin: add one line to `builtinTable` with its signature in the small
+// signature language below; the checker then knows the name, checks call arity, named
+// arguments and (where given) argument types. `sig: null` means "known name, arguments
+// not checked" (for builtins with irregular calling conventions).
+//
+// Signature language: comma-separated parameters, each `name`, `name: type` (required) or
+// `name?` / `name?: type` (optional); a leading `...` makes the parameter variadic
+// (takes all remaining positionals). Types: int, float, bool, string, pattern, tensor,
+// list, fn, any.
+//
+// Also here: the names implicitly in scope per kind of body (`step` in a schedule, `param`
+// and `grad` in an optimizer, `base` in a wrap), recipe/stage keys, and type names.
+
+export type SimpleType = 'int' | 'float' | 'bool' | 'string' | 'pattern' | 'tensor' | 'list' | 'fn' | 'any';
+
+export interface BuiltinParam {
+  readonly name: string;
+  readonly type: SimpleType;
+  readonly optional: boolean;
+  readonly variadic: boolean;
+}
+
+export type BuiltinCategory = 'tensor' | 'init' | 'data' | 'model' | 'reward' | 'misc';
+
+export interface Builtin {
+  readonly name: string;
+  readonly category: BuiltinCategory;
+  readonly params: readonly BuiltinParam[] | null;
+  readonly doc: string;
+}
+
+type Row = [name: string, category: BuiltinCategory, sig: string | null, doc: string];
+
+// prettier-ignore
+const builtinTable: Row[] = [
+  // ─── elementwise math (host numbers stay on the host) ───
+  ['exp', 'tensor', 'x', 'e^x'], ['log', 'tensor', 'x', 'natural log'], ['sqrt', 'tensor', 'x', 'square root'],
+  ['tanh', 'tensor', 'x', 'tanh'], ['abs', 'tensor', 'x', '|x|'], ['sin', 'tensor', 'x', 'sine'], ['cos', 'tensor', 'x', 'cosine'],
+  ['sigmoid', 'tensor', 'x', 'σ(x)'], ['relu', 'tensor', 'x', 'max(x, 0)'], ['gelu', 'tensor', 'x', 'GELU (tanh approximation)'],
+  ['silu', 'tensor', 'x', 'x σ(x)'], ['log_sigmoid', 'tensor', 'x', 'log σ(x)'], ['floor', 'tensor', 'x', 'floor'],
+  ['ceil', 'tensor', 'x', 'ceil'], ['round', 'tensor', 'x', 'round to nearest'], ['sign', 'tensor', 'x', 'sign'],
+  ['detach', 'tensor', 'x', 'stop gradient'], ['clamp', 'tensor', 'x, min?: float, max?: float', 'clip into [min, max]'],
+  ['pow', 'tensor', 'x, p', 'x^p'], ['where', 'tensor', 'cond, a, b', 'elementwise select'],
+  ['float', 'tensor', 'x', 'to f32 / float'], ['int', 'tensor', 'x', 'to i32 / int (truncating)'],
+  // ─── reductions and normalisation ───
+  ['sum', 'tensor', 'x, axis?, keepdim?: bool', 'sum (of a tensor over axes, or of a list)'],
+  ['mean', 'tensor', 'x, axis?, keepdim?: bool', 'mean'], ['max', 'tensor', 'x, y?, axis?, keepdim?: bool', 'max (reduce, or elementwise of two)'],
+  ['min', 'tensor', 'x, y?, axis?, keepdim?: bool', 'min (reduce, or elementwise of two)'],
+  ['argmax', 'tensor', 'x, axis?: int', 'index of the max'], ['topk_mask', 'tensor', 'x, k, axis?: int', '1 where x is among the k largest'],
+  ['softmax', 'tensor', 'x, axis?: int', 'softmax over the last (or given) axis'],
+  ['log_softmax', 'tensor', 'x, axis?: int', 'log softmax'], ['logsumexp', 'tensor', 'x, axis?: int, keepdim?: bool', 'log Σ exp'],
+  ['layer_norm', 'tensor', 'x, weight?: tensor, bias?: tensor, eps?: float', 'layer normalisation over the last axis'],
+  ['rms_norm', 'tensor', 'x, weight?: tensor, eps?: float', 'RMS normalisation over the last axis'],
+  ['norm', 'tensor', 'x, axis?, keepdim?: bool', 'L2 norm'],
+  // ─── construction, shape, indexing ───
+  ['arange', 'tensor', 'n: int', '[0, 1, ..., n-1] as i32'], ['zeros', 'tensor', 'shape', 'a zero tensor'], ['ones', 'tensor', 'shape', 'a ones tensor'],
+  ['zeros_like', 'tensor', 'x', 'zeros of x\'s shape'], ['ones_like', 'tensor', 'x', 'ones of x\'s shape'],
+  ['randn_like', 'tensor', 'x, seed?', 'standard normal noise of x\'s shape'], ['rand_like', 'tensor', 'x, seed?', 'uniform [0,1) noise'],
+  ['one_hot', 'tensor', 'x, classes: int', 'one-hot encoding'], ['concat', 'tensor', 'xs: list, axis?: int', 'concatenate along an axis'],
+  ['reshape', 'tensor', null, 'reshape (dims as arguments or a list)'], ['permute', 'tensor', 'x, perm: list', 'permute axes'],
+  ['transpose', 'tensor', 'x', 'swap the last two axes'], ['repeat_heads', 'tensor', null, 'repeat KV heads (grouped-query attention)'],
+  ['rope', 'tensor', 'x, base?: float', 'rotary position embedding'], ['causal_mask', 'tensor', 'T', 'additive causal mask [T, T]'],
+  ['gather', 'tensor', 'x, index, axis?: int', 'gather along an axis'],
+  ['svd_lowrank', 'tensor', 'x, r: int', 'rank-r factors (U S, V) of a matrix'],
+  // ─── neural-net functions ───
+  ['dropout', 'tensor', 'x, p?: float', 'dropout (identity when not training)'],
+  ['cross_entropy', 'tensor', 'logits, targets, mask?, weights?, ignore_index?: int, reduction?: string', 'token cross-entropy'],
+  ['mse', 'tensor', 'a, b', 'mean squared error'], ['kl_div', 'tensor', 'p_logits, q_logits, mask?, temperature?: float', 'KL(p || q) of logits'],
+  ['seq_logprob', 'tensor', 'logits, tokens, mask?', 'Σ log p(token) per sequence'],
+  ['token_logprob', 'tensor', 'logits, tokens', 'log p(token) per position'],
+  ['attention', 'tensor', 'q, k, v, causal?: bool, mask?', 'scaled dot-product attention'],
+  // ─── parameter initialisers (in `param ... init`) ───
+  ['normal', 'init', 'mean?: float, std?: float', 'normal init'], ['uniform', 'init', 'low?: float, high?: float', 'uniform init'],
+  ['kaiming_uniform', 'init', 'a?: float', 'PyTorch kaiming_uniform_'], ['constant', 'init', 'value?: float', 'constant init / constant schedule'],
+  // ─── models, modules, methods ───
+  ['modules', 'model', 'pattern?: pattern', 'the modules whose path matches'], ['params', 'model', 'pattern?: pattern', 'the parameters whose name matches'],
+  ['reference', 'model', 'model', 'a frozen copy of the model from the stage start (forward only)'],
+  ['hidden', 'model', 'model, tokens, at: pattern', 'the output of the module at a path (a hidden-state tap)'],
+  ['load', 'model', 'path: string', 'a checkpoint (in a merge: its parameters as tensors)'],
+  ['last', 'misc', 'xs, n?: int', 'the last n items of a list'], ['first', 'misc', 'xs, n?: int', 'the first n items of a list'],
+  ['len', 'misc', 'x', 'length of a list'], ['zip', 'misc', '...xs', 'pairs items of lists'], ['range', 'misc', 'a: int, b?: int', 'integers a .. b'],
+  ['print', 'misc', null, 'debug print at trace time'],
+  // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
+  ['text', 'data', 'path: string', 'lines of a text file'], ['jsonl', 'data', 'path: string', 'records of a JSON-lines file'],
+  ['parquet', 'data', 'path: string, columns?: list', 'records of a Parquet file'],
+  ['tokenize', 'data', 'src, tokenizer, field?: string', 'tokenize a text field'],
+  ['chunks', 'data', 'src, seq: int, stride?: int', 'pack tokens into fixed-length chunks'],
+  ['shuffle', 'data', 'src, seed?: int, buffer?: int', 'seeded shuffle'], ['batch', 'data', 'src, size?: int, drop_last?: bool', 'group into batches'],
+  ['prompt', 'data', 'src, template, field?: string', 'render a prompt template'],
+  ['chat', 'data', 'src, template, system?: string', 'render a chat template with loss masks on assistant turns'],
+  ['pad', 'data', 'src, length: int, value?: int', 'pad to a fixed length with a loss mask'],
+  ['filter', 'data', 'src, keep: fn', 'keep records where keep(record) is true'], ['map', 'data', 'src, f: fn', 'transform records'],
+  ['take', 'data', 'src, n: int', 'the first n records'], ['repeat', 'data', 'src, times?: int', 'repeat the dataset'],
+  ['score', 'data', 'src, f: fn, as?: string', 'attach a per-example score field'],
+  ['select_top', 'data', 'src, by: string, k?: int, fraction?: float', 'keep the best-scoring examples'],
+  ['mix', 'data', '...sources, weights?: list, seed?: int', 'interleave sources'],
+  ['pairs', 'data', 'src, chosen?: string, rejected?: string', 'preference pairs (chosen/rejected)'],
+  ['generate', 'data', 'src, model, k?: int, max_tokens?: int, temperature?: float, top_k?: int, top_p?: float, seed?: int', 'sample completions (KV cache)'],
+  ['reward', 'data', 'src, f: fn, as?: string', 'attach rewards from a reward function'],
+  ['group_advantage', 'data', 'src, by?: string, normalize?: bool', 'GRPO group-relative advantages'],
+  // ─── reward functions (for `generate |> reward(...)` and losses) ───
+  ['exact_match', 'reward', 'a, b', '1 if equal'], ['numeric_answer', 'reward', 'text', 'the last number in a text'],
+  ['answer', 'reward', 'text', 'the final answer in a text'], ['regex_match', 'reward', 'text, pattern: string', '1 if the regex matches'],
+  ['bleu', 'reward', 'hyp, ref', 'sentence BLEU'], ['rouge_l', 'reward', 'hyp, ref', 'ROUGE-L F1'], ['length', 'reward', 'text', 'token count'],
+  ['unit_tests', 'reward', 'code, tests, timeout?: float', 'fraction of unit tests passing (sandboxed)'],
+  ['plugin', 'reward', 'name: string', 'a user plugin passed with --plugin'],
+];
+
+function parseSig(sig: string): BuiltinParam[] {
+  if (sig.trim() === '') return [];
+  return sig.split(',').map((part) => {
+    const m = /^\s*(\.\.\.)?([A-Za-z_]\w*)(\?)?\s*(?::\s*(\w+))?\s*$/.exec(part);
+    if (!m) throw new Error(`builtins.ts: bad signature part \`${part}\``);
+    return { name: m[2]!, type: (m[4] ?? 'any') as SimpleType, optional: m[3] === '?' || m[1] === '...', variadic: m[1] === '...' };
+  });
+}
+
+export const builtins: ReadonlyMap<string, Builtin> = new Map(
+  builtinTable.map(([name, category, sig, doc]) => [name, { name, category, params: sig === null ? null : parseSig(sig), doc }]),
+);
+
+/** Host constants. */
+export const builtinConstants: readonly string[] = ['pi', 'e', 'inf'];
+
+/** `train(...)` in a recipe or stage. */
+export const trainParams = parseSig(
+  'steps?: int, epochs?: int, log_every?: int, eval_every?: int, save?: string, save_every?: int, grad_accum?: int, max_tokens?: int, seed?: int, precision?: string',
+);
+
+/** Keys a recipe or stage may set (`key = value`). */
+export const recipeKeys: readonly string[] = [
+  'model', 'data', 'loss', 'optim', 'gradient', 'eval', 'eval_data', 'seed', 'teacher', 'reference', 'reward',
+  'tokenizer', 'precision', 'output', 'batch_size', 'grad_clip', 'max_steps',
+];
+
+/** Members every model declaration has (`gpt2.load("path")`). */
+export const modelMembers = new Map<string, readonly BuiltinParam[]>([
+  ['load', parseSig('path: string, config?')],
+  ['config', parseSig('...overrides')],
+]);
+
+/** Names in scope without declaration, by the kind of declaration whose body it is. */
+export const implicitNames: Readonly<Record<string, readonly string[]>> = {
+  ModuleDecl: [],
+  ModelDecl: [],
+  MethodDecl: ['model', 'data', 'loss', 'optim', 'gradient', 'step'],
+  LossDecl: ['step', 'training'],
+  OptimizerDecl: ['param', 'grad', 'step', 'name'],
+  GradientDecl: ['trainable', 'loss', 'grad', 'step', 'model', 'batch'],
+  ScheduleDecl: ['step', 'steps'],
+  FnDecl: [],
+  MergeDecl: [],
+  RecipeDecl: ['step'],
+  /** inside `wrap m(x) = ...` */
+  Wrap: ['base'],
+  /** inside `stage s { ... }`: the previous stages' outputs are their names */
+  Stage: [],
+};
+
+/** Types written by name. Declarations (modules, models, ...) are types too. */
+export const typeNames: readonly string[] = [
+  'int', 'float', 'bool', 'string', 'pattern', 'schedule', 'model', 'module', 'tensor', 'fn', 'batch', 'data', 'any',
+];
+
+/** Element types of tensor types `f32[...]`. */
+export const dtypes: readonly string[] = ['f32', 'f16', 'bf16', 'i32', 'bool'];
