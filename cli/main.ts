@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { register as doctor } from './commands/doctor.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('ftl')

@@ -22,12 +22,18 @@ export function register(program: Command): void {
       const l = h.limits;
       console.log(`adapter:  ${h.adapterName}${h.isCPU ? ' (CPU rasterizer)' : ''}`);
       console.log(`backend:  ${h.backend} (${h.featureLevel})`);
-      console.log(`limits:   max storage binding ${mib(l.maxStorageBufferBindingSize)}, max buffer ${mib(l.maxBufferSize)},`);
-      console.log(`          ${l.maxStorageBuffersPerShaderStage} storage buffers per stage, ` +
-        `${l.maxComputeWorkgroupStorageSize} B workgroup storage, ${l.maxComputeInvocationsPerWorkgroup} invocations per workgroup`);
+      console.log(
+        `limits:   max storage binding ${mib(l.maxStorageBufferBindingSize)}, max buffer ${mib(l.maxBufferSize)},`,
+      );
+      console.log(
+        `          ${l.maxStorageBuffersPerShaderStage} storage buffers per stage, ` +
+          `${l.maxComputeWorkgroupStorageSize} B workgroup storage, ${l.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
+      );
       const r = await selfTest(h);
-      console.log(`selftest: ${r.ok ? 'ok' : 'FAILED'}: WGSL matmul+tanh/exp kernel vs CPU, ${r.elements} elements, ` +
-        `max relative error ${r.maxRelError.toExponential(2)}, ${r.millis.toFixed(0)} ms`);
+      console.log(
+        `selftest: ${r.ok ? 'ok' : 'FAILED'}: WGSL matmul+tanh/exp kernel vs CPU, ${r.elements} elements, ` +
+          `max relative error ${r.maxRelError.toExponential(2)}, ${r.millis.toFixed(0)} ms`,
+      );
       h.destroy();
       if (!r.ok) process.exitCode = 1;
     });

@@ -16,7 +16,8 @@ export class CpuExecutor implements Executor {
   constructor(private readonly graph: Graph) {
     // Optimizer state starts at zero; parameters must be set before the first step.
     for (const p of leavesOf(graph, 'param'))
-      if (p.arg.role === 'state') this.store.set(p.arg.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
+      if (p.arg.role === 'state')
+        this.store.set(p.arg.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
   }
 
   setParam(name: string, value: Float32Array): void {

@@ -76,7 +76,13 @@ function installGlobals(): void {
 /** Is a Vulkan loader present? Without one Dawn only prints a warning, so skip it quietly. */
 function hasVulkanLoader(): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
   return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
 }
 
@@ -95,14 +101,20 @@ async function tryAdapter(backend: Backend): Promise<GPUAdapter | null> {
 
 function adapterName(a: GPUAdapter): string {
   const { vendor, architecture, device, description } = a.info;
-  return [description, device, vendor, architecture].filter((s) => s && s.length).join(' · ') || 'unknown adapter';
+  return (
+    [description, device, vendor, architecture].filter((s) => s && s.length).join(' · ') || 'unknown adapter'
+  );
 }
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHandle | DeviceError> {
   installGlobals();
   const forced = opts.backend ?? (process.env.FTL_BACKEND as Backend | undefined) ?? 'auto';
   const order: Backend[] =
-    forced !== 'auto' ? [forced] : hasVulkanLoader() || nativeBackend !== 'vulkan' ? [nativeBackend, 'opengles'] : ['opengles'];
+    forced !== 'auto'
+      ? [forced]
+      : hasVulkanLoader() || nativeBackend !== 'vulkan'
+        ? [nativeBackend, 'opengles']
+        : ['opengles'];
 
   for (const backend of order) {
     const adapter = await tryAdapter(backend);
@@ -113,7 +125,9 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHa
     const requiredLimits: Record<string, number> = {};
     for (const k of LIMIT_KEYS) requiredLimits[k] = adapter.limits[k];
     const device = await adapter.requestDevice({ requiredLimits });
-    const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, device.limits[k]])) as unknown as DeviceLimits;
+    const limits = Object.fromEntries(
+      LIMIT_KEYS.map((k) => [k, device.limits[k]]),
+    ) as unknown as DeviceLimits;
     return {
       device,
       backend,
@@ -129,7 +143,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHa
     error: `No WebGPU adapter could be created (tried: ${order.join(', ')}).`,
     fix: missing.length
       ? `Install the missing system packages: sudo apt-get install -y ${missing.join(' ')}`
-      : 'Install a GPU driver with Vulkan support, or Mesa\'s software OpenGL: sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev',
+      : "Install a GPU driver with Vulkan support, or Mesa's software OpenGL: sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev",
   };
 }
 

@@ -25,7 +25,13 @@ export class MetricsLog {
 }
 
 /** `step 120/300 ▕█████▌    ▏ loss 2.3141  812 tok/s  eta 0:42` */
-export function progressLine(step: number, total: number, loss: number, tokensPerS: number, msPerStep: number): string {
+export function progressLine(
+  step: number,
+  total: number,
+  loss: number,
+  tokensPerS: number,
+  msPerStep: number,
+): string {
   const width = 20;
   const frac = Math.min(1, step / total);
   const full = Math.floor(frac * width);

@@ -52,7 +52,12 @@ export async function trainLoop(exec: Executor, o: LoopOptions): Promise<LoopRes
       const ms = (performance.now() - windowStart) / windowSteps;
       totalMs += ms * windowSteps;
       const tokensPerS = (o.tokensPerStep * 1000) / ms;
-      const r: MetricRecord = { step, loss, ms_per_step: +ms.toFixed(3), tokens_per_s: +tokensPerS.toFixed(1) };
+      const r: MetricRecord = {
+        step,
+        loss,
+        ms_per_step: +ms.toFixed(3),
+        tokens_per_s: +tokensPerS.toFixed(1),
+      };
       log.add(r);
       losses.push([step, loss]);
       o.onLog?.(r, progressLine(step - first + 1, o.steps, loss, tokensPerS, ms));
@@ -60,7 +65,8 @@ export async function trainLoop(exec: Executor, o: LoopOptions): Promise<LoopRes
       windowSteps = 0;
       if (!Number.isFinite(loss)) throw new NonFiniteLoss(step, loss);
     }
-    if (o.onCheckpoint && o.checkpointEvery && (step % o.checkpointEvery === 0 || last)) await o.onCheckpoint(step);
+    if (o.onCheckpoint && o.checkpointEvery && (step % o.checkpointEvery === 0 || last))
+      await o.onCheckpoint(step);
   }
   const msPerStep = totalMs / o.steps;
   return { losses, msPerStep, tokensPerS: (o.tokensPerStep * 1000) / msPerStep };
@@ -68,7 +74,12 @@ export async function trainLoop(exec: Executor, o: LoopOptions): Promise<LoopRes
 
 /** The loss became NaN or infinite: training stops and says at which step. */
 export class NonFiniteLoss extends Error {
-  constructor(readonly step: number, readonly loss: number) {
-    super(`loss became ${loss} at step ${step}: lower the learning rate, or enable gradient clipping (clip: 1.0)`);
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(
+      `loss became ${loss} at step ${step}: lower the learning rate, or enable gradient clipping (clip: 1.0)`,
+    );
   }
 }

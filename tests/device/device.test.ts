@@ -23,7 +23,9 @@ describe('device', () => {
 
   it('runs a WGSL kernel that matches the CPU result', async () => {
     const r = await selfTest(h);
-    console.log(`[device] self-test max relative error ${r.maxRelError.toExponential(2)} over ${r.elements} elements`);
+    console.log(
+      `[device] self-test max relative error ${r.maxRelError.toExponential(2)} over ${r.elements} elements`,
+    );
     expect(r.ok).toBe(true);
     expect(r.maxRelError).toBeLessThan(1e-5);
   });

@@ -57,7 +57,10 @@ describe('trainLoop', () => {
     expect(r.losses.map(([s]) => s)).toEqual([4, 8, 10]);
     // The loss after n steps of GD on (w-1)^2 from w=5 with lr 0.1 is (4 * 0.8^n)^2.
     for (const [s, loss] of r.losses) expect(loss).toBeCloseTo((4 * 0.8 ** s) ** 2, 4);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([4, 8, 10]);
     expect(lines[0].tokens_per_s).toBeGreaterThan(0);
   });
@@ -71,8 +74,22 @@ describe('trainLoop', () => {
 
   it('draws a loss curve as SVG with one path per series', () => {
     const svg = lossCurveSvg([
-      { name: 'webgpu', points: [[1, 3], [2, 2], [3, 1.5]] },
-      { name: 'cpu', points: [[1, 3], [2, 2.1], [3, 1.4]] },
+      {
+        name: 'webgpu',
+        points: [
+          [1, 3],
+          [2, 2],
+          [3, 1.5],
+        ],
+      },
+      {
+        name: 'cpu',
+        points: [
+          [1, 3],
+          [2, 2.1],
+          [3, 1.4],
+        ],
+      },
     ]);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<path /g)?.length).toBe(2);
