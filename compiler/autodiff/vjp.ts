@@ -111,15 +111,8 @@ export const vjpRules: Record<Op, VjpRule> = {
   slice: (n, b) => {
     // y = x[starts:ends]   dx = zero-pad g back to x's shape
     const { starts, ends } = n.arg as ArgOf<'slice'>;
-    const s = n.src[0].shape;
-    return [
-      (g) =>
-        b.pad(
-          g,
-          starts,
-          ends.map((e, i) => s[i] - e),
-        ),
-    ];
+    const after = ends.map((e, i) => n.src[0].shape[i] - e);
+    return [(g) => b.pad(g, starts, after)];
   },
   pad: (n, b) => {
     // y = pad(x)   dx = g without the padding

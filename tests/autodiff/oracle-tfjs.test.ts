@@ -4,14 +4,14 @@
 // softmax, logSoftmax, additive mask, oneHot). Loss and every parameter gradient must
 // agree within 1e-4 relative (per tensor, against its largest element).
 
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { grad } from '../../compiler/autodiff/index.ts';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import { simplify } from '../../compiler/passes/simplify.ts';
 import { verify } from '../../compiler/ir/verify.ts';
 import { evaluate, type TypedArray } from '../../runtime/cpu/index.ts';
 import { randArray, seeded } from '../cpu/util.ts';
-import { loadTf, type TF } from './tfjs.ts';
+import { expectRelClose, loadTf, type TF } from './tfjs.ts';
 
 // B batch, T time, C channels, H heads, D head size, F MLP width, V vocabulary; N = B*T rows.
 const [B, T, C, H, F, V] = [2, 5, 8, 2, 16, 11];
@@ -145,19 +145,6 @@ const KERNELS = [
   'Select',
   'Identity',
 ];
-
-/** max |a - b| <= rtol * max |b| */
-function expectRelClose(name: string, a: ArrayLike<number>, b: ArrayLike<number>, rtol: number) {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(a.length, name).toBe(b.length);
-  expect(scale, `${name} has a nonzero gradient`).toBeGreaterThan(0);
-  expect(diff / scale, `${name}: max diff ${diff}, scale ${scale}`).toBeLessThan(rtol);
-}
 
 describe('GPT-2-style block against TensorFlow.js', () => {
   it('loss and every parameter gradient agree (1e-4 relative)', async () => {

@@ -5,6 +5,7 @@
 // of them take seconds; the few a model uses, a fraction of that).
 
 import { createRequire } from 'node:module';
+import { expect } from 'vitest';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -29,4 +30,17 @@ export async function loadTf(kernels: readonly string[]): Promise<TF> {
   tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
   await tf.setBackend('cpu');
   return tf;
+}
+
+/** Per-tensor relative closeness: max |a - b| <= rtol * max |b|, and b is not all zero. */
+export function expectRelClose(name: string, a: ArrayLike<number>, b: ArrayLike<number>, rtol: number): void {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  expect(a.length, name).toBe(b.length);
+  expect(scale, `${name} is not all zero`).toBeGreaterThan(0);
+  expect(diff / scale, `${name}: max diff ${diff}, scale ${scale}`).toBeLessThan(rtol);
 }
