@@ -32,8 +32,18 @@ export class TraceError extends Error {
   }
 }
 
-export function toDiagnostic(e: TraceError, fallback?: Span): Diagnostic {
-  return { code: e.code, severity: 'error', message: e.message, span: e.span ?? fallback, hint: e.hint };
+/**
+ * A TraceError as a Diagnostic. When the error points into another file than the user's
+ * (a stdlib module), the diagnostic points at `userSpan` (the recipe statement that led
+ * there) and keeps the library location as a note.
+ */
+export function toDiagnostic(e: TraceError, userSpan?: Span): Diagnostic {
+  if (e.span && userSpan && e.span.file !== userSpan.file)
+    return {
+      code: e.code, severity: 'error', message: e.message, span: userSpan, hint: e.hint,
+      notes: [{ message: `raised in ${e.span.file}:${e.span.line}:${e.span.col}`, span: e.span }],
+    };
+  return { code: e.code, severity: 'error', message: e.message, span: e.span ?? userSpan, hint: e.hint };
 }
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;

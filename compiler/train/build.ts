@@ -142,6 +142,7 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
   const s = newSession(src, opts);
   const recipe = src.program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe));
   if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: opts.recipe ? `no recipe \`${opts.recipe}\`` : 'the file has no recipe', span: src.program.span }] };
+  let at: A.Span = recipe.span; // the recipe statement being processed, for library errors
   try {
     const parts = readRecipe(s, recipe);
     const trainSpec = trainSpecOf(parts.train);
@@ -154,15 +155,17 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
+      at = a.span;
       T.withSpan(a.span, () => applyMethod(tree, m, a.span, s.it));
     }
+    at = recipe.span;
     const spec = dataSpec(parts.data, trainSpec.accumulate, recipe.span);
     const optim = asApplied(parts.optim);
     if (!optim) err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(parts.optim)}`, recipe.span);
     const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span);
     return { ...built, tree, dataSpec: spec, trainSpec, diagnostics: s.diagnostics };
   } catch (e) {
-    if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, recipe.span)] };
+    if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
     throw e;
   }
 }

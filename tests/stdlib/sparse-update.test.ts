@@ -64,6 +64,7 @@ describe('bitfit and pattern diagnostics', () => {
     expect(ds).toHaveLength(1);
     expect(ds[0].code).toBe('FTL0403');
     expect(ds[0].hint).toContain('blocks.*.attn.q');
-    expect(ds[0].span?.line).toBeGreaterThan(1);
+    expect(ds[0].span?.file).toBe('examples/inline.ftl'); // the user's apply statement
+    expect(ds[0].notes?.[0].span?.file).toMatch(/stdlib\/methods\/lora.ftl$/);
   });
 });
