@@ -45,7 +45,10 @@ export function sigOfSym(sym: Sym, name: string): Signature | undefined {
     return { name, what: 'builtin', params };
   }
   if (sym.kind === 'decl' && sym.decl && sym.decl.kind !== 'ImportDecl' && sym.decl.kind !== 'RecipeDecl') {
-    return { name, what: declWord(sym.decl), params: fromFormals(sym.decl.params), declared: sym.decl.name.span };
+    let params = fromFormals(sym.decl.params);
+    // `loss = dpo(beta: 0.2)` configures a loss: the trainer supplies (model, batch)
+    if (sym.decl.kind === 'LossDecl') params = params.map((p, i) => (i < 2 ? { ...p, required: false } : p));
+    return { name, what: declWord(sym.decl), params, declared: sym.decl.name.span };
   }
   if ((sym.kind === 'submodule' || sym.kind === 'loop') && sym.module) {
     const fwd = forwardOf(sym.module);

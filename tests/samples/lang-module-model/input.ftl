@@ -1,3 +1,6 @@
+import std.nn.embedding
+import std.nn.layernorm
+
 module linear(in: int, out: int, bias: bool = true) {
   param weight: f32[out, in] init normal(std: 0.02)
   param bias:   f32[out]     init zeros  if bias
@@ -14,4 +17,10 @@ model gpt2(vocab: int, ctx: int, d: int, heads: int, layers: int, eps: float = 1
     for b in blocks { x = b(x) }
     return ln_f(x) @ wte.weight^T                      // tied output head
   }
+}
+
+/// A stand-in block so the example is complete (the stdlib one is `gpt2_block`).
+module block(d: int, heads: int, eps: float = 1e-5) {
+  ln = layernorm(d, eps)
+  forward(x: f32[B, T, d]) -> f32[B, T, d] = x + ln(x)
 }

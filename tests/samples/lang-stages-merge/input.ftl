@@ -1,3 +1,7 @@
+import std.models.llama
+import std.methods.lora
+import std.losses.causal_lm
+
 recipe math_rft {
   model = llama.load("models/tiny-llama")
   stage sample {
