@@ -16,14 +16,15 @@ import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import { type Result, ok, catchDiagnostics, DiagnosticError, type JsonValue } from './result.ts';
 import type { Batch, Cursor, Source, Stage } from './stage.ts';
 
-export interface DataPosition {
+/** A type alias (not an interface) so it is assignable to JsonValue for TrainingState.data. */
+export type DataPosition = {
   /** The pipeline's description when the position was taken (checked on restore). */
   readonly pipeline: string;
   readonly epoch: number;
   /** Batches already delivered in this epoch. */
   readonly batch: number;
   readonly state: JsonValue;
-}
+};
 
 const configError = (message: string, hint?: string): Diagnostic => ({
   code: 'FTL0742',

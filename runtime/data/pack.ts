@@ -34,32 +34,40 @@ export function chunks(opts: { seq: number }): Stage<Example, Example> {
     problems: () => positive(name, opts.seq, 'seq'),
     open(up: Cursor<Example>): Cursor<Example> {
       const T = opts.seq;
+      // Carry: tokens[pos..] not yet emitted. `pos` avoids re-slicing a long document per window.
       let tokens: number[] = [];
       let mask: number[] = [];
+      let pos = 0;
       return {
         next() {
-          while (tokens.length < T) {
+          while (tokens.length - pos < T) {
             const x = up.next();
             if (x === undefined) return undefined; // the partial window stays in the carry; rewind clears it
             const e = expectExample(x, name);
-            tokens = tokens.concat(e.tokens);
-            mask = mask.concat(e.mask);
+            tokens = tokens.slice(pos).concat(e.tokens);
+            mask = mask.slice(pos).concat(e.mask);
+            pos = 0;
           }
-          const out: Example = { kind: 'example', tokens: tokens.slice(0, T), mask: mask.slice(0, T) };
-          tokens = tokens.slice(T);
-          mask = mask.slice(T);
+          const out: Example = {
+            kind: 'example',
+            tokens: tokens.slice(pos, pos + T),
+            mask: mask.slice(pos, pos + T),
+          };
+          pos += T;
           return out;
         },
         rewind(epoch) {
           tokens = [];
           mask = [];
+          pos = 0;
           up.rewind(epoch);
         },
-        save: (): JsonValue => ({ tokens, mask, up: up.save() }),
+        save: (): JsonValue => ({ tokens: tokens.slice(pos), mask: mask.slice(pos), up: up.save() }),
         restore(s) {
           const st = s as { tokens: number[]; mask: number[]; up: JsonValue };
           tokens = [...st.tokens];
           mask = [...st.mask];
+          pos = 0;
           up.restore(st.up);
         },
       };
