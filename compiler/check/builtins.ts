@@ -126,7 +126,9 @@ export const builtinConstants: readonly string[] = ['pi', 'e', 'inf'];
 
 /** `train(...)` in a recipe or stage. */
 export const trainParams = parseSig(
-  'steps?: int, epochs?: int, log_every?: int, eval_every?: int, save?: string, save_every?: int, grad_accum?: int, max_tokens?: int, seed?: int, precision?: string',
+  // Exactly what the trainer reads (compiler/train/build.ts trainSpecOf): a key it would
+  // ignore must be an error here, not a silent no-op.
+  'steps?: int, log_every?: int, eval_every?: int, save?: string, clip?: float, accumulate?: int',
 );
 
 /** Keys a recipe or stage may set (`key = value`). */
