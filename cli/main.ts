@@ -2,7 +2,9 @@
 
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { register as check } from './commands/check.ts';
 import { register as doctor } from './commands/doctor.ts';
+import { register as run } from './commands/run.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -12,7 +14,7 @@ export function buildProgram(): Command {
   const program = new Command('ftl')
     .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
     .version(pkg.version, '-v, --version');
-  for (const register of [doctor]) register(program);
+  for (const register of [doctor, check, run]) register(program);
   return program;
 }
 

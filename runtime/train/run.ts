@@ -1,0 +1,174 @@
+// `ftl run`: compile a recipe for a device, initialise its parameters, stream its data and
+// train. Used by the CLI and by tests (which compare the CPU and WebGPU loss curves), so it
+// prints nothing itself: progress goes through `onLog`, problems come back as diagnostics.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { compile, type Compiled, type Pass } from '../../compiler/compile.ts';
+import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
+import { leavesOf } from '../../compiler/ir/graph.ts';
+import { writeSafetensors } from '../checkpoint/safetensors.ts';
+import { f32 } from '../checkpoint/tensor.ts';
+import { CpuExecutor } from '../cpu/executor.ts';
+import { acquireDevice, isDeviceError, type DeviceHandle } from '../device/index.ts';
+import type { Executor } from '../executor.ts';
+import { MetricsLog, type MetricRecord } from '../metrics/log.ts';
+import { WebGPUExecutor } from '../webgpu/executor.ts';
+import { FeedError, openFeeder } from './feed.ts';
+import { NonFiniteLoss, trainLoop, type LoopResult } from './loop.ts';
+
+export interface RunOptions {
+  device: 'webgpu' | 'cpu';
+  /** Override the recipe's `train(steps: ...)`. */
+  steps?: number;
+  logEvery?: number;
+  /** Parameter-initialisation seed. */
+  seed?: number;
+  /** Where metrics and the final weights go (default: the recipe's `save:`, else none). */
+  out?: string;
+  disable?: ReadonlySet<Pass>;
+  recipe?: string;
+  /** Reuse a device (tests); otherwise one is acquired and destroyed. */
+  handle?: DeviceHandle;
+  onLog?: (r: MetricRecord, line: string) => void;
+}
+
+export interface RunResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** Which device ran ("webgpu: llvmpipe … (opengles)"). */
+  device?: string;
+  compiled?: Compiled;
+  loop?: LoopResult;
+  dispatchesPerStep?: number;
+  /** Final values of every persistent tensor (parameters and optimizer state). */
+  params?: Map<string, Float32Array>;
+  outDir?: string;
+}
+
+const runError = (code: string, message: string, hint?: string): Diagnostic => ({
+  code,
+  severity: 'error',
+  message,
+  hint,
+});
+
+export async function runRecipe(file: string, opts: RunOptions): Promise<RunResult> {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (e) {
+    return {
+      ok: false,
+      diagnostics: [
+        runError('FTL0001', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, 'check the path'),
+      ],
+    };
+  }
+  let handle = opts.handle;
+  if (opts.device === 'webgpu' && !handle) {
+    const h = await acquireDevice();
+    if (isDeviceError(h))
+      return {
+        ok: false,
+        diagnostics: [runError('FTL0901', h.error, `${h.fix}; or train on the CPU with --device cpu`)],
+      };
+    handle = h;
+  }
+  try {
+    return await runCompiled(file, source, opts, handle);
+  } finally {
+    if (handle && !opts.handle) handle.destroy();
+  }
+}
+
+async function runCompiled(
+  file: string,
+  source: string,
+  opts: RunOptions,
+  handle?: DeviceHandle,
+): Promise<RunResult> {
+  const compiled = compile(source, file, {
+    recipe: opts.recipe,
+    disable: opts.disable,
+    ...(handle ? { limits: handle.limits, isCPU: handle.isCPU } : {}),
+  });
+  const build = compiled.build;
+  if (!build || !compiled.graph || (handle && !compiled.plan))
+    return { ok: false, diagnostics: compiled.diagnostics, compiled };
+
+  let exec: Executor;
+  try {
+    exec = handle
+      ? await WebGPUExecutor.load(
+          compiled.plan!,
+          handle.device,
+          `webgpu: ${handle.adapterName} (${handle.backend})`,
+        )
+      : new CpuExecutor(compiled.graph);
+  } catch (e) {
+    return {
+      ok: false,
+      compiled,
+      diagnostics: [
+        runError(
+          'FTL0902',
+          `the device rejected a generated kernel: ${(e as Error).message}`,
+          'this is a compiler bug: please report it with `ftl compile --emit wgsl`',
+        ),
+      ],
+    };
+  }
+  const persistent = new Set(leavesOf(compiled.graph, 'param').map((p) => p.arg.name));
+  const inputNames = new Set(leavesOf(compiled.graph, 'input').map((n) => n.arg.name));
+  for (const [name, value] of build.initialValues(opts.seed ?? 0))
+    if (persistent.has(name)) exec.setParam(name, value);
+
+  const fed = openFeeder(build.dataSpec, dirname(file), inputNames.has('seed'));
+  if (!fed.ok) return { ok: false, compiled, diagnostics: fed.diagnostics };
+  const feeder = fed.value;
+  const outDir = opts.out ?? build.trainSpec.save;
+  const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
+  try {
+    const loop = await trainLoop(exec, {
+      steps: opts.steps ?? build.trainSpec.steps,
+      logEvery: opts.logEvery ?? build.trainSpec.logEvery,
+      tokensPerStep: feeder.tokensPerStep,
+      // Only the inputs this graph reads (e.g. no `seed` without dropout).
+      feed: (step) =>
+        Object.fromEntries(Object.entries(feeder.feed(step)).filter(([k]) => inputNames.has(k))),
+      log,
+      onLog: opts.onLog,
+    });
+    const params = new Map<string, Float32Array>();
+    for (const name of persistent) params.set(name, await exec.getParam(name));
+    if (outDir) {
+      const weights = Object.fromEntries(
+        build.params
+          .filter((p) => p.role === 'param' && params.has(p.name))
+          .map((p) => [p.name, f32(p.shape, params.get(p.name)!)]),
+      );
+      const w = writeSafetensors(resolve(outDir, 'model.safetensors'), weights, {
+        metadata: { format: 'pt', producer: 'ftl' },
+      });
+      if (!w.ok) return { ok: false, compiled, diagnostics: w.diagnostics };
+    }
+    return {
+      ok: true,
+      diagnostics: compiled.diagnostics,
+      device: exec.description,
+      compiled,
+      loop,
+      dispatchesPerStep: exec.dispatchesPerStep,
+      params,
+      outDir,
+    };
+  } catch (e) {
+    if (e instanceof FeedError) return { ok: false, compiled, diagnostics: e.diagnostics };
+    if (e instanceof NonFiniteLoss)
+      return { ok: false, compiled, diagnostics: [runError('FTL0903', e.message)] };
+    throw e;
+  } finally {
+    exec.destroy();
+  }
+}
