@@ -28,7 +28,9 @@ export function parse(text: string, file: string): ParseResult {
     const unclosed = unclosedDiagnostics(lexed.tokens, sp);
     ftlParser.input = lexed.tokens;
     const cst = ftlParser.program();
-    diagnostics.push(...unclosed, ...parseDiagnostics(ftlParser.errors, sp, unclosed.length > 0));
+    // an unclosed bracket, string or comment makes the parser's end-of-file errors redundant
+    const eofExplained = unclosed.length > 0 || (lexed.groups.errors ?? []).length > 0;
+    diagnostics.push(...unclosed, ...parseDiagnostics(ftlParser.errors, sp, eofExplained));
     const builder = new AstBuilder(sp, comments);
     const ast = builder.program(cst, comments);
     diagnostics.push(...builder.diagnostics);

@@ -143,16 +143,15 @@ export interface CheckResult {
 export function checkSource(text: string, file: string, opts: Partial<CheckOptions> = {}): CheckResult {
   const parsed = parse(text, file);
   let semantic: Diagnostic[] = [];
+  if (hasErrors(parsed.diagnostics)) return parsed;
   try {
     semantic = check(parsed.ast, { file, ...opts });
   } catch (err) {
     // a checker bug must not crash `ftl check`; surface it as a diagnostic
     semantic = [diag('internal-error', `internal error in the checker: ${(err as Error)?.message ?? String(err)}`, parsed.ast.span)];
   }
-  // After syntax errors, unknown-name noise from holes is likely: keep semantic errors only
-  // for names, not for structure that recovery may have mangled.
-  const diagnostics = hasErrors(parsed.diagnostics)
-    ? [...parsed.diagnostics, ...semantic.filter((d) => d.code === 'FTL0201' || d.code.startsWith('FTL03'))]
-    : [...parsed.diagnostics, ...semantic];
+  // After syntax errors the recovered AST has holes and semantic errors are mostly echoes
+  // of the syntax error: report the syntax errors only.
+  const diagnostics = hasErrors(parsed.diagnostics) ? parsed.diagnostics : [...parsed.diagnostics, ...semantic];
   return { ast: parsed.ast, diagnostics: diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0)) };
 }

@@ -14,6 +14,9 @@ import { accepts, expectedName, patternProblem, typeName, valueType } from '../t
 export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: number, callSpan: A.Span, ctx: CheckContext): void {
   const notes = sig.declared ? [{ message: `\`${sig.name}\` is declared here`, span: sig.declared }] : [];
   const given = new Map<string, A.Arg | 'piped'>();
+  let argErrors = 0;
+  const report = ctx.report;
+  ctx = { ...ctx, report: (d) => (argErrors++, report(d)) };
   const variadic = sig.params.findIndex((p) => p.variadic);
   let positional = leading;
   let sawNamed = false;
@@ -59,7 +62,8 @@ export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: numbe
     checkType(sig, name, p.type, a, ctx);
   }
   const missing = sig.params.filter((p) => p.required && !p.variadic && !given.has(p.name));
-  if (missing.length > 0) {
+  // after another argument error (a typo'd name, ...) a "missing" one is mostly its echo
+  if (missing.length > 0 && argErrors === 0) {
     const names = missing.map((p) => `\`${p.name}\``).join(', ');
     ctx.report(diag('missing-argument', `\`${sig.name}\` needs argument${missing.length > 1 ? 's' : ''} ${names}`, callSpan, { notes }));
   }

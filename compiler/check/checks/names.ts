@@ -23,9 +23,10 @@ export function registerNameChecks(r: CheckRegistry): void {
       const hint = didYouMean(m.name.name, sym.members.keys());
       ctx.report(diag('unknown-member', `\`${m.object.name}\` has no declaration \`${m.name.name}\``, m.name.span, hint ? { hint } : {}));
     }
-    if (sym?.kind === 'decl' && sym.decl?.kind === 'ModelDecl' && !modelMembers.has(m.name.name)) {
+    const isModel = sym?.kind === 'decl' && (sym.decl?.kind === 'ModelDecl' || sym.decl?.kind === 'ModuleDecl');
+    if (isModel && !modelMembers.has(m.name.name)) {
       const hint = didYouMean(m.name.name, modelMembers.keys()) ?? `a model declaration has ${[...modelMembers.keys()].map((k) => `\`${k}\``).join(', ')}`;
-      ctx.report(diag('unknown-member', `model \`${m.object.name}\` has no member \`${m.name.name}\``, m.name.span, { hint }));
+      ctx.report(diag('unknown-member', `\`${m.object.name}\` has no member \`${m.name.name}\``, m.name.span, { hint }));
     }
   });
 }

@@ -1,0 +1,3 @@
+import std.optim.adamw
+fn f() = adamw(lr: "fast")
+//                 ^^^^^^ FTL0305

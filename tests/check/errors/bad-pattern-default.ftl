@@ -1,0 +1,2 @@
+method m(t: pattern = "a.***") { freeze all }
+//                    ^^^^^^^ FTL0208

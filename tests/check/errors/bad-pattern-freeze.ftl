@@ -1,0 +1,4 @@
+method m() {
+  unfreeze "blocks..bias"
+//         ^^^^^^^^^^^^^^ FTL0208
+}

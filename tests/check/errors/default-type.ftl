@@ -1,0 +1,2 @@
+fn f(n: int = "three") = n
+//            ^^^^^^^ FTL0206

@@ -1,0 +1,4 @@
+recipe r {
+//     ^ FTL0211
+  train(steps: 1)
+}

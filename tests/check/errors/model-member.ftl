@@ -1,0 +1,5 @@
+import std.models.gpt2
+recipe r {
+  model = gpt2.lod("x")
+//             ^^^ FTL0213
+}

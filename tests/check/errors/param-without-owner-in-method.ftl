@@ -1,0 +1,4 @@
+method m() {
+  param w: f32[4] init zeros
+//      ^ FTL0106
+}

@@ -1,0 +1,3 @@
+fn add(a, b) = a + b
+fn f() = add(a: 1, 2)
+//                 ^ FTL0306

@@ -1,0 +1,5 @@
+module m(i: int, o: int) {
+  param w: f32[o, i] init zeros
+  forward(x: f32[B, i]) -> f32[B, i] = x @ w^T
+//                                     ^^^^^^^ FTL0203
+}

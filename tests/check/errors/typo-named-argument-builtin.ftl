@@ -1,0 +1,2 @@
+fn f(x) = softmax(x, axs: 1)
+//                   ^^^ FTL0302

@@ -1,0 +1,2 @@
+fn f(x) = sofmax(x)
+//        ^^^^^^ FTL0201

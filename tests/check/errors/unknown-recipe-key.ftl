@@ -1,0 +1,6 @@
+recipe r {
+  model = m
+  optimizer = 1
+//^^^^^^^^^ FTL0209
+}
+fn m() = 1

@@ -1,0 +1,6 @@
+recipe r {
+  model = m
+  stage s { dat = 1 }
+//          ^^^ FTL0209
+}
+fn m() = 1

@@ -1,0 +1,2 @@
+fn f(x: flaot) = x
+//      ^^^^^ FTL0207

@@ -1,0 +1,2 @@
+loss l(model, batch) = 1 backward(g) = g
+//                       ^^^^^^^^^^^^^^^ FTL0106

@@ -1,0 +1,5 @@
+fn f() {
+  let x 3
+//      ^ FTL0101
+  return x
+}

@@ -1,0 +1,2 @@
+loss l(model, batch) = 1 +
+//! FTL0101 eof

@@ -1,0 +1,2 @@
+module m(d: int) = d
+//                 ^ FTL0106

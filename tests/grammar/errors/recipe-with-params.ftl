@@ -1,0 +1,2 @@
+recipe r(x: int) { model = x }
+//      ^^^^^^^^ FTL0106

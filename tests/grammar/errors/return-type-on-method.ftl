@@ -1,0 +1,2 @@
+method m() -> int { freeze all }
+//            ^^^ FTL0106

@@ -1,0 +1,3 @@
+recipe r {
+//       ^ FTL0102
+  model = m
