@@ -83,6 +83,7 @@ const builtinTable: Row[] = [
   ['len', 'misc', 'x', 'length of a list'], ['zip', 'misc', '...xs', 'pairs items of lists'], ['range', 'misc', 'a: int, b?: int', 'integers a .. b'],
   ['print', 'misc', null, 'debug print at trace time'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
+  ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],
   ['text', 'data', 'path: string', 'lines of a text file'], ['jsonl', 'data', 'path: string', 'records of a JSON-lines file'],
   ['parquet', 'data', 'path: string, columns?: list', 'records of a Parquet file'],
   ['tokenize', 'data', 'src, tokenizer, field?: string', 'tokenize a text field'],
