@@ -86,10 +86,15 @@ function hasVulkanLoader(): boolean {
   return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
 }
 
+const liveInstances: GPU[] = [];
+
 async function tryAdapter(backend: Backend): Promise<GPUAdapter | null> {
   const compat = backend === 'opengles';
   if (compat && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   const gpu = create([`backend=${backend}`]);
+  // Dawn crashes (futex / pthread asserts) if the instance is garbage-collected while its
+  // devices live: keep every instance reachable for the life of the process.
+  liveInstances.push(gpu);
   try {
     return await gpu.requestAdapter(
       compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' },

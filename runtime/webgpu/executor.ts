@@ -1,0 +1,178 @@
+// The WebGPU executor: runs a Plan on one GPUDevice.
+//
+// load: every buffer, pipeline (cached by WGSL text, so identical kernels share one) and bind
+// group is created once. step: the whole step program (dispatches in order, then the update
+// copies) is encoded in ONE command encoder and submitted ONCE; nothing is read back.
+// readOutputs: copies only the requested outputs to staging buffers and maps them.
+//
+// Host arrays: f32 tensors as Float32Array, i32 as Int32Array; bool tensors are stored as
+// i32 0/1 (compiler/codegen/kernel.ts) and accept Int32Array or Uint8Array.
+
+import type { Plan, PlanBuffer } from '../../compiler/plan/plan.ts';
+import { dispatchCount } from '../../compiler/plan/plan.ts';
+import { declareBindings, toGPULayoutEntry } from '../../compiler/codegen/kernel.ts';
+import type { Executor, HostArray } from '../executor.ts';
+
+type Readable = Float32Array | Int32Array;
+const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+const MAP_READ = 0x01;
+const COPY_DST = 0x08;
+const COMPUTE_STAGE = 0x4;
+
+export class WebGPUExecutor implements Executor {
+  readonly description: string;
+  readonly dispatchesPerStep: number;
+  private readonly buffers: GPUBuffer[];
+  private readonly program: ((pass: GPUComputePassEncoder) => void)[] = [];
+  private readonly copies: { src: number; dst: number; size: number }[] = [];
+  private readonly byName = new Map<string, PlanBuffer>();
+  private readonly outputsByName = new Map<string, PlanBuffer>();
+
+  private constructor(
+    readonly plan: Plan,
+    readonly device: GPUDevice,
+    description: string,
+  ) {
+    this.description = description;
+    this.dispatchesPerStep = dispatchCount(plan);
+    this.buffers = plan.buffers.map((b) => device.createBuffer({ size: align4(b.byteSize), usage: STORAGE_USAGE }));
+    for (const p of plan.params) this.byName.set(`param:${p.name}`, plan.buffers[p.buffer]);
+    for (const s of plan.inputs) this.byName.set(`input:${s.name}`, plan.buffers[s.buffer]);
+    for (const s of plan.outputs) this.outputsByName.set(s.name, plan.buffers[s.buffer]);
+  }
+
+  /** Create everything the plan needs; rejects with Dawn's message if a kernel fails to compile. */
+  static async load(plan: Plan, device: GPUDevice, description = 'webgpu'): Promise<WebGPUExecutor> {
+    const ex = new WebGPUExecutor(plan, device, description);
+    const pipelines = new Map<string, Promise<{ pipe: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
+    const compile = async (k: Plan['kernels'][number]) => {
+      // Explicit layouts from the plan's binding list (not 'auto', which drops unused bindings).
+      const layout = device.createBindGroupLayout({
+        entries: declareBindings(k.bindings).layout.map((e) => toGPULayoutEntry(e, COMPUTE_STAGE)),
+      });
+      const module = device.createShaderModule({ code: k.wgsl });
+      try {
+        const pipe = await device.createComputePipelineAsync({
+          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+          compute: { module, entryPoint: k.entryPoint },
+        });
+        ex.pipelineCount++;
+        return { pipe, layout };
+      } catch (e) {
+        throw new Error(`WebGPU rejected kernel ${k.name}: ${(e as Error).message}\n${k.wgsl}`);
+      }
+    };
+    // Identical WGSL gets one pipeline (the layout is part of the WGSL's declarations).
+    for (const k of plan.kernels) if (!pipelines.has(k.wgsl)) pipelines.set(k.wgsl, compile(k));
+    const kernels = await Promise.all(
+      plan.kernels.map(async (k) => {
+        const { pipe, layout } = await pipelines.get(k.wgsl)!;
+        const bindGroup = device.createBindGroup({
+          layout,
+          entries: k.bindings.map((b, i) => ({ binding: i, resource: { buffer: ex.buffers[b.buffer] } })),
+        });
+        return { pipe, bindGroup, dispatch: k.dispatch };
+      }),
+    );
+    for (const s of plan.step) {
+      if (s.op === 'dispatch') {
+        const k = kernels[s.kernel];
+        ex.program.push((pass) => {
+          pass.setPipeline(k.pipe);
+          pass.setBindGroup(0, k.bindGroup);
+          pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
+        });
+      } else ex.copies.push({ src: s.src, dst: s.dst, size: align4(s.byteSize) });
+    }
+    return ex;
+  }
+
+  /** Pipelines created at load (kernels with identical WGSL share one). */
+  pipelineCount = 0;
+
+  setParam(name: string, value: Float32Array | Int32Array): void {
+    this.write(this.need(`param:${name}`, 'parameter'), value);
+  }
+
+  async getParam(name: string): Promise<Float32Array> {
+    const b = this.need(`param:${name}`, 'parameter');
+    const v = (await this.readBuffers([b.id]))[0];
+    return v instanceof Float32Array ? v : Float32Array.from(v);
+  }
+
+  setInput(name: string, value: HostArray | Uint8Array): void {
+    this.write(this.need(`input:${name}`, 'input'), value);
+  }
+
+  /** Encode the whole step in one encoder, submit once. Resolves once submitted. */
+  async step(): Promise<void> {
+    const enc = this.device.createCommandEncoder();
+    if (this.program.length) {
+      // One pass: WebGPU orders dispatches in a pass and makes storage writes visible to later ones.
+      const pass = enc.beginComputePass();
+      for (const d of this.program) d(pass);
+      pass.end();
+    }
+    for (const c of this.copies) enc.copyBufferToBuffer(this.buffers[c.src], 0, this.buffers[c.dst], 0, c.size);
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Read the named outputs of the last step (f32 outputs as Float32Array). */
+  async readOutputs(names: readonly string[]): Promise<Record<string, Float32Array>> {
+    const bufs = names.map((n) => {
+      const b = this.outputsByName.get(n);
+      if (!b) throw new Error(`the plan has no output named '${n}' (has: ${[...this.outputsByName.keys()].join(', ')})`);
+      return b.id;
+    });
+    const vals = await this.readBuffers(bufs);
+    return Object.fromEntries(names.map((n, i) => [n, vals[i] instanceof Float32Array ? (vals[i] as Float32Array) : Float32Array.from(vals[i])]));
+  }
+
+  /** Raw contents of plan buffers, typed by dtype (bool as Int32Array 0/1). For tests and tools. */
+  async readBuffers(ids: readonly number[]): Promise<Readable[]> {
+    const enc = this.device.createCommandEncoder();
+    const staging = ids.map((id) => {
+      const size = align4(this.plan.buffers[id].byteSize);
+      const s = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+      enc.copyBufferToBuffer(this.buffers[id], 0, s, 0, size);
+      return s;
+    });
+    this.device.queue.submit([enc.finish()]);
+    return Promise.all(
+      staging.map(async (s, i) => {
+        await s.mapAsync(1 /* GPUMapMode.READ */);
+        const b = this.plan.buffers[ids[i]];
+        const n = b.shape.reduce((a, x) => a * x, 1);
+        const raw = s.getMappedRange().slice(0, n * 4);
+        s.unmap();
+        s.destroy();
+        return b.dtype === 'f32' ? new Float32Array(raw) : new Int32Array(raw);
+      }),
+    );
+  }
+
+  /** Fill a plan buffer (tests poison outputs and temps with NaN through this). */
+  writeBuffer(id: number, value: Float32Array | Int32Array): void {
+    this.device.queue.writeBuffer(this.buffers[id], 0, value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+
+  private need(key: string, what: string): PlanBuffer {
+    const b = this.byName.get(key);
+    if (!b) throw new Error(`the plan has no ${what} named '${key.slice(key.indexOf(':') + 1)}'`);
+    return b;
+  }
+
+  private write(b: PlanBuffer, value: Float32Array | Int32Array | Uint8Array): void {
+    const n = b.shape.reduce((a, x) => a * x, 1);
+    if (value.length !== n) throw new Error(`${b.name}: got ${value.length} elements, expected ${n} (${b.dtype}[${b.shape.join(',')}])`);
+    const data = b.dtype === 'f32' ? toF32(value) : Int32Array.from(value as ArrayLike<number>);
+    this.writeBuffer(b.id, data);
+  }
+}
+
+const align4 = (n: number) => Math.max(4, Math.ceil(n / 4) * 4);
+const toF32 = (v: Float32Array | Int32Array | Uint8Array): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
