@@ -200,6 +200,11 @@ function preTokenizer(p: unknown): Step | string {
       }
       return (xs) => xs.flatMap((x) => splitIsolated(x, re));
     }
+    case 'Digits': {
+      // SmolLM: digits become their own pieces, one per digit or one per run.
+      const re = j.individual_digits === true ? /\p{N}/gu : /\p{N}+/gu;
+      return (xs) => xs.flatMap((x) => splitIsolated(x, re));
+    }
     case 'Sequence': {
       const steps = ((j.pretokenizers ?? []) as unknown[]).map(preTokenizer);
       const bad = steps.find((s) => typeof s === 'string');
