@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { register as check } from './commands/check.ts';
+import { register as compileCmd } from './commands/compile.ts';
 import { register as doctor } from './commands/doctor.ts';
 import { register as run } from './commands/run.ts';
 
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
   const program = new Command('ftl')
     .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
     .version(pkg.version, '-v, --version');
-  for (const register of [doctor, check, run]) register(program);
+  for (const register of [doctor, check, compileCmd, run]) register(program);
   return program;
 }
 

@@ -1,0 +1,135 @@
+// The compile report: what a recipe will cost before it runs. Per phase: nodes; per part of
+// the step (forward / backward / update): FLOPs; bytes of parameters (trainable and frozen),
+// gradients, optimizer state, activations and the peak; what was pruned and why; and the
+// kernel list with the source line each came from.
+//
+// Forward = the cone of the graph's outputs (the loss). Update = the optimizer's elementwise
+// math: nodes reached from an update's value through elementwise ops of the target's shape,
+// plus everything that reads optimizer state. Backward = the rest of the updates' cones.
+
+import { relative } from 'node:path';
+import { toposort, type Graph } from '../ir/graph.ts';
+import { numel, type Node } from '../ir/node.ts';
+import { OpGroup } from '../ir/ops.ts';
+import type { Plan } from '../plan/plan.ts';
+import { dispatchCount } from '../plan/plan.ts';
+import { peakTemporaryBytes, type Schedule } from './schedule.ts';
+
+export type Part = 'forward' | 'backward' | 'update';
+
+export interface CompileReport {
+  nodes: { trainIR: number; optimized: number };
+  flops: Record<Part, number>;
+  bytes: {
+    trainableParams: number;
+    frozenParams: number;
+    gradients: number;
+    optimizerState: number;
+    activationsPeak: number;
+  };
+  params: { trainable: string[]; frozen: string[] };
+  /** Parameters read by the forward pass whose backward is cut, in forward order. */
+  backwardStopsAt?: string;
+  kernels?: { count: number; list: { name: string; line?: string }[] };
+}
+
+export function flopsOf(n: Node): number {
+  if (n.op === 'matmul') {
+    const a = n.src[0].shape;
+    return 2 * numel(n.shape) * a[a.length - 1];
+  }
+  if (OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'scatter_add') return numel(n.shape);
+  if (OpGroup.Reduce.has(n.op)) return numel(n.src[0].shape);
+  return 0;
+}
+
+/** The loss's cone (other outputs, e.g. the gradient norm, are computed from the backward). */
+const lossOf = (g: Graph): Node[] => [g.outputs.loss ?? Object.values(g.outputs)[0]].filter(Boolean);
+
+export function classify(g: Graph): Map<Node, Part> {
+  const part = new Map<Node, Part>();
+  for (const n of toposort(lossOf(g))) part.set(n, 'forward');
+  for (const u of g.updates) {
+    // Walk down from the new value through same-shaped elementwise ops: the optimizer's math.
+    const stack: Node[] = [u.value];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (part.has(n) || !OpGroup.Elementwise.has(n.op)) continue;
+      part.set(n, 'update');
+      for (const s of n.src)
+        if (s.shape.length === u.target.shape.length && numel(s.shape) === numel(u.target.shape))
+          stack.push(s);
+    }
+  }
+  for (const n of toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]))
+    if (!part.has(n)) part.set(n, 'backward');
+  return part;
+}
+
+export function compileReport(trainIR: Graph, g: Graph, s: Schedule, plan?: Plan): CompileReport {
+  const part = classify(g);
+  const flops: Record<Part, number> = { forward: 0, backward: 0, update: 0 };
+  for (const [n, p] of part) flops[p] += flopsOf(n);
+  const updated = new Set(g.updates.map((u) => u.target));
+  const leaves = toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]).filter(
+    (n): n is Node<'param'> => n.op === 'param',
+  );
+  const params = leaves.filter((p) => p.arg.role === 'param');
+  const trainable = params.filter((p) => updated.has(p));
+  const frozen = params.filter((p) => !updated.has(p));
+  const bytes = (ns: readonly Node[]) => ns.reduce((a, n) => a + numel(n.shape) * 4, 0);
+  // Forward order of first use: the earliest trainable parameter is where backward stops.
+  const fwd = toposort(lossOf(g));
+  const firstTrainable = fwd.find((n) => n.op === 'param' && updated.has(n as Node<'param'>));
+  return {
+    nodes: {
+      trainIR: toposort([...Object.values(trainIR.outputs), ...trainIR.updates.map((u) => u.value)]).length,
+      optimized: part.size,
+    },
+    flops,
+    bytes: {
+      trainableParams: bytes(trainable),
+      frozenParams: bytes(frozen),
+      gradients: bytes(trainable),
+      optimizerState: bytes(leaves.filter((p) => p.arg.role === 'state')),
+      activationsPeak: peakTemporaryBytes(g, s),
+    },
+    params: { trainable: trainable.map((p) => p.arg.name), frozen: frozen.map((p) => p.arg.name) },
+    backwardStopsAt: firstTrainable ? (firstTrainable as Node<'param'>).arg.name : undefined,
+    ...(plan
+      ? {
+          kernels: {
+            count: dispatchCount(plan),
+            list: plan.kernels.map((k) => ({
+              name: k.name,
+              ...(k.span ? { line: `${relative(process.cwd(), k.span.file)}:${k.span.line}` } : {}),
+            })),
+          },
+        }
+      : {}),
+  };
+}
+
+const fmtBytes = (b: number) =>
+  b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`;
+const fmtFlops = (f: number) =>
+  f >= 1e9 ? `${(f / 1e9).toFixed(2)} GFLOP` : `${(f / 1e6).toFixed(2)} MFLOP`;
+
+export function formatReport(r: CompileReport): string {
+  const lines = [
+    `nodes        train IR ${r.nodes.trainIR}, optimized ${r.nodes.optimized}`,
+    `flops/step   forward ${fmtFlops(r.flops.forward)}, backward ${fmtFlops(r.flops.backward)}, update ${fmtFlops(r.flops.update)}`,
+    `parameters   trainable ${fmtBytes(r.bytes.trainableParams)} (${r.params.trainable.length} tensors), frozen ${fmtBytes(r.bytes.frozenParams)} (${r.params.frozen.length} tensors)`,
+    `memory       gradients ${fmtBytes(r.bytes.gradients)}, optimizer state ${fmtBytes(r.bytes.optimizerState)}, activations peak ${fmtBytes(r.bytes.activationsPeak)}`,
+    `             total peak ${fmtBytes(r.bytes.trainableParams + r.bytes.frozenParams + r.bytes.optimizerState + r.bytes.activationsPeak)}`,
+  ];
+  if (r.params.frozen.length)
+    lines.push(
+      `pruned       no weight gradient for ${r.params.frozen.length} frozen tensors; backward stops at ${r.backwardStopsAt ?? '(nothing trains)'}`,
+    );
+  if (r.kernels) {
+    lines.push(`kernels      ${r.kernels.count} dispatches per step`);
+    for (const k of r.kernels.list) lines.push(`  ${k.name.padEnd(28)} ${k.line ?? ''}`);
+  }
+  return lines.join('\n');
+}
