@@ -4,6 +4,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
+import { withSpecialValues } from './wgsl-values.ts';
 import { Emitter, type KernelContext } from './emitter.ts';
 import { dispatchGrid, linearWorkgroup, storageType, type KernelBinding, type KernelSpec } from './kernel.ts';
 
@@ -60,7 +61,7 @@ export class KernelBuilder implements KernelContext {
       { name: 'out', type: storageType(this.out.dtype), access: 'read_write' },
       ...this.inputs.map((n): KernelBinding => ({ name: this.names.get(n)!, type: storageType(n.dtype), access: 'read' })),
     ];
-    const body = [...this.helpers, extra, main].filter((s) => s.trim().length).join('\n');
+    const body = withSpecialValues([...this.helpers, extra, main].filter((s) => s.trim().length).join('\n'));
     return { spec: { name, bindings, workgroupSize, body }, nodes: [this.out, ...this.inputs], grid };
   }
 }

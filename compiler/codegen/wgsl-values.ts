@@ -7,7 +7,11 @@ import type { Node } from '../ir/node.ts';
 
 export const wgslType = (d: DType): string => (d === 'bool' ? 'bool' : d);
 
-/** A WGSL literal for `value` as `dtype`; f32 infinities and NaN via bitcast (no literals exist). */
+/**
+ * A WGSL literal for `value` as `dtype`. WGSL has no inf/NaN literals and rejects them in
+ * constant expressions, so they are bitcasts of private variables (SPECIAL_F32, which
+ * `withSpecialValues` adds to any kernel that mentions them).
+ */
 export function literal(value: number, dtype: DType): string {
   if (dtype === 'bool') return value ? 'true' : 'false';
   if (dtype === 'i32') {
@@ -15,9 +19,9 @@ export function literal(value: number, dtype: DType): string {
     return v === -2147483648 ? 'i32(-2147483647 - 1)' : `${v}i`;
   }
   const f = Math.fround(value);
-  if (Number.isNaN(f)) return 'bitcast<f32>(0x7fc00000u)';
-  if (f === Infinity) return 'bitcast<f32>(0x7f800000u)';
-  if (f === -Infinity) return 'bitcast<f32>(0xff800000u)';
+  if (Number.isNaN(f)) return 'bitcast<f32>(ftl_nan)';
+  if (f === Infinity) return 'bitcast<f32>(ftl_pinf)';
+  if (f === -Infinity) return 'bitcast<f32>(ftl_ninf)';
   if (Object.is(f, -0)) return 'bitcast<f32>(0x80000000u)';
   // The shortest repr of an f32-exact double parses back to the same f32.
   const s = String(f);
@@ -115,13 +119,24 @@ export const POW_HELPERS = /* wgsl */ `
 fn ftl_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0f) { return 1.0f; }
   if (a >= 0.0f) { return pow(a, b); }
-  if (fract(b) != 0.0f) { return bitcast<f32>(0x7fc00000u); }
+  if (fract(b) != 0.0f) { return bitcast<f32>(ftl_nan); }
   let m = pow(-a, b);
   return select(m, -m, fract(b * 0.5f) != 0.0f);
 }
 fn ftl_ipow(a: i32, b: i32) -> i32 {
+  // Math.pow truncated to i32: a negative exponent leaves only 1 / (+-1)^|b|.
+  if (b < 0) { return select(select(0i, 1i, a == 1i), select(1i, -1i, (b & 1i) != 0i), a == -1i); }
   var r = 1i;
   for (var i = 0i; i < b; i++) { r = r * a; }
   return r;
 }
 `;
+
+const SPECIAL_F32 = `var<private> ftl_nan: u32 = 0x7fc00000u;
+var<private> ftl_pinf: u32 = 0x7f800000u;
+var<private> ftl_ninf: u32 = 0xff800000u;`;
+
+/** `wgsl` with the special-value variables declared if it uses them. */
+export function withSpecialValues(wgsl: string): string {
+  return /\bftl_(nan|pinf|ninf)\b/.test(wgsl) ? `${SPECIAL_F32}\n${wgsl}` : wgsl;
+}
