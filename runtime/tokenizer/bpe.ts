@@ -1,9 +1,56 @@
 // Byte-pair encoding of one pre-tokenized word, by merge rank: start from the word's characters
-// (for byte-level BPE, one per UTF-8 byte via byte-unicode.ts), repeatedly merge every occurrence
-// of the adjacent pair with the lowest rank, until no adjacent pair has a merge. Then look the
-// symbols up in the vocabulary. Results are cached per word.
+// (for byte-level BPE, one per UTF-8 byte via byte-unicode.ts) and repeatedly merge the adjacent
+// pair with the lowest rank, leftmost first, until no adjacent pair has a merge; then look the
+// symbols up in the vocabulary. Same order as Hugging Face's `Word::merge_all`: a min-heap of
+// candidate pairs keyed by (rank, position) over a linked list of symbols, so a long word (a
+// whole SentencePiece-style text has no pre-split) costs O(n log n), not O(n^2).
+// Results are cached per word.
 
 export type Merge = readonly [string, string];
+
+/** Binary min-heap of [rank, pos] candidates. */
+class PairHeap {
+  private readonly a: number[] = []; // interleaved rank, pos
+  get size(): number {
+    return this.a.length / 2;
+  }
+  private less(i: number, j: number): boolean {
+    const a = this.a;
+    return a[2 * i]! < a[2 * j]! || (a[2 * i] === a[2 * j] && a[2 * i + 1]! < a[2 * j + 1]!);
+  }
+  private swap(i: number, j: number): void {
+    const a = this.a;
+    [a[2 * i], a[2 * j]] = [a[2 * j]!, a[2 * i]!];
+    [a[2 * i + 1], a[2 * j + 1]] = [a[2 * j + 1]!, a[2 * i + 1]!];
+  }
+  push(rank: number, pos: number): void {
+    this.a.push(rank, pos);
+    for (let i = this.size - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+  /** Remove the minimum; returns [rank, pos]. */
+  pop(): [number, number] {
+    const top: [number, number] = [this.a[0]!, this.a[1]!];
+    const n = this.size - 1;
+    this.swap(0, n);
+    this.a.length -= 2;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1,
+        r = l + 1;
+      let m = i;
+      if (l < n && this.less(l, m)) m = l;
+      if (r < n && this.less(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return top;
+  }
+}
 
 export class BpeModel {
   private readonly ranks = new Map<string, number>();
@@ -24,24 +71,33 @@ export class BpeModel {
 
   /** Symbols after merging (before the vocabulary lookup). */
   mergeWord(word: string): string[] {
-    const syms = Array.from(word);
-    for (;;) {
-      let best = Infinity;
-      let bi = -1;
-      for (let i = 0; i + 1 < syms.length; i++) {
-        const r = this.ranks.get(pairKey(syms[i]!, syms[i + 1]!));
-        if (r !== undefined && r < best) ((best = r), (bi = i));
-      }
-      if (bi < 0) return syms;
-      const a = syms[bi]!,
-        b = syms[bi + 1]!;
-      const out: string[] = [];
-      for (let i = 0; i < syms.length; i++) {
-        if (i + 1 < syms.length && syms[i] === a && syms[i + 1] === b) (out.push(a + b), i++);
-        else out.push(syms[i]!);
-      }
-      syms.splice(0, syms.length, ...out);
+    const sym = Array.from(word);
+    const n = sym.length;
+    // Doubly linked list over positions; a merged-away position has alive[i] = false.
+    const next = Array.from({ length: n }, (_, i) => i + 1);
+    const prev = Array.from({ length: n }, (_, i) => i - 1);
+    const alive = new Array<boolean>(n).fill(true);
+    const heap = new PairHeap();
+    const rankAt = (i: number) =>
+      next[i]! < n ? this.ranks.get(pairKey(sym[i]!, sym[next[i]!]!)) : undefined;
+    const offer = (i: number) => {
+      const r = i >= 0 ? rankAt(i) : undefined;
+      if (r !== undefined) heap.push(r, i);
+    };
+    for (let i = 0; i + 1 < n; i++) offer(i);
+    while (heap.size > 0) {
+      const [rank, i] = heap.pop();
+      // Stale entry: the left symbol died, or the pair at i changed since it was offered.
+      if (!alive[i] || rankAt(i) !== rank) continue;
+      const j = next[i]!;
+      sym[i] = sym[i]! + sym[j]!;
+      alive[j] = false;
+      next[i] = next[j]!;
+      if (next[j]! < n) prev[next[j]!] = i;
+      offer(prev[i]!);
+      offer(i);
     }
+    return sym.filter((_, i) => alive[i]);
   }
 
   /** Ids of one word. A symbol missing from the vocabulary becomes unkId, or throws (internal:
@@ -58,8 +114,10 @@ export class BpeModel {
             if (id === undefined) throw new Error(`BPE: symbol ${JSON.stringify(s)} not in vocabulary`);
             return id;
           });
-    if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(word, ids);
+    if (word.length < 256) {
+      if (this.cache.size > 50_000) this.cache.clear();
+      this.cache.set(word, ids);
+    }
     return ids;
   }
 }
