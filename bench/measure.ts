@@ -1,7 +1,9 @@
 // Measure one system on one workload: the first step (shader and pipeline compilation
-// included), warm-up steps, then `steps` timed steps whose median is reported, and one more
-// step under the GPU counters for kernels per step and peak memory. Every step ends with its
-// loss read back, so its device work is finished when its time is taken.
+// included), warm-up steps, then `steps` timed steps whose median is reported; the last timed
+// step runs under the GPU counters (kernels per step, peak memory: counting costs nothing
+// measurable). Every step ends with its loss read back, so its device work is finished when
+// its time is taken. Past `maxSeconds` the timed loop stops early (after at least 3 steps) so
+// a busy machine cannot push the whole run past its time budget; the step count is reported.
 
 import { counters, peakBytes as devicePeak, resetWindow } from './gpu-counters.ts';
 import type { Measurement } from './report.ts';
@@ -13,6 +15,8 @@ export interface MeasureOptions {
   /** Timed steps for this system (a slow reference may get fewer than w.steps). */
   steps: number;
   warmup: number;
+  /** Stop timing after this many seconds of this measurement (at least 3 timed steps run). */
+  maxSeconds?: number;
   /** Called with a short progress note. */
   progress?: (msg: string) => void;
 }
@@ -33,31 +37,34 @@ export async function measure(
   if ('unavailable' in prepared) return { ...base, status: 'unavailable', reason: prepared.unavailable };
   const { session } = prepared;
   try {
+    const started = performance.now();
+    const overTime = (done: number) =>
+      o.maxSeconds !== undefined &&
+      done >= Math.min(3, o.steps) &&
+      performance.now() - started > o.maxSeconds * 1000;
     let s = 0;
     let t = performance.now();
     const lossFirst = await session.step(s++);
     const firstStepMs = performance.now() - t;
-    for (let i = 0; i < o.warmup; i++) await session.step(s++);
+    for (let i = 0; i < o.warmup && !overTime(o.steps); i++) await session.step(s++);
     const times: number[] = [];
     let lossLast = lossFirst;
+    const device = sys.gpuDevice();
     for (let i = 0; i < o.steps; i++) {
+      const last = i === o.steps - 1 || overTime(i + 1);
+      if (last) resetWindow(); // the instrumented step
       t = performance.now();
       lossLast = await session.step(s++);
       times.push(performance.now() - t);
       o.progress?.(`${w.name} ${sys.name} step ${i + 1}/${o.steps} ${times[i].toFixed(0)} ms`);
+      if (last) break;
     }
-    // The instrumented step: dispatches and peak live GPU buffer bytes over exactly one step.
-    resetWindow();
-    let peakBytes: number;
-    let memoryKind: Measurement['memoryKind'];
+    let peakBytes = device ? devicePeak(device) : 0;
+    let memoryKind: Measurement['memoryKind'] = 'gpu-buffers';
     if (session.peakBytesOfStep) {
+      // No GPU buffers to count (the CPU backend): one more step under the system's own profiler.
       peakBytes = await session.peakBytesOfStep(s++);
       memoryKind = 'tensor-bytes';
-    } else {
-      await session.step(s++);
-      const device = sys.gpuDevice();
-      peakBytes = device ? devicePeak(device) : 0;
-      memoryKind = 'gpu-buffers';
     }
     const kernelsPerStep = sys.dispatchesKernels ? counters.dispatches : null;
     const st = stepStats(times);

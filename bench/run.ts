@@ -7,7 +7,7 @@
 // ratio beside its target, and writes the JSON record to bench/results/<date>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { globals } from 'webgpu';
 import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/index.ts';
@@ -15,11 +15,11 @@ import { corpus } from './data.ts';
 import { installGpuCounters } from './gpu-counters.ts';
 import { measure } from './measure.ts';
 import { measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
-import { ftlSystem } from './systems/ftl.ts';
+import { ftlCompileTime, ftlSystem } from './systems/ftl.ts';
 import { tfjsSystems } from './systems/tfjs.ts';
 import type { System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
-import { workloads } from './workloads.ts';
+import { gpt2Small, workloads } from './workloads.ts';
 
 const ALL_SYSTEMS = ['tfjs-webgpu', 'ftl', 'tfjs-cpu'];
 
@@ -30,15 +30,17 @@ async function main(): Promise<number> {
       only: { type: 'string', multiple: true },
       systems: { type: 'string' },
       out: { type: 'string' },
+      budget: { type: 'string', default: '540' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const all = workloads(values.quick!);
+  const compileOnly = gpt2Small();
   if (values.help) {
     console.log(
       `usage: npm run bench -- [--quick] [--only NAME[,NAME]] [--systems ${ALL_SYSTEMS.join(',')}] [--out FILE]`,
     );
-    console.log(`workloads: ${all.map((w) => w.name).join(', ')}`);
+    console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
@@ -51,7 +53,9 @@ async function main(): Promise<number> {
   }
   const selected = only.length ? all.filter((w) => only.includes(w.name)) : all;
   const which = new Set(values.systems ? values.systems.split(',') : ALL_SYSTEMS);
+  const timeCompile = which.has('ftl') && (!only.length || only.includes(compileOnly.name));
   const t0 = performance.now();
+  const budgetS = Number(values.budget);
 
   installGpuCounters(globals as never);
   // Which Dawn backend ftl gets here; the peer is put on the same one.
@@ -60,12 +64,16 @@ async function main(): Promise<number> {
   const adapter = isDeviceError(probe)
     ? `no WebGPU adapter: ${probe.error}`
     : `${probe.adapterName} (Dawn ${probe.backend})`;
+  const limits = isDeviceError(probe) ? undefined : probe.limits;
   if (!isDeviceError(probe)) probe.destroy();
   const data = corpus();
   console.log(
     `bench: ${new Date().toISOString()} · ${adapter} · ${cpus().length} CPU cores · Node ${process.version}`,
   );
-  console.log(`bench: data: ${data.source}; ${values.quick ? 'quick run' : 'full run'}`);
+  const load0 = loadavg()[0];
+  console.log(
+    `bench: data: ${data.source}; ${values.quick ? 'quick run' : 'full run'}; load average ${load0.toFixed(2)}`,
+  );
 
   const systems: (System | Unavailable)[] = [];
   if (which.has('tfjs-webgpu') || which.has('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
@@ -86,6 +94,14 @@ async function main(): Promise<number> {
           role: sys.role,
           status: 'unavailable',
           reason: sys.unavailable,
+        };
+      } else if ((performance.now() - t0) / 1000 > budgetS) {
+        m = {
+          workload: w.name,
+          system: sys.name,
+          role: sys.role,
+          status: 'unavailable',
+          reason: `skipped: past the ${budgetS} s budget`,
         };
       } else if (sys.role === 'reference' && w.referenceSteps === 0) {
         m = {
@@ -119,6 +135,17 @@ async function main(): Promise<number> {
   }
   for (const s of systems) if (!('unavailable' in s)) s.destroy();
 
+  let compileTime: Awaited<ReturnType<typeof ftlCompileTime>> | undefined;
+  if (timeCompile) {
+    compileTime = limits ? await ftlCompileTime(compileOnly, limits) : { unavailable: 'no WebGPU adapter' };
+    console.log(
+      `\n== ${compileOnly.name}: ` +
+        ('ms' in compileTime
+          ? `${(compileTime.ms / 1000).toFixed(2)} s to compile GPT-2 small (12 layers, d 768), ${compileTime.kernels} kernels/step`
+          : `ftl ${compileTime.unavailable}`),
+    );
+  }
+
   const rs = ratios(
     results,
     TARGETS.filter((t) => selected.some((w) => w.name === t.workload)),
@@ -129,7 +156,12 @@ async function main(): Promise<number> {
   );
   console.log(`\n${ratioTable(rs)}`);
   const totalS = (performance.now() - t0) / 1000;
-  console.log(`\nbench: finished in ${totalS.toFixed(0)} s`);
+  const load1 = loadavg()[0];
+  console.log(
+    `\nbench: finished in ${totalS.toFixed(0)} s; load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
+  );
+  if (Math.max(load0, load1) > cpus().length + 0.5)
+    console.log('bench: the machine was busy with other work: step times are inflated and noisy');
 
   const record = {
     date: new Date().toISOString(),
@@ -144,7 +176,9 @@ async function main(): Promise<number> {
         : { name: s.name, role: s.role, description: s.description },
     ),
     workloads: selected,
+    loadAverage: { start: load0, end: load1 },
     results,
+    compileTime: compileTime && { workload: compileOnly, ...compileTime },
     ratios: rs.map((r) => ({
       label: r.target.label,
       workload: r.target.workload,

@@ -68,6 +68,27 @@ async function load<T>(url: string, what: string): Promise<T | string> {
   }
 }
 
+/**
+ * Compile time of a recipe without running it (issue 10: a 12-layer GPT-2-small recipe), on
+ * the device's limits. Returns milliseconds and the plan's dispatch count, or why not.
+ */
+export async function ftlCompileTime(
+  w: Workload,
+  limits: object,
+): Promise<{ ms: number; kernels: number } | { unavailable: string }> {
+  const compiler = await load<CompilerModule>(COMPILER, 'compiler/compile.ts');
+  if (typeof compiler === 'string') return { unavailable: compiler };
+  const source = recipeFor(w, join(tmpdir(), 'ftl-bench-unused.bin'));
+  const t = performance.now();
+  const res = await compiler.compile(source, { file: `${w.name}.ftl`, limits });
+  const ms = performance.now() - t;
+  const first = res.diagnostics.find((d) => (d.severity ?? 'error') === 'error');
+  if (first || !res.plan)
+    return { unavailable: first ? `compile: ${first.code ?? ''} ${first.message}` : 'no plan' };
+  const plan = res.plan as PlanLike & { step?: readonly { op: string }[] };
+  return { ms, kernels: plan.step?.filter((s) => s.op === 'dispatch').length ?? 0 };
+}
+
 /** Start ftl: find the compiler and executor, acquire the device. */
 export async function ftlSystem(): Promise<System | Unavailable> {
   const compiler = await load<CompilerModule>(COMPILER, 'compiler/compile.ts');

@@ -21,10 +21,11 @@ export async function tfjsSystems(
     peer = (await import(PEER)) as PeerModule;
   } catch (e) {
     const why = `TensorFlow.js not installed (run: npm ci --prefix bench): ${(e as Error).message.split('\n')[0]}`;
-    return [
+    const both: Unavailable[] = [
       { name: 'tfjs-webgpu', role: 'peer', unavailable: why },
       { name: 'tfjs-cpu', role: 'reference', unavailable: why },
     ];
+    return both.filter((s) => which.has(s.name));
   }
   const out: (System | Unavailable)[] = [];
   if (which.has('tfjs-webgpu')) {
