@@ -24,40 +24,8 @@ export interface TraceContext {
   normalize?: (count: Node) => Node | undefined;
 }
 
-type Fn = (a: Args, ctx: TraceContext) => Value;
-
-const arg = (a: Args, i: number, name: string): Value | undefined => a.positional[i] ?? a.named.get(name);
-function need(a: Args, i: number, name: string): Value {
-  const v = arg(a, i, name);
-  if (v === undefined) err(TraceCodes.badArgument, `missing argument \`${name}\``, a.span);
-  return v;
-}
-function tensor(a: Args, i: number, name: string): Node {
-  const v = need(a, i, name);
-  if (isTensor(v)) return v;
-  if (typeof v === 'number') return T.constant(v);
-  return err(TraceCodes.badArgument, `\`${name}\` must be a tensor, got ${typeName(v)}`, a.span);
-}
-function optTensor(a: Args, i: number, name: string): Node | undefined {
-  const v = arg(a, i, name);
-  return v === undefined || (typeof v === 'object' && 'kind' in v && v.kind === 'null') ? undefined : tensor(a, i, name);
-}
-function num(a: Args, i: number, name: string, dflt?: number): number {
-  const v = arg(a, i, name) ?? dflt;
-  if (typeof v !== 'number') err(TraceCodes.badArgument, `\`${name}\` must be a number, got ${v === undefined ? 'nothing' : typeName(v)}`, a.span);
-  return v;
-}
-function ints(v: Value, what: string, span: Args['span']): number[] {
-  if (typeof v === 'object' && 'kind' in v && v.kind === 'list' && v.items.every((x) => typeof x === 'number')) return v.items as number[];
-  return err(TraceCodes.badArgument, `\`${what}\` must be a list of ints`, span);
-}
-function axisArg(a: Args, i: number): T.Axes {
-  const v = arg(a, i, 'axis');
-  if (v === undefined) return undefined;
-  if (typeof v === 'number') return v;
-  return ints(v, 'axis', a.span);
-}
-const keepdim = (a: Args) => arg(a, 99, 'keepdim') === true;
+import { arg, axisArg, ints, keepdim, need, num, optTensor, tensor, type Fn } from './args.ts';
+import { moreBuiltins } from './builtins-more.ts';
 
 /** Math on a host number stays on the host; on a tensor it is staged. */
 const math = (host: (x: number) => number, staged: (x: Node) => Node): Fn => (a) => {
@@ -101,7 +69,8 @@ function reduceList(kind: string, items: Value[], a: Args): Value {
 
 function reshapeFn(a: Args): Value {
   const x = tensor(a, 0, 'x');
-  const shape = ints(need(a, 1, 'shape'), 'shape', a.span);
+  // reshape(x, [a, b]) or reshape(x, a, b)
+  const shape = typeof a.positional[1] === 'number' ? ints(list(a.positional.slice(1)), 'shape', a.span) : ints(need(a, 1, 'shape'), 'shape', a.span);
   const known = shape.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
   const total = x.shape.reduce((p, q) => p * q, 1);
   const full = shape.map((d) => (d === -1 ? total / known : d));
@@ -214,6 +183,7 @@ const table: Record<string, Fn> = {
     return list(Array.from({ length: n }, (_, i) => list(ls.map((l) => l[i]))));
   },
   print: () => NULL,
+  ...moreBuiltins,
 };
 
 export const builtinNames = (): string[] => Object.keys(table);
