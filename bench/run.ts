@@ -65,6 +65,7 @@ async function main(): Promise<number> {
     ? `no WebGPU adapter: ${probe.error}`
     : `${probe.adapterName} (Dawn ${probe.backend})`;
   const limits = isDeviceError(probe) ? undefined : probe.limits;
+  const isCPU = !isDeviceError(probe) && probe.isCPU;
   if (!isDeviceError(probe)) probe.destroy();
   const data = corpus();
   console.log(
@@ -137,7 +138,9 @@ async function main(): Promise<number> {
 
   let compileTime: Awaited<ReturnType<typeof ftlCompileTime>> | undefined;
   if (timeCompile) {
-    compileTime = limits ? await ftlCompileTime(compileOnly, limits) : { unavailable: 'no WebGPU adapter' };
+    compileTime = limits
+      ? await ftlCompileTime(compileOnly, limits, isCPU)
+      : { unavailable: 'no WebGPU adapter' };
     console.log(
       `\n== ${compileOnly.name}: ` +
         ('ms' in compileTime

@@ -2,16 +2,16 @@
 // Plan, load it on a WebGPU device with the WebGPU executor, and run steps fed with the same
 // batches as the peer.
 //
-// The compiler and executor are found at run time (compiler/compile.ts: `compile(source,
-// options) -> { plan, diagnostics }`; runtime/webgpu/executor.ts: `WebGPUExecutor.load(plan,
-// device, description)`), so the bench runs the peer alone, with a clear "not available" note,
-// while either is missing or rejects a recipe.
+// The compiler and executor are loaded at run time (compiler/compile.ts: `compile(source,
+// file, { limits, isCPU }) -> { plan, build, diagnostics }`; runtime/webgpu/executor.ts:
+// `WebGPUExecutor.load(plan, device, description)`), so the bench still runs the peer, with a
+// clear note, when either is missing or rejects a recipe.
 //
-// Input slots are matched to the workload's batch by dtype and shape (i32 [B, T]: tokens;
-// f32 [B, 784]: MLP inputs; i32 [B]: labels; a scalar whose name contains "step": the 1-based
-// step). Initial parameter values come from the compile result when it carries them
-// (`initialParams`/`init`/`params`: name -> Float32Array); otherwise ftl's init scheme is
-// applied here by parameter name, which times the same work.
+// Input slots (runtime/train/feed.ts) are filled with the peer's batches: tokens i32 [B, T],
+// loss_mask f32 [B, T] (all ones), x f32 [B, 784] and label i32 [B] for the MLP, and the
+// scalars step (1-based) and seed. Initial values come from the build's `initialValues(seed)`
+// (the recipe's own init); bench/systems/ftl-init.ts applies the same scheme by name if a
+// compile result ever lacks them.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,13 +41,11 @@ interface DiagnosticLike {
 }
 interface CompileResult {
   plan?: PlanLike;
+  build?: { initialValues?: (seed: number) => Map<string, Float32Array> };
   diagnostics: readonly DiagnosticLike[];
-  initialParams?: unknown;
-  init?: unknown;
-  params?: unknown;
 }
 interface CompilerModule {
-  compile(source: string, options?: object): CompileResult | Promise<CompileResult>;
+  compile(source: string, file: string, options?: object): CompileResult | Promise<CompileResult>;
 }
 interface ExecutorModule {
   WebGPUExecutor: { load(plan: PlanLike, device: GPUDevice, description?: string): Promise<Executor> };
@@ -75,12 +73,13 @@ async function load<T>(url: string, what: string): Promise<T | string> {
 export async function ftlCompileTime(
   w: Workload,
   limits: object,
+  isCPU: boolean,
 ): Promise<{ ms: number; kernels: number } | { unavailable: string }> {
   const compiler = await load<CompilerModule>(COMPILER, 'compiler/compile.ts');
   if (typeof compiler === 'string') return { unavailable: compiler };
   const source = recipeFor(w, join(tmpdir(), 'ftl-bench-unused.bin'));
   const t = performance.now();
-  const res = await compiler.compile(source, { file: `${w.name}.ftl`, limits });
+  const res = await compiler.compile(source, join(tmpdir(), `${w.name}.ftl`), { limits, isCPU });
   const ms = performance.now() - t;
   const first = res.diagnostics.find((d) => (d.severity ?? 'error') === 'error');
   if (first || !res.plan)
@@ -122,11 +121,11 @@ async function prepare(
   w: Workload,
   data: BenchData,
 ): Promise<Prepared> {
-  const dataPath = writeData(dir, w, data);
+  const dataPath = writeData(dir, data);
   const file = join(dir, `${w.name}.ftl`);
   const source = recipeFor(w, dataPath);
   writeFileSync(file, source);
-  const res = await compiler.compile(source, { file, limits: dev.limits, isCPU: dev.isCPU });
+  const res = await compiler.compile(source, file, { limits: dev.limits, isCPU: dev.isCPU });
   const errors = res.diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
   if (errors.length || !res.plan) {
     const first = errors[0];
@@ -142,7 +141,7 @@ async function prepare(
   const lossName = plan.outputs.some((o) => o.name === 'loss') ? 'loss' : plan.outputs[0]?.name;
   if (!lossName) return { unavailable: 'the plan has no outputs (no loss to read back)' };
   const exec = await executor.WebGPUExecutor.load(plan, dev.device, description);
-  const init = initialValues(res) ?? hostInit(plan.params);
+  const init = res.build?.initialValues?.(0) ?? hostInit(plan.params);
   for (const [name, value] of init) exec.setParam(name, value);
   return {
     session: {
@@ -156,16 +155,6 @@ async function prepare(
   };
 }
 
-/** Name -> initial value from the compile result, if it carries them. */
-function initialValues(res: CompileResult): Map<string, Float32Array> | undefined {
-  for (const v of [res.initialParams, res.init, res.params]) {
-    if (v instanceof Map) return v as Map<string, Float32Array>;
-    if (v && typeof v === 'object' && Object.values(v).every((x) => x instanceof Float32Array))
-      return new Map(Object.entries(v as Record<string, Float32Array>));
-  }
-  return undefined;
-}
-
 /** Batch s (0-based) for each input slot, matched by dtype and shape; or why not. */
 function feeder(
   w: Workload,
@@ -177,10 +166,17 @@ function feeder(
   for (const slot of slots) {
     const dims = slot.shape.join(',');
     const numel = slot.shape.reduce((a, x) => a * x, 1);
-    if (numel === 1 && /step/i.test(slot.name)) {
-      parts.push((s) => (slot.dtype === 'i32' ? Int32Array.of(s + 1) : Float32Array.of(s + 1)));
+    const scalar = (v: (s: number) => number) => (s: number) =>
+      slot.dtype === 'i32' ? Int32Array.of(v(s)) : Float32Array.of(v(s));
+    if (numel === 1 && slot.name === 'step') {
+      parts.push(scalar((s) => s + 1));
+    } else if (numel === 1 && slot.name === 'seed') {
+      parts.push(scalar((s) => s));
     } else if (c.kind === 'gpt' && slot.dtype === 'i32' && dims === `${c.batch},${c.ctx}`) {
       parts.push((s) => tokenBatch(data.bytes, c.batch, c.ctx, s));
+    } else if (c.kind === 'gpt' && slot.dtype === 'f32' && dims === `${c.batch},${c.ctx}`) {
+      const ones = new Float32Array(c.batch * c.ctx).fill(1); // loss_mask: every position counts
+      parts.push(() => ones);
     } else if (c.kind === 'mlp' && slot.dtype === 'f32' && dims === `${c.batch},${c.sizes[0]}`) {
       parts.push((s) => mlpBatch(c.batch, c.sizes[0], c.sizes[c.sizes.length - 1], s).x);
     } else if (c.kind === 'mlp' && slot.dtype === 'i32' && dims === `${c.batch}`) {
@@ -192,24 +188,9 @@ function feeder(
   return (s) => Object.fromEntries(slots.map((slot, i) => [slot.name, parts[i](s)]));
 }
 
-/** The workload's data as the recipe's data line reads it (the harness feeds batches itself). */
-function writeData(dir: string, w: Workload, data: BenchData): string {
-  const c = w.config;
-  if (c.kind === 'gpt') {
-    const path = join(dir, 'corpus.bin');
-    writeFileSync(path, data.bytes.length ? data.bytes : randomBytes(1, 1 << 16));
-    return path;
-  }
-  const path = join(dir, 'mlp.jsonl');
-  const b = mlpBatch(c.batch, c.sizes[0], c.sizes[c.sizes.length - 1], 0);
-  const rows: string[] = [];
-  for (let r = 0; r < c.batch; r++)
-    rows.push(
-      JSON.stringify({
-        x: Array.from(b.x.subarray(r * c.sizes[0], (r + 1) * c.sizes[0])),
-        label: b.labels[r],
-      }),
-    );
-  writeFileSync(path, rows.join('\n') + '\n');
+/** The byte corpus the GPT recipes name (the harness feeds the batches itself). */
+function writeData(dir: string, data: BenchData): string {
+  const path = join(dir, 'corpus.bin');
+  writeFileSync(path, data.bytes.length ? data.bytes : randomBytes(1, 1 << 16));
   return path;
 }
