@@ -20,7 +20,7 @@ describe('examples/tiny-gpt.ftl', () => {
     const nChunks = Math.floor(bytes.length / T);
     const store = b.initialValues(0) as Map<string, Float32Array | Int32Array | Float64Array | Uint8Array>;
     const losses: number[] = [];
-    const steps = 30;
+    const steps = 25;
     for (let s = 1; s <= steps; s++) {
       const tokens = new Int32Array(B * T);
       for (let i = 0; i < B; i++) {
