@@ -61,7 +61,14 @@ export class BpeModel {
     readonly merges: readonly Merge[],
     /** Llama-3's `ignore_merges`: a word that is itself a vocabulary entry is emitted whole. */
     private readonly ignoreMerges = false,
-    private readonly unkId?: number,
+    /** Symbols -> ids; the default looks each symbol up and throws on a miss (byte-level
+     *  loaders check that every base character is in the vocabulary). */
+    private readonly toIds: (symbols: string[]) => number[] = (syms) =>
+      syms.map((s) => {
+        const id = vocab.get(s);
+        if (id === undefined) throw new Error(`BPE: symbol ${JSON.stringify(s)} not in vocabulary`);
+        return id;
+      }),
   ) {
     merges.forEach(([a, b], r) => {
       const k = pairKey(a, b);
@@ -100,20 +107,12 @@ export class BpeModel {
     return sym.filter((_, i) => alive[i]);
   }
 
-  /** Ids of one word. A symbol missing from the vocabulary becomes unkId, or throws (internal:
-   *  loaders check that every base character is in the vocabulary). */
+  /** Ids of one word. */
   encodeWord(word: string): number[] {
     const hit = this.cache.get(word);
     if (hit) return hit;
     const whole = this.ignoreMerges ? this.vocab.get(word) : undefined;
-    const ids =
-      whole !== undefined
-        ? [whole]
-        : this.mergeWord(word).map((s) => {
-            const id = this.vocab.get(s) ?? this.unkId;
-            if (id === undefined) throw new Error(`BPE: symbol ${JSON.stringify(s)} not in vocabulary`);
-            return id;
-          });
+    const ids = whole !== undefined ? [whole] : this.toIds(this.mergeWord(word));
     if (word.length < 256) {
       if (this.cache.size > 50_000) this.cache.clear();
       this.cache.set(word, ids);

@@ -1,9 +1,11 @@
-// Hugging Face `tokenizer.json` loader for byte-level BPE (GPT-2, Llama-3, Qwen2, SmolLM).
-// Encoding: normalize (none / NFC / NFKC ...) -> cut out added tokens -> pre-tokenizer splits
-// (ByteLevel's GPT-2 regex, or a Split regex followed by ByteLevel) -> map each UTF-8 byte to its
-// byte-unicode character -> BPE by merge rank -> vocabulary ids. Decoding maps token characters
-// back to bytes and decodes UTF-8. Anything else in the file (WordPiece, Unigram, SentencePiece
-// byte_fallback, unknown normalizers or pre-tokenizers) is a diagnostic, not a silent mismatch.
+// Hugging Face `tokenizer.json` loader for BPE tokenizers, in both flavours:
+//   byte-level (GPT-2, Llama-3, Qwen2, SmolLM): words are spelled in byte-unicode characters
+//     (byte-unicode.ts) so every byte sequence has a spelling;
+//   SentencePiece-style (Llama-2, Mistral, TinyLlama): words are spelled in characters with "▁"
+//     for spaces, with `<0xXX>` byte tokens as the fallback (sentencepiece.ts).
+// Encoding: cut out added tokens (longest match) -> per remaining piece: normalizer ->
+// pre-tokenizer (hf-components.ts) -> BPE by merge rank (bpe.ts) -> ids. Decoding: tokens ->
+// bytes -> UTF-8. Other models (WordPiece, Unigram) or unknown components are diagnostics.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +19,8 @@ import {
 } from './tokenizer.ts';
 import { BpeModel, type Merge } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, toByteChars } from './byte-unicode.ts';
-import { GPT2_PATTERN, toJsRegex, splitIsolated } from './pretokenize.ts';
+import { normalizer, preTokenizer, bosTemplate, mentions } from './hf-components.ts';
+import { symbolIds, tokenBytes, hasByteTokens, SPACE_MARK } from './sentencepiece.ts';
 
 export interface SpecialNames {
   readonly eos?: string;
@@ -26,8 +29,8 @@ export interface SpecialNames {
 }
 
 type Json = Record<string, unknown>;
-type Step = (pieces: string[]) => string[];
 const UNSUPPORTED = 'FTL0721';
+const utf8 = new TextEncoder();
 
 /** Build a tokenizer from a parsed tokenizer.json object. `file` is only used in messages. */
 export function parseHfTokenizer(json: unknown, file: string, names: SpecialNames = {}): Result<Tokenizer> {
@@ -38,14 +41,7 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
       UNSUPPORTED,
       file,
       `tokenizer model \`${String(model.type)}\` is not supported`,
-      'ftl reads byte-level BPE tokenizers (GPT-2, Llama-3, Qwen2, SmolLM)',
-    );
-  if (model.byte_fallback === true)
-    return fail(
-      UNSUPPORTED,
-      file,
-      'SentencePiece-style BPE (byte_fallback) is not supported yet',
-      'use a byte-level BPE tokenizer',
+      'ftl reads BPE tokenizers (GPT-2, Llama, Qwen2, SmolLM, Mistral)',
     );
   if (typeof model.vocab !== 'object' || model.vocab === null || !Array.isArray(model.merges))
     return fail(UNSUPPORTED, file, '`model` needs a `vocab` object and a `merges` list');
@@ -63,19 +59,38 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
     merges.push(pair);
   }
   const unk = typeof model.unk_token === 'string' ? vocab.get(model.unk_token) : undefined;
-  const missing = BYTE_TO_CHAR.findIndex((c) => !vocab.has(c));
-  if (missing >= 0 && unk === undefined)
-    return fail(
-      UNSUPPORTED,
-      file,
-      `not a byte-level BPE vocabulary: no entry for byte 0x${missing.toString(16).padStart(2, '0')}`,
-      'ftl reads byte-level BPE tokenizers',
-    );
+  const byteFallback = model.byte_fallback === true;
+
+  // Which flavour: ByteLevel anywhere in the pipeline means byte-level; Metaspace/▁ or byte fallback means SentencePiece.
+  const sentencePiece =
+    !mentions(j.pre_tokenizer, 'ByteLevel') &&
+    !mentions(j.decoder, 'ByteLevel') &&
+    (byteFallback ||
+      mentions(j.pre_tokenizer, 'Metaspace') ||
+      mentions(j.decoder, 'Metaspace') ||
+      JSON.stringify(j.normalizer ?? null).includes(SPACE_MARK));
+  if (sentencePiece) {
+    if (byteFallback && !hasByteTokens(vocab))
+      return fail(
+        UNSUPPORTED,
+        file,
+        'byte_fallback is set but the vocabulary lacks the <0x00>..<0xFF> tokens',
+      );
+  } else {
+    const missing = BYTE_TO_CHAR.findIndex((c) => !vocab.has(c));
+    if (missing >= 0 && unk === undefined)
+      return fail(
+        UNSUPPORTED,
+        file,
+        `not a byte-level BPE vocabulary: no entry for byte 0x${missing.toString(16).padStart(2, '0')}`,
+        'ftl reads byte-level and SentencePiece-style BPE tokenizers',
+      );
+  }
 
   const norm = normalizer(j.normalizer);
   if (typeof norm === 'string') return fail(UNSUPPORTED, file, norm);
-  const steps = preTokenizer(j.pre_tokenizer);
-  if (typeof steps === 'string') return fail(UNSUPPORTED, file, steps);
+  const split = preTokenizer(j.pre_tokenizer);
+  if (typeof split === 'string') return fail(UNSUPPORTED, file, split);
 
   const specials: SpecialToken[] = [];
   const specialFlag = new Map<number, boolean>();
@@ -85,12 +100,25 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
     specials.push({ content: t.content, id: t.id });
     specialFlag.set(t.id, t.special !== false);
   }
-  const bpe = new BpeModel(vocab, merges, model.ignore_merges === true, unk);
+  const bpe = sentencePiece
+    ? new BpeModel(vocab, merges, model.ignore_merges === true, (syms) =>
+        symbolIds(syms, vocab, byteFallback, unk, model.fuse_unk === true),
+      )
+    : new BpeModel(vocab, merges, model.ignore_merges === true, (syms) =>
+        syms.map((s) => vocab.get(s) ?? unk!),
+      );
+  const spell = sentencePiece ? (w: string) => w : toByteChars;
+  const bytesOf = sentencePiece
+    ? tokenBytes
+    : (tok: string) =>
+        [...tok].flatMap((ch) => (CHAR_TO_BYTE.has(ch) ? [CHAR_TO_BYTE.get(ch)!] : [...utf8.encode(ch)]));
+  // SentencePiece decoders drop the space that encoding prepended to the input.
+  const stripFirstSpace = sentencePiece && (mentions(j.decoder, 'Strip') || mentions(j.decoder, 'Metaspace'));
+
   const idToToken = new Map<number, string>();
   for (const [s, id] of vocab) idToToken.set(id, s);
   const addedById = new Map(specials.map((s) => [s.id, s.content]));
   const maxId = Math.max(-1, ...vocab.values(), ...specials.map((s) => s.id));
-
   const eosId = findSpecial(
     specials,
     names.eos ? [names.eos] : ['<|endoftext|>', '<|end_of_text|>', '</s>', '<|im_end|>', '<eos>'],
@@ -114,123 +142,50 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
     addBos: template !== undefined,
     encode(text: string, o?: EncodeOptions): number[] {
       const ids: number[] = [];
-      for (const p of splitSpecials(norm(text), o?.specials === false ? [] : specials)) {
+      splitSpecials(text, o?.specials === false ? [] : specials).forEach((p, i) => {
         if ('special' in p) ids.push(p.special.id);
-        else for (const w of steps([p.text])) ids.push(...bpe.encodeWord(toByteChars(w)));
-      }
+        else for (const w of split([norm(p.text)], i === 0)) ids.push(...bpe.encodeWord(spell(w)));
+      });
       return ids;
     },
     decode(ids: readonly number[], o?: { skipSpecials?: boolean }): string {
       let out = '';
       const bytes: number[] = [];
+      let first = true;
       const flush = () => {
         out += new TextDecoder().decode(new Uint8Array(bytes));
         bytes.length = 0;
       };
       for (const id of ids) {
         const added = addedById.get(id);
-        if (added !== undefined) {
-          flush();
-          if (!(o?.skipSpecials && specialFlag.get(id))) out += added;
-          continue;
-        }
-        const tok = idToToken.get(id);
+        const tok = added === undefined ? idToToken.get(id) : undefined;
         if (tok === undefined) {
           flush();
-          out += '\uFFFD';
+          if (added === undefined) out += '\uFFFD';
+          else if (!(o?.skipSpecials && specialFlag.get(id))) out += added;
+          first = false;
           continue;
         }
-        for (const ch of tok) {
-          const b = CHAR_TO_BYTE.get(ch);
-          if (b !== undefined) bytes.push(b);
-          else bytes.push(...new TextEncoder().encode(ch));
-        }
+        const b = bytesOf(tok);
+        bytes.push(...(first && stripFirstSpace && tok.startsWith(SPACE_MARK) ? b.slice(1) : b));
+        first = false;
       }
       flush();
       return out;
     },
-    describe: () => `byte-level BPE from ${path.basename(file)}, ${maxId + 1} tokens`,
+    describe: () =>
+      `${sentencePiece ? 'SentencePiece-style' : 'byte-level'} BPE from ${path.basename(file)}, ${maxId + 1} tokens`,
   });
 }
 
-/** Legacy merges are "a b"; byte-level tokens never contain a raw space, so split on the one space. */
+function missingSymbol(s: string): never {
+  throw new Error(`BPE: merged symbol ${JSON.stringify(s)} is not in the vocabulary`); // a malformed file: merges without vocab entries
+}
+
+/** Legacy merges are "a b"; BPE tokens never contain a raw space, so split on the one space. */
 function splitMerge(m: string): Merge | undefined {
   const parts = m.split(' ');
   return parts.length === 2 ? [parts[0]!, parts[1]!] : undefined;
-}
-
-function normalizer(n: unknown): ((s: string) => string) | string {
-  if (n === null || n === undefined) return (s) => s;
-  const t = (n as Json).type;
-  if (t === 'NFC' || t === 'NFKC' || t === 'NFD' || t === 'NFKD') return (s) => s.normalize(t);
-  if (t === 'Sequence') {
-    const fs = ((n as Json).normalizers as unknown[]).map(normalizer);
-    const bad = fs.find((f) => typeof f === 'string');
-    if (bad) return bad as string;
-    return (s) => (fs as ((s: string) => string)[]).reduce((acc, f) => f(acc), s);
-  }
-  return `normalizer \`${String(t)}\` is not supported`;
-}
-
-function preTokenizer(p: unknown): Step | string {
-  if (p === null || p === undefined) return (xs) => xs;
-  const j = p as Json;
-  switch (j.type) {
-    case 'ByteLevel': {
-      const re = j.use_regex === false ? undefined : toJsRegex(GPT2_PATTERN);
-      const prefix = j.add_prefix_space === true;
-      return (xs) =>
-        xs.flatMap((x) => {
-          const s = prefix && !/^\s/u.test(x) ? ' ' + x : x;
-          return re ? splitIsolated(s, re) : [s];
-        });
-    }
-    case 'Split': {
-      const pat = j.pattern as Json;
-      if (j.behavior !== 'Isolated' || j.invert === true)
-        return `Split pre-tokenizer with behavior \`${String(j.behavior)}\`${j.invert ? ' (inverted)' : ''} is not supported`;
-      let re: RegExp;
-      try {
-        re =
-          typeof pat.Regex === 'string'
-            ? toJsRegex(pat.Regex)
-            : new RegExp(String(pat.String).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
-      } catch (e) {
-        return `Split pattern cannot be compiled for JavaScript: ${(e as Error).message}`;
-      }
-      return (xs) => xs.flatMap((x) => splitIsolated(x, re));
-    }
-    case 'Digits': {
-      // SmolLM: digits become their own pieces, one per digit or one per run.
-      const re = j.individual_digits === true ? /\p{N}/gu : /\p{N}+/gu;
-      return (xs) => xs.flatMap((x) => splitIsolated(x, re));
-    }
-    case 'Sequence': {
-      const steps = ((j.pretokenizers ?? []) as unknown[]).map(preTokenizer);
-      const bad = steps.find((s) => typeof s === 'string');
-      if (bad) return bad as string;
-      return (xs) => (steps as Step[]).reduce((acc, f) => f(acc), xs);
-    }
-    default:
-      return `pre-tokenizer \`${String(j.type)}\` is not supported`;
-  }
-}
-
-/** A TemplateProcessing post-processor whose `single` template starts with a special token
- *  (Llama-3's `<|begin_of_text|> $A`) means sequences start with BOS; returns its id. */
-function bosTemplate(p: unknown, specials: readonly SpecialToken[]): number | undefined {
-  const j = p as Json | null;
-  if (!j) return undefined;
-  if (j.type === 'Sequence') {
-    for (const q of (j.processors ?? []) as unknown[]) {
-      const id = bosTemplate(q, specials);
-      if (id !== undefined) return id;
-    }
-    return undefined;
-  }
-  if (j.type !== 'TemplateProcessing' || !Array.isArray(j.single)) return undefined;
-  const first = (j.single[0] ?? {}) as { SpecialToken?: { id?: string } };
-  return first.SpecialToken?.id !== undefined ? findSpecial(specials, [first.SpecialToken.id]) : undefined;
 }
 
 /** Load a tokenizer.json file. */

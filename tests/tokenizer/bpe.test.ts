@@ -117,7 +117,7 @@ describe('BPE encoding', () => {
     expect(ours.length).toBeLessThan(new TextEncoder().encode(text).length / 2); // merges actually compress
   });
   it('merges a very long word in rank order, fast (heap, not quadratic)', () => {
-    const word = 'thecatsatthematandtheratranat'.repeat(400); // one \\p{L}+ piece of 11600 letters
+    const word = 'thecatsatthematandtheratranat'.repeat(400); // one \p{L}+ piece of 11600 letters
     const t0 = performance.now();
     const ids = tok.encode(word);
     expect(performance.now() - t0).toBeLessThan(1000);
