@@ -62,18 +62,22 @@ export function toGPULayoutEntry(e: LayoutEntry, computeStage: number): GPUBindG
   return { binding: e.binding, visibility: computeStage, buffer: { type: e.buffer.type } };
 }
 
-/** Workgroup counts for `groups` workgroups, split over y when x would exceed the limit. */
+/** Workgroup counts for `groups` workgroups, spilling into y (and z) past the per-dimension limit. */
 export function dispatchGrid(groups: number, maxPerDim: number): [number, number, number] {
   if (groups <= maxPerDim) return [Math.max(groups, 1), 1, 1];
-  const y = Math.ceil(groups / maxPerDim);
-  if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds ${maxPerDim}^2`);
-  return [Math.ceil(groups / y), y, 1];
+  const rows = Math.ceil(groups / maxPerDim); // y * z
+  const z = Math.ceil(rows / maxPerDim);
+  if (z > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds ${maxPerDim}^3`);
+  const y = Math.ceil(rows / z);
+  return [Math.ceil(groups / (y * z)), y, z];
 }
 
 /**
  * WGSL statement computing the linear workgroup index `wid` (i32) from a dispatch made
  * by `dispatchGrid`; the entry point must declare `@builtin(workgroup_id) wg: vec3u`.
+ * Workgroups past the requested count exist when the grid is not exact: kernels guard.
  */
 export function linearWorkgroup(grid: readonly [number, number, number]): string {
-  return grid[1] === 1 ? 'let wid = i32(wg.x);' : `let wid = i32(wg.x + wg.y * ${grid[0]}u);`;
+  if (grid[1] === 1 && grid[2] === 1) return 'let wid = i32(wg.x);';
+  return `let wid = i32(wg.x + ${grid[0]}u * (wg.y + ${grid[1]}u * wg.z));`;
 }

@@ -1,0 +1,110 @@
+// Fusion decisions (kernel counts, bindings per kernel) and their correctness on WebGPU:
+// elementwise chains fuse into one kernel, a reduction absorbs its input chain, shared
+// values are materialized once, kernels respect a small storage-buffer limit, and grids
+// beyond the workgroups-per-dimension limit go 2-D.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mk, type Node } from '../../compiler/ir/node.ts';
+import type { Graph } from '../../compiler/ir/graph.ts';
+import { lowerToPlan, type PlanLimits } from '../../compiler/plan/lower.ts';
+import { dispatchCount } from '../../compiler/plan/plan.ts';
+import type { DeviceHandle } from '../../runtime/device/index.ts';
+import { Builder, bin, c, un } from './cases.ts';
+import { gpu, mismatch, runBoth } from './harness.ts';
+import { mlp } from './mlp-graph.ts';
+
+const LIMITS: PlanLimits = { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 30 };
+const count = (g: Graph, limits = LIMITS) => dispatchCount(lowerToPlan(g, limits, { fuse: true }));
+
+let h: DeviceHandle;
+beforeAll(async () => {
+  h = await gpu();
+});
+afterAll(() => h?.destroy());
+
+async function agree(g: Graph, b: Builder, limits?: Partial<PlanLimits>, floor = 1e-30) {
+  const dev = { ...h, limits: { ...h.limits, ...limits } };
+  const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true });
+  for (const name of Object.keys(g.outputs)) {
+    const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, floor);
+    expect(m.worst, `${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+  }
+  return r;
+}
+
+describe('fusion', () => {
+  it('an elementwise chain with movement ops is one kernel', async () => {
+    const b = new Builder();
+    const [x, y, z] = [b.param('x', [33, 7]), b.param('y', [7, 33]), b.param('z', [1, 7])];
+    const yt = mk('permute', [y], { perm: [1, 0] });
+    const out = un('exp', bin('add', bin('mul', x, yt), mk('expand', [z], { shape: [33, 7] })));
+    const g = { outputs: { out }, updates: [] };
+    expect(count(g)).toBe(1);
+    const r = await agree(g, b);
+    expect(r.plan.kernels[0].bindings.length).toBe(4);
+  });
+
+  it('a reduction absorbs its input chain; a shared value is computed once', async () => {
+    const b = new Builder();
+    const x = b.param('x', [257, 3]);
+    const e = un('exp', x);
+    const g = {
+      outputs: { s: mk('reduce_sum', [bin('mul', x, x)], { axes: [0] }), a: bin('add', e, c(1, [257, 3])), m: bin('mul', e, c(2, [257, 3])) },
+      updates: [],
+    };
+    expect(count(g)).toBe(4); // s (fused square), e, a, m
+    await agree(g, b, {}, 1);
+  });
+
+  it('the MLP training step: fewer kernels than ops', () => {
+    const g = mlp();
+    const fused = count(g);
+    const unfused = dispatchCount(lowerToPlan(g, LIMITS, { fuse: false }));
+    expect(fused).toBeLessThanOrEqual(17);
+    expect(unfused).toBeGreaterThan(2 * fused);
+  });
+
+  it('no kernel reads more buffers than the device allows', async () => {
+    const b = new Builder();
+    const xs: Node[] = Array.from({ length: 20 }, (_, i) => b.param(`x${i}`, [33]));
+    const sum = xs.reduce((acc, x) => bin('add', acc, un('tanh', x)));
+    const g = { outputs: { sum }, updates: [] };
+    const small = { ...LIMITS, maxStorageBuffersPerShaderStage: 4 };
+    const plan = lowerToPlan(g, small, { fuse: true });
+    for (const k of plan.kernels) expect(k.bindings.length).toBeLessThanOrEqual(4);
+    expect(plan.kernels.length).toBeGreaterThan(1);
+    await agree(g, b, { maxStorageBuffersPerShaderStage: 4 });
+  });
+
+  it('grids beyond the per-dimension limit dispatch in 2-D and 3-D (forced small limit)', async () => {
+    const b = new Builder();
+    const x = b.param('x', [3, 1031]);
+    const xe = b.param('xe', [13001]);
+    const a = b.param('a', [260, 33]);
+    const w = b.param('w', [33, 70]);
+    const g = {
+      outputs: { e: un('exp', xe), s: mk('reduce_sum', [x], { axes: [0] }), t: mk('reduce_sum', [x], { axes: [1] }), mm: mk('matmul', [a, w], null) },
+      updates: [],
+    };
+    for (const matmul of ['register', 'tiled'] as const)
+      for (const reduce of ['serial', 'workgroup'] as const) {
+        const dev = { ...h, limits: { ...h.limits, maxComputeWorkgroupsPerDimension: 11 } };
+        const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true, matmul, reduce });
+        expect(r.plan.kernels.some((k) => k.dispatch[1] > 1)).toBe(true);
+        expect(r.plan.kernels.some((k) => k.dispatch[2] > 1)).toBe(true);
+        expect(r.plan.kernels.find((k) => k.name.startsWith('matmul'))!.dispatch[1]).toBeGreaterThan(1);
+        for (const name of Object.keys(g.outputs)) {
+          const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, 32);
+          expect(m.worst, `${matmul}/${reduce} ${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+        }
+      }
+  });
+
+  it('a real dispatch of more than 65,535 workgroups', async () => {
+    const b = new Builder();
+    const x = b.param('x', [4_200_001]);
+    const g = { outputs: { y: bin('mul', x, c(3, [4_200_001])) }, updates: [] };
+    const r = await agree(g, b);
+    expect(r.plan.kernels[0].dispatch[1]).toBeGreaterThan(1);
+  });
+});
