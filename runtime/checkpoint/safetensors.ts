@@ -312,6 +312,11 @@ function encodeTensor(t: HostTensor, dt: StDtype): Uint8Array {
   const dv = new DataView(out.buffer);
   const isFloat = dt === 'F32' || dt === 'F16' || dt === 'BF16';
   if (isFloat !== (t.dtype === 'f32')) throw new Error(`cannot store a ${t.dtype} tensor as ${dt}`);
+  if (LITTLE_ENDIAN && (dt === 'F32' || dt === 'I32')) {
+    // Same layout as memory: copy the bytes (also keeps NaN payloads exactly).
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const v = t.data[i]!;
     if (dt === 'F32') dv.setFloat32(4 * i, v, true);

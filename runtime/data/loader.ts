@@ -37,10 +37,26 @@ export class DataLoader {
   private epochNo = 0;
   private batchNo = 0;
 
+  private readonly cursor: Cursor<Batch>;
+
   constructor(
-    private readonly cursor: Cursor<Batch>,
+    /** Opens a fresh cursor over the whole pipeline (the loader keeps one; counting opens another). */
+    private readonly open: () => Cursor<Batch>,
     private readonly description: string,
-  ) {}
+  ) {
+    this.cursor = open();
+  }
+
+  /** Batches in one epoch, by reading one epoch through a separate cursor (a full pass over
+   *  the data; for schedules that need the total step count of `train(epochs: n)`). */
+  batchesPerEpoch(): Result<number> {
+    return catchDiagnostics(() => {
+      const c = this.open();
+      let n = 0;
+      while (c.next() !== undefined) n++;
+      return n;
+    });
+  }
 
   describe(): string {
     return this.description;
@@ -123,7 +139,10 @@ export function pipeline(source: Source<any>, ...stages: Stage<any, any>[]): Res
     problems.push(`the data pipeline must end with batch(n): ${description}`);
   const diagnostics = [...source.problems(), ...problems.map((m) => configError(m))];
   if (diagnostics.length) return { ok: false, diagnostics };
-  let cursor: Cursor<unknown> = source.open();
-  for (const s of stages) cursor = s.open(cursor);
-  return ok(new DataLoader(cursor as Cursor<Batch>, description));
+  const open = () => {
+    let cursor: Cursor<unknown> = source.open();
+    for (const s of stages) cursor = s.open(cursor);
+    return cursor as Cursor<Batch>;
+  };
+  return ok(new DataLoader(open, description));
 }

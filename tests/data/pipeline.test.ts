@@ -110,6 +110,7 @@ describe('chunks, pad, batch', () => {
     const nBatches = Math.floor(Math.floor(stream.length / 32) / 4);
     const got = take(l, nBatches).flatMap(rows).flat();
     expect(got).toEqual(stream.slice(0, nBatches * 4 * 32));
+    expect(unwrap(l.batchesPerEpoch())).toBe(nBatches);
     // the next batch starts epoch 1 from the beginning of the stream again
     expect(rows(unwrap(l.next()))[0]).toEqual(stream.slice(0, 32));
     expect(l.epoch).toBe(1);
