@@ -71,10 +71,9 @@ export class ExprBuilder {
   private chain(n: CstNode | undefined, key: string, opKeys: readonly string[]): A.Expr {
     const operands = subs(n, key);
     const ops = tokensOf(n, opKeys);
-    const next = (c: CstNode | undefined): A.Expr => this.level(key, c);
-    let left = next(operands[0]);
+    let left = this.level(key, operands[0]);
     for (let i = 1; i < operands.length; i++) {
-      const right = next(operands[i]);
+      const right = this.level(key, operands[i]);
       const op = (ops[i - 1]?.image ?? '+') as A.BinaryOp;
       left = { kind: 'Binary', op, left, right, span: this.sp.join(left.span, right.span) };
     }
@@ -88,15 +87,15 @@ export class ExprBuilder {
         return this.chain(n, 'cmpExpr', ['AndAnd']);
       case 'cmpExpr': {
         const sides = subs(n, 'addExpr');
-        const left = this.chain(sides[0], 'mulExpr', ['Plus', 'Minus']);
+        const left = this.chain(sides[0], 'mulExpr', ['AddOp']);
         if (sides.length < 2) return left;
-        const op = tokensOf(n, ['EqEq', 'NotEq', 'LessEq', 'GreaterEq', 'Less', 'Greater'])[0];
-        const right = this.chain(sides[1], 'mulExpr', ['Plus', 'Minus']);
+        const op = tok(n, 'CmpOp');
+        const right = this.chain(sides[1], 'mulExpr', ['AddOp']);
         const o = (op?.image || '==') as A.BinaryOp;
         return { kind: 'Binary', op: o, left, right, span: this.sp.join(left.span, right.span) };
       }
       case 'mulExpr':
-        return this.chain(n, 'unaryExpr', ['Star', 'Slash', 'Percent', 'At']);
+        return this.chain(n, 'unaryExpr', ['MulOp']);
       case 'unaryExpr':
         return this.unary(n);
       default:
@@ -105,7 +104,7 @@ export class ExprBuilder {
   }
 
   private unary(n: CstNode | undefined): A.Expr {
-    const opTok = tok(n, 'Minus') ?? tok(n, 'Bang');
+    const opTok = tok(n, 'UnaryOp');
     if (opTok) {
       const opSpan = this.sp.tok(opTok);
       const operand = this.unary(sub(n, 'unaryExpr'));

@@ -85,8 +85,8 @@ export class AstBuilder extends ExprBuilder {
     }
     const d = sub(n, 'namedDecl');
     if (!d) return undefined;
-    const kwKey = Object.keys(declKinds).find((k) => tok(d, k));
-    if (!kwKey) return undefined;
+    const kwKey = tok(d, 'DeclKeyword')?.tokenType.name;
+    if (!kwKey || !(kwKey in declKinds)) return undefined;
     const kind = declKinds[kwKey]!;
     const span = this.sp.node(d);
     const name = this.ident(tok(d, 'Identifier'));
@@ -180,7 +180,7 @@ export class AstBuilder extends ExprBuilder {
   }
 
   private assignOp(n: CstNode | undefined): A.AssignOp {
-    const t = tokensOf(n, ['Equals', 'PlusEq', 'MinusEq', 'StarEq', 'SlashEq'])[0];
+    const t = tok(n, 'AssignOp');
     return (t?.image || '=') as A.AssignOp;
   }
 
@@ -291,7 +291,7 @@ export class AstBuilder extends ExprBuilder {
   }
 
   private freeze(s: CstNode | undefined, span: A.Span): A.FreezeStmt {
-    const action = tok(s, 'Unfreeze') ? 'unfreeze' : 'freeze';
+    const action = tok(s, 'FreezeKw')?.image === 'unfreeze' ? 'unfreeze' : 'freeze';
     const target = this.expr(sub(s, 'expr'));
     const selectors = subs(s, 'selector').map((sel): A.Selector => {
       const word = tok(sel, 'Identifier');

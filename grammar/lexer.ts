@@ -19,21 +19,25 @@
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
+// Operator and keyword classes (categories), so the parser consumes one token type where
+// the grammar allows several: faster than an OR over alternatives, and one CST key.
+export const DeclKeyword = createToken({ name: 'DeclKeyword', pattern: Lexer.NA });
+export const FreezeKw = createToken({ name: 'FreezeKw', pattern: Lexer.NA });
+export const AssignOp = createToken({ name: 'AssignOp', pattern: Lexer.NA });
+export const CmpOp = createToken({ name: 'CmpOp', pattern: Lexer.NA });
+export const AddOp = createToken({ name: 'AddOp', pattern: Lexer.NA });
+export const MulOp = createToken({ name: 'MulOp', pattern: Lexer.NA });
+export const UnaryOp = createToken({ name: 'UnaryOp', pattern: Lexer.NA });
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
   categories: [AnyName],
 });
 
-const hard = (word: string): TokenType =>
-  createToken({ name: cap(word), pattern: new RegExp(`${word}\\b`), longer_alt: Identifier, categories: [AnyName] });
-const soft = (word: string): TokenType =>
-  createToken({
-    name: cap(word),
-    pattern: new RegExp(`${word}\\b`),
-    longer_alt: Identifier,
-    categories: [Identifier, AnyName],
-  });
+const hard = (word: string, more: TokenType[] = []): TokenType =>
+  createToken({ name: cap(word), pattern: word, longer_alt: Identifier, categories: [AnyName, ...more] });
+const soft = (word: string, more: TokenType[] = []): TokenType =>
+  createToken({ name: cap(word), pattern: word, longer_alt: Identifier, categories: [Identifier, AnyName, ...more] });
 const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 
 // hard keywords
@@ -42,24 +46,24 @@ export const For = hard('for');
 export const If = hard('if');
 export const Else = hard('else');
 export const Return = hard('return');
-export const Fn = hard('fn');
+export const Fn = hard('fn', [DeclKeyword]);
 export const Import = hard('import');
 export const Forward = hard('forward');
-export const Freeze = hard('freeze');
-export const Unfreeze = hard('unfreeze');
+export const Freeze = hard('freeze', [FreezeKw]);
+export const Unfreeze = hard('unfreeze', [FreezeKw]);
 export const True = hard('true');
 export const False = hard('false');
 
 // soft keywords (also identifiers)
-export const Module = soft('module');
-export const Model = soft('model');
-export const Method = soft('method');
-export const Loss = soft('loss');
-export const Optimizer = soft('optimizer');
-export const Gradient = soft('gradient');
-export const Schedule = soft('schedule');
-export const Recipe = soft('recipe');
-export const Merge = soft('merge');
+export const Module = soft('module', [DeclKeyword]);
+export const Model = soft('model', [DeclKeyword]);
+export const Method = soft('method', [DeclKeyword]);
+export const Loss = soft('loss', [DeclKeyword]);
+export const Optimizer = soft('optimizer', [DeclKeyword]);
+export const Gradient = soft('gradient', [DeclKeyword]);
+export const Schedule = soft('schedule', [DeclKeyword]);
+export const Recipe = soft('recipe', [DeclKeyword]);
+export const Merge = soft('merge', [DeclKeyword]);
 export const Stage = soft('stage');
 export const Param = soft('param');
 export const State = soft('state');
@@ -110,7 +114,8 @@ export const NumberTok = createToken({
 export const StringTok = createToken({ name: 'String', pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
 
 // punctuation: longest first where one is a prefix of another
-const punct = (name: string, pattern: RegExp): TokenType => createToken({ name, pattern });
+const punct = (name: string, pattern: RegExp, categories: TokenType[] = []): TokenType =>
+  createToken({ name, pattern, categories });
 export const Ellipsis = punct('Ellipsis', /\.\.\./);
 export const DotDot = punct('DotDot', /\.\./);
 export const Dot = punct('Dot', /\./);
@@ -119,26 +124,26 @@ export const OrOr = punct('OrOr', /\|\|/);
 export const AndAnd = punct('AndAnd', /&&/);
 export const FatArrow = punct('FatArrow', /=>/);
 export const Arrow = punct('Arrow', /->/);
-export const EqEq = punct('EqEq', /==/);
-export const NotEq = punct('NotEq', /!=/);
-export const LessEq = punct('LessEq', /<=/);
-export const GreaterEq = punct('GreaterEq', />=/);
-export const PlusEq = punct('PlusEq', /\+=/);
-export const MinusEq = punct('MinusEq', /-=/);
-export const StarEq = punct('StarEq', /\*=/);
-export const SlashEq = punct('SlashEq', /\/=/);
+export const EqEq = punct('EqEq', /==/, [CmpOp]);
+export const NotEq = punct('NotEq', /!=/, [CmpOp]);
+export const LessEq = punct('LessEq', /<=/, [CmpOp]);
+export const GreaterEq = punct('GreaterEq', />=/, [CmpOp]);
+export const PlusEq = punct('PlusEq', /\+=/, [AssignOp]);
+export const MinusEq = punct('MinusEq', /-=/, [AssignOp]);
+export const StarEq = punct('StarEq', /\*=/, [AssignOp]);
+export const SlashEq = punct('SlashEq', /\/=/, [AssignOp]);
 export const TransposeTok = punct('Transpose', /\^T(?![A-Za-z0-9_])/);
 export const Caret = punct('Caret', /\^/);
-export const Less = punct('Less', /</);
-export const Greater = punct('Greater', />/);
-export const Equals = punct('Equals', /=/);
-export const Plus = punct('Plus', /\+/);
-export const Minus = punct('Minus', /-/);
-export const Star = punct('Star', /\*/);
-export const Slash = punct('Slash', /\//);
-export const Percent = punct('Percent', /%/);
-export const At = punct('At', /@/);
-export const Bang = punct('Bang', /!/);
+export const Less = punct('Less', /</, [CmpOp]);
+export const Greater = punct('Greater', />/, [CmpOp]);
+export const Equals = punct('Equals', /=/, [AssignOp]);
+export const Plus = punct('Plus', /\+/, [AddOp]);
+export const Minus = punct('Minus', /-/, [AddOp, UnaryOp]);
+export const Star = punct('Star', /\*/, [MulOp]);
+export const Slash = punct('Slash', /\//, [MulOp]);
+export const Percent = punct('Percent', /%/, [MulOp]);
+export const At = punct('At', /@/, [MulOp]);
+export const Bang = punct('Bang', /!/, [UnaryOp]);
 export const Colon = punct('Colon', /:/);
 export const Semi = punct('Semi', /;/);
 export const Comma = punct('Comma', /,/);
@@ -158,13 +163,20 @@ export const softKeywords = [
 /** The ordered token list: comments before `/`, keywords before Identifier. */
 export const allTokens: TokenType[] = [
   WhiteSpace,
+  DeclKeyword,
+  FreezeKw,
+  AssignOp,
+  CmpOp,
+  AddOp,
+  MulOp,
+  UnaryOp,
   DocComment,
   LineComment,
   BlockComment,
   UnterminatedComment,
   AnyName,
-  ...hardKeywords,
-  ...softKeywords,
+  // longest first: `forward` must be tried before its prefix `for`, `import` before `in`
+  ...[...hardKeywords, ...softKeywords].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   Identifier,
   NumberTok,
   StringTok,
@@ -208,5 +220,5 @@ export const allTokens: TokenType[] = [
   RCurly,
 ];
 
-/** One lexer instance, reused. `ensureOptimizations` off: tokens with lookahead regexes. */
-export const ftlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+/** One lexer instance, reused. */
+export const ftlLexer = new Lexer(allTokens, { positionTracking: 'full' });

@@ -20,11 +20,13 @@
 import { CstParser, tokenMatcher, type CstNode, type IToken } from 'chevrotain';
 import * as T from './lexer.ts';
 
-const declKeywords = [
-  T.Module, T.Model, T.Method, T.Loss, T.Optimizer, T.Gradient, T.Schedule, T.Fn, T.Recipe, T.Merge,
-];
-const assignOps = [T.Equals, T.PlusEq, T.MinusEq, T.StarEq, T.SlashEq];
 const selectorWords = new Set(['rows', 'cols', 'mask']);
+
+// Alternatives and separated repetitions built from arrows passed as arguments: an arrow
+// written as `{ ALT: () => ... }` gets a `name` property set at run time by some loaders
+// (esbuild keepNames), which made parsing several times slower.
+const A = (f: () => unknown): { ALT: () => unknown } => ({ ALT: f });
+const S = (f: () => unknown): { SEP: typeof T.Comma; DEF: () => unknown } => ({ SEP: T.Comma, DEF: f });
 
 class FtlParser extends CstParser {
   constructor() {
@@ -38,7 +40,7 @@ class FtlParser extends CstParser {
   });
 
   decl = this.RULE('decl', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.importDecl) }, { ALT: () => this.SUBRULE(this.namedDecl) }]);
+    this.OR([A(() => this.SUBRULE(this.importDecl)), A(() => this.SUBRULE(this.namedDecl))]);
   });
 
   importDecl = this.RULE('importDecl', () => {
@@ -55,7 +57,7 @@ class FtlParser extends CstParser {
   });
 
   namedDecl = this.RULE('namedDecl', () => {
-    this.OR(declKeywords.map((k) => ({ ALT: () => this.CONSUME(k) })));
+    this.CONSUME(T.DeclKeyword);
     this.CONSUME(T.Identifier);
     this.OPTION(() => this.SUBRULE(this.formals));
     this.OPTION2(() => {
@@ -75,19 +77,17 @@ class FtlParser extends CstParser {
   /** `= expr` or `{ stmts }` */
   body = this.RULE('body', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Equals);
-          this.SUBRULE(this.expr);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.block) },
+      A(() => {
+        this.CONSUME(T.Equals);
+        this.SUBRULE(this.expr);
+      }),
+      A(() => this.SUBRULE(this.block)),
     ]);
   });
 
   formals = this.RULE('formals', () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.formal) });
+    this.MANY_SEP(S(() => this.SUBRULE(this.formal)));
     this.OPTION(() => this.CONSUME2(T.Comma));
     this.CONSUME(T.RParen);
   });
@@ -107,30 +107,24 @@ class FtlParser extends CstParser {
   // ─── types ───
   type = this.RULE('type', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket, { LABEL: 'listOpen' });
-          this.SUBRULE(this.type);
-          this.CONSUME(T.RBracket);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LCurly);
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeField) });
-          this.CONSUME(T.RCurly);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.OPTION(() => {
-            this.CONSUME2(T.LBracket);
-            this.MANY_SEP2({ SEP: T.Comma, DEF: () => this.SUBRULE(this.dim) });
-            this.CONSUME2(T.RBracket);
-          });
-        },
-      },
+      A(() => {
+        this.CONSUME(T.LBracket, { LABEL: 'listOpen' });
+        this.SUBRULE(this.type);
+        this.CONSUME(T.RBracket);
+      }),
+      A(() => {
+        this.CONSUME(T.LCurly);
+        this.MANY_SEP(S(() => this.SUBRULE(this.typeField)));
+        this.CONSUME(T.RCurly);
+      }),
+      A(() => {
+        this.CONSUME(T.Identifier);
+        this.OPTION(() => {
+          this.CONSUME2(T.LBracket);
+          this.MANY_SEP2(S(() => this.SUBRULE(this.dim)));
+          this.CONSUME2(T.RBracket);
+        });
+      }),
     ]);
   });
 
@@ -141,33 +135,33 @@ class FtlParser extends CstParser {
   });
 
   dim = this.RULE('dim', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Ellipsis) }, { ALT: () => this.SUBRULE(this.expr) }]);
+    this.OR([A(() => this.CONSUME(T.Ellipsis)), A(() => this.SUBRULE(this.expr))]);
   });
 
   // ─── statements ───
   block = this.RULE('block', () => {
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.OR([{ ALT: () => this.CONSUME(T.Semi) }, { ALT: () => this.SUBRULE(this.stmt) }]));
+    this.MANY(() => this.OR([A(() => this.CONSUME(T.Semi)), A(() => this.SUBRULE(this.stmt))]));
     this.CONSUME(T.RCurly);
   });
 
   stmt = this.RULE('stmt', () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.letStmt) },
-      { ALT: () => this.SUBRULE(this.forStmt) },
-      { ALT: () => this.SUBRULE(this.ifStmt) },
-      { ALT: () => this.SUBRULE(this.returnStmt) },
-      { ALT: () => this.SUBRULE(this.freezeStmt) },
-      { ALT: () => this.SUBRULE(this.forwardDecl) },
-      { ALT: () => this.SUBRULE(this.paramDecl) },
-      { ALT: () => this.SUBRULE(this.moduleStmt) },
-      { ALT: () => this.SUBRULE(this.wrapStmt) },
-      { ALT: () => this.SUBRULE(this.mergeStmt) },
-      { ALT: () => this.SUBRULE(this.applyStmt) },
-      { ALT: () => this.SUBRULE(this.stateDecl) },
-      { ALT: () => this.SUBRULE(this.updateBlock) },
-      { ALT: () => this.SUBRULE(this.stageDecl) },
-      { ALT: () => this.SUBRULE(this.exprStmt) },
+      A(() => this.SUBRULE(this.letStmt)),
+      A(() => this.SUBRULE(this.forStmt)),
+      A(() => this.SUBRULE(this.ifStmt)),
+      A(() => this.SUBRULE(this.returnStmt)),
+      A(() => this.SUBRULE(this.freezeStmt)),
+      A(() => this.SUBRULE(this.forwardDecl)),
+      A(() => this.SUBRULE(this.paramDecl)),
+      A(() => this.SUBRULE(this.moduleStmt)),
+      A(() => this.SUBRULE(this.wrapStmt)),
+      A(() => this.SUBRULE(this.mergeStmt)),
+      A(() => this.SUBRULE(this.applyStmt)),
+      A(() => this.SUBRULE(this.stateDecl)),
+      A(() => this.SUBRULE(this.updateBlock)),
+      A(() => this.SUBRULE(this.stageDecl)),
+      A(() => this.SUBRULE(this.exprStmt)),
     ]);
   });
 
@@ -184,7 +178,7 @@ class FtlParser extends CstParser {
 
   forStmt = this.RULE('forStmt', () => {
     this.CONSUME(T.For);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+    this.AT_LEAST_ONE_SEP(S(() => this.CONSUME(T.Identifier)));
     this.OPTION(() => {
       this.CONSUME(T.Colon);
       this.SUBRULE(this.type);
@@ -201,8 +195,8 @@ class FtlParser extends CstParser {
     this.OPTION(() => {
       this.CONSUME(T.Else);
       this.OR([
-        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' }) },
-        { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
+        A(() => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' })),
+        A(() => this.SUBRULE2(this.block, { LABEL: 'else' })),
       ]);
     });
   });
@@ -213,7 +207,7 @@ class FtlParser extends CstParser {
   });
 
   freezeStmt = this.RULE('freezeStmt', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Freeze) }, { ALT: () => this.CONSUME(T.Unfreeze) }]);
+    this.CONSUME(T.FreezeKw);
     this.SUBRULE(this.expr);
     this.MANY({
       // `rows(`, `cols(`, `mask(`, or any `word(` on the same line (then reported as a bad selector)
@@ -250,9 +244,7 @@ class FtlParser extends CstParser {
       this.CONSUME(T.Init);
       this.SUBRULE(this.expr, { LABEL: 'init' });
     });
-    this.OPTION2(() =>
-      this.OR([{ ALT: () => this.CONSUME(T.Trainable) }, { ALT: () => this.CONSUME(T.Frozen) }]),
-    );
+    this.OPTION2(() => this.OR([A(() => this.CONSUME(T.Trainable)), A(() => this.CONSUME(T.Frozen))]));
     this.OPTION3(() => {
       this.CONSUME(T.If);
       this.SUBRULE2(this.expr, { LABEL: 'when' });
@@ -286,7 +278,7 @@ class FtlParser extends CstParser {
   mergeStmt = this.RULE('mergeStmt', () => {
     this.CONSUME(T.Merge);
     this.SUBRULE(this.path);
-    this.OR(assignOps.map((op) => ({ ALT: () => this.CONSUME(op) })));
+    this.CONSUME(T.AssignOp);
     this.SUBRULE(this.expr);
   });
 
@@ -321,7 +313,7 @@ class FtlParser extends CstParser {
   exprStmt = this.RULE('exprStmt', () => {
     this.SUBRULE(this.expr);
     this.OPTION(() => {
-      this.OR(assignOps.map((op) => ({ ALT: () => this.CONSUME(op) })));
+      this.CONSUME(T.AssignOp);
       this.SUBRULE2(this.expr, { LABEL: 'value' });
     });
   });
@@ -362,11 +354,7 @@ class FtlParser extends CstParser {
   cmpExpr = this.RULE('cmpExpr', () => {
     this.SUBRULE(this.addExpr);
     this.OPTION(() => {
-      this.OR(
-        [T.EqEq, T.NotEq, T.LessEq, T.GreaterEq, T.Less, T.Greater].map((op) => ({
-          ALT: () => this.CONSUME(op),
-        })),
-      );
+      this.CONSUME(T.CmpOp);
       this.SUBRULE2(this.addExpr);
     });
   });
@@ -374,7 +362,7 @@ class FtlParser extends CstParser {
   addExpr = this.RULE('addExpr', () => {
     this.SUBRULE(this.mulExpr);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      this.CONSUME(T.AddOp);
       this.SUBRULE2(this.mulExpr);
     });
   });
@@ -382,20 +370,18 @@ class FtlParser extends CstParser {
   mulExpr = this.RULE('mulExpr', () => {
     this.SUBRULE(this.unaryExpr);
     this.MANY(() => {
-      this.OR([T.Star, T.Slash, T.Percent, T.At].map((op) => ({ ALT: () => this.CONSUME(op) })));
+      this.CONSUME(T.MulOp);
       this.SUBRULE2(this.unaryExpr);
     });
   });
 
   unaryExpr = this.RULE('unaryExpr', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Bang) }]);
-          this.SUBRULE(this.unaryExpr);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.powExpr) },
+      A(() => {
+        this.CONSUME(T.UnaryOp);
+        this.SUBRULE(this.unaryExpr);
+      }),
+      A(() => this.SUBRULE(this.powExpr)),
     ]);
   });
 
@@ -414,27 +400,23 @@ class FtlParser extends CstParser {
 
   postfix = this.RULE('postfix', () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.args) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Dot);
-          this.CONSUME(T.AnyName);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket);
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.indexItem) });
-          this.CONSUME(T.RBracket);
-        },
-      },
-      { ALT: () => this.CONSUME(T.TransposeTok) },
+      A(() => this.SUBRULE(this.args)),
+      A(() => {
+        this.CONSUME(T.Dot);
+        this.CONSUME(T.AnyName);
+      }),
+      A(() => {
+        this.CONSUME(T.LBracket);
+        this.MANY_SEP(S(() => this.SUBRULE(this.indexItem)));
+        this.CONSUME(T.RBracket);
+      }),
+      A(() => this.CONSUME(T.TransposeTok)),
     ]);
   });
 
   args = this.RULE('args', () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+    this.MANY_SEP(S(() => this.SUBRULE(this.arg)));
     this.OPTION(() => this.CONSUME2(T.Comma));
     this.CONSUME(T.RParen);
   });
@@ -451,7 +433,7 @@ class FtlParser extends CstParser {
   /** `for a, b in xs (if cond)?` after a comprehension's element. */
   compFor = this.RULE('compFor', () => {
     this.CONSUME(T.For);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+    this.AT_LEAST_ONE_SEP(S(() => this.CONSUME(T.Identifier)));
     this.CONSUME(T.In);
     this.SUBRULE(this.orExpr, { LABEL: 'iterable' });
     this.OPTION(() => {
@@ -475,28 +457,26 @@ class FtlParser extends CstParser {
 
   primary = this.RULE('primary', () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.NumberTok) },
-      { ALT: () => this.CONSUME(T.StringTok) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Identifier, { LABEL: 'lambdaParam' });
-          this.CONSUME(T.FatArrow);
-          this.SUBRULE(this.expr, { LABEL: 'lambdaBody' });
-        },
-      },
-      { ALT: () => this.CONSUME2(T.Identifier) },
-      { ALT: () => this.SUBRULE(this.parenExpr) },
-      { ALT: () => this.SUBRULE(this.listExpr) },
-      { ALT: () => this.SUBRULE(this.recordExpr) },
+      A(() => this.CONSUME(T.NumberTok)),
+      A(() => this.CONSUME(T.StringTok)),
+      A(() => this.CONSUME(T.True)),
+      A(() => this.CONSUME(T.False)),
+      A(() => {
+        this.CONSUME(T.Identifier, { LABEL: 'lambdaParam' });
+        this.CONSUME(T.FatArrow);
+        this.SUBRULE(this.expr, { LABEL: 'lambdaBody' });
+      }),
+      A(() => this.CONSUME2(T.Identifier)),
+      A(() => this.SUBRULE(this.parenExpr)),
+      A(() => this.SUBRULE(this.listExpr)),
+      A(() => this.SUBRULE(this.recordExpr)),
     ]);
   });
 
   /** `(a)`, or a lambda `(a, b) => body` / `() => body` (params checked in cst-to-ast). */
   parenExpr = this.RULE('parenExpr', () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+    this.MANY_SEP(S(() => this.SUBRULE(this.expr)));
     this.CONSUME(T.RParen);
     this.OPTION(() => {
       this.CONSUME(T.FatArrow);
@@ -509,14 +489,13 @@ class FtlParser extends CstParser {
     this.OPTION(() => {
       this.SUBRULE(this.expr);
       this.OR([
-        { ALT: () => this.SUBRULE(this.compFor) },
-        {
-          ALT: () =>
-            this.MANY(() => {
-              this.CONSUME(T.Comma);
-              this.OPTION2(() => this.SUBRULE2(this.expr));
-            }),
-        },
+        A(() => this.SUBRULE(this.compFor)),
+        A(() =>
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            this.OPTION2(() => this.SUBRULE2(this.expr));
+          }),
+        ),
       ]);
     });
     this.CONSUME(T.RBracket);
@@ -524,7 +503,7 @@ class FtlParser extends CstParser {
 
   recordExpr = this.RULE('recordExpr', () => {
     this.CONSUME(T.LCurly);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.recordField) });
+    this.MANY_SEP(S(() => this.SUBRULE(this.recordField)));
     this.CONSUME(T.RCurly);
   });
 

@@ -64,13 +64,26 @@ const declSym = (d: Named, file: string): Sym => ({ name: d.name.name, kind: 'de
 
 interface Loaded {
   readonly file: string;
+  readonly text: string;
   readonly program: Program;
   readonly errors: number;
 }
 
+/** Parsed imported files, reused while their text is unchanged (stdlib files are imported often). */
+const importCache = new Map<string, Loaded>();
+
+function load(file: string, text: string): Loaded {
+  const hit = importCache.get(file);
+  if (hit && hit.text === text) return hit;
+  const p = parse(text, file);
+  const l = { file, text, program: p.ast, errors: p.diagnostics.filter((x) => x.severity === 'error').length };
+  if (importCache.size > 500) importCache.clear();
+  importCache.set(file, l);
+  return l;
+}
+
 function fileScope(program: Program, file: string, resolve: ImportResolver, diags: Diagnostic[]): Scope {
   const scope = builtinScope().child();
-  const loaded = new Map<string, Loaded>();
   const unqualified = new Map<string, Sym>();
   const bound = new Map<string, ImportDecl>();
   for (const d of program.decls) {
@@ -82,12 +95,7 @@ function fileScope(program: Program, file: string, resolve: ImportResolver, diag
       diags.push(diag(name, r.message, d.span, r.hint ? { hint: r.hint } : {}));
       continue;
     }
-    let dep = loaded.get(r.file);
-    if (!dep) {
-      const p = parse(r.text, r.file);
-      dep = { file: r.file, program: p.ast, errors: p.diagnostics.filter((x) => x.severity === 'error').length };
-      loaded.set(r.file, dep);
-    }
+    const dep = load(r.file, r.text);
     if (dep.errors > 0) {
       diags.push(diag('import-error', `\`${path.join('.')}\` has ${dep.errors} syntax error${dep.errors === 1 ? '' : 's'}`, d.span, { hint: `run \`ftl check ${r.file}\`` }));
     }
