@@ -21,6 +21,8 @@ export function initTensor(init: InitSpec, shape: readonly number[], seed: numbe
   switch (init.kind) {
     case 'zeros':
       return out;
+    case 'data':
+      return Float32Array.from(init.data);
     case 'ones':
       return out.fill(1);
     case 'const':

@@ -17,7 +17,9 @@ export type InitSpec =
   | { kind: 'normal'; mean: number; std: number }
   | { kind: 'uniform'; low: number; high: number }
   /** PyTorch's kaiming_uniform_(a) on a [fan_out, fan_in, ...] tensor: bound = sqrt(6 / ((1 + a^2) fan_in)). */
-  | { kind: 'kaiming_uniform'; a: number };
+  | { kind: 'kaiming_uniform'; a: number }
+  /** Values read from a checkpoint (`model.load`); `source` is `dir:tensor` for messages. */
+  | { kind: 'data'; data: Float32Array; source: string };
 
 /** Trainable part of a parameter along one axis: [start, end) (end exclusive). */
 export interface RowRange {

@@ -24,13 +24,15 @@ export function paramNode(p: ParamSpec): Node {
 export interface CallEnv {
   /** Total training steps, visible to schedules as `steps`. */
   totalSteps: number;
+  /** `model.load(path, config: {...})` for a model declaration (elaborate/checkpoint.ts). */
+  load?: (decl: DeclV, args: Args) => Value;
 }
 
 /** An interpreter whose calls and member accesses understand modules and declarations. */
 export function makeInterp(env: CallEnv): Interp {
   const it: Interp = new Interp({
     call: (f, args) => callValue(f, args, it, env),
-    member: (obj, name) => memberOf(obj, name),
+    member: (obj, name) => memberOf(obj, name, env),
   });
   return it;
 }
@@ -136,8 +138,14 @@ function bindDims(f: A.Formal, v: Value, scope: Scope, it: Interp): void {
   });
 }
 
-function memberOf(obj: Value, name: string): Value | undefined {
+function memberOf(obj: Value, name: string, env: CallEnv): Value | undefined {
   if (typeof obj !== 'object' || !('kind' in obj)) return undefined;
+  if (obj.kind === 'decl' && name === 'load' && obj.decl.kind === 'ModelDecl' && env.load) {
+    const load = env.load;
+    return { kind: 'builtin', name: `${obj.decl.name.name}.load`, call: (a) => load(obj, a) };
+  }
+  // `model.tokenizer` of a loaded model: the folder's tokenizer.json.
+  if (obj.kind === 'applied' && obj.checkpoint && name === 'tokenizer') return `${obj.checkpoint}/tokenizer.json`;
   if (obj.kind === 'module') {
     const inst = obj.inst;
     const p = inst.params.get(name);

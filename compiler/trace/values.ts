@@ -69,6 +69,8 @@ export interface AppliedV {
   readonly kind: 'applied';
   readonly decl: DeclV;
   readonly args: Map<string, Value>;
+  /** A model from `model.load(dir)`: the Hugging Face folder its weights come from. */
+  readonly checkpoint?: string;
 }
 export interface Args {
   readonly positional: Value[];

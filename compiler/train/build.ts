@@ -82,6 +82,7 @@ export interface BuildOptions {
 
 interface RecipeParts {
   model?: Value;
+  modelSpan?: A.Span;
   data?: Value;
   loss?: Value;
   optim?: Value;
@@ -99,6 +100,7 @@ function readRecipe(s: Session, decl: A.RecipeDecl): RecipeParts {
       if (st.kind === 'Field') {
         const v = it.eval(st.value, sc);
         const k = st.key.name;
+        if (k === 'model') parts.modelSpan = st.span;
         if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim') parts[k] = v;
         else err(TraceCodes.unknownName, `unknown recipe field \`${k}\``, st.key.span, 'fields: model, data, loss, optim');
         sc.define(k, v);
@@ -151,7 +153,8 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     if (!parts.data) err(TraceCodes.badArgument, 'the recipe needs `data = ...`', recipe.name.span);
     if (!parts.loss) err(TraceCodes.badArgument, 'the recipe needs `loss = ...`', recipe.name.span);
     if (!parts.optim) err(TraceCodes.badArgument, 'the recipe needs `optim = ...`', recipe.name.span);
-    const tree = modelTree(s, parts.model);
+    at = parts.modelSpan ?? recipe.span;
+    const tree = modelTree(s, parts.model, undefined, at);
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
@@ -273,7 +276,7 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
   try {
     const parts = readRecipe(s, recipe);
     if (!parts.model || !parts.data) err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
-    const tree = modelTree(s, parts.model);
+    const tree = modelTree(s, parts.model, undefined, parts.modelSpan ?? recipe.span);
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);

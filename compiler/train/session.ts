@@ -3,7 +3,12 @@
 // the scope of the entry file (builtins + data builtins + imports + declarations).
 // buildTrainingGraph and the tests start here.
 
+import { dirname } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Span } from '../diagnostics/span.ts';
+import { bindCheckpoint, loadSpec } from '../elaborate/checkpoint.ts';
+import { TraceCodes } from '../trace/errors.ts';
+import { err } from '../trace/interp.ts';
 import { fileResolver, fileScope, type ParseFn, type Resolver, type SourceFile } from '../elaborate/program.ts';
 import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
 import type { ModelTree } from '../elaborate/tree.ts';
@@ -38,7 +43,17 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
     seed: () => (seed ??= T.input('seed', [], 'i32')),
     nextStream: () => stream++,
   };
-  const env: CallEnv = { totalSteps: 1 };
+  const baseDir = dirname(src.file);
+  const env: CallEnv = {
+    totalSteps: 1,
+    load: (decl, a) => {
+      const path = a.positional[0] ?? a.named.get('path');
+      if (typeof path !== 'string') return err(TraceCodes.badArgument, '`load` takes the path of a Hugging Face model folder', a.span);
+      const cfg = a.named.get('config');
+      const overrides = typeof cfg === 'object' && 'kind' in cfg && cfg.kind === 'record' ? cfg.fields : new Map<string, Value>();
+      return loadSpec(decl, path, baseDir, a.span, overrides);
+    },
+  };
   const it = makeInterp(env);
   const base = new Scope();
   for (const [k, v] of builtins(ctx)) base.define(k, v);
@@ -49,7 +64,11 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
 }
 
 /** Instantiate a model/module value (`gpt2(vocab: 256, ...)`) as the root of a fresh tree. */
-export function modelTree(s: Session, spec: Value, args?: Args): ModelTree {
-  const span = args?.span ?? { file: '', start: 0, end: 0, line: 1, col: 1 };
-  return { root: instantiate(asModuleSpec(spec, span), args, '', s.it), merges: [] };
+export function modelTree(s: Session, spec: Value, args?: Args, span: Span = args?.span ?? T.spanNow() ?? NO_SPAN): ModelTree {
+  const applied = asModuleSpec(spec, span);
+  const tree: ModelTree = { root: instantiate(applied, args, '', s.it), merges: [] };
+  if (applied.checkpoint) bindCheckpoint(tree, applied.decl, applied.checkpoint, span);
+  return tree;
 }
+
+const NO_SPAN: Span = { file: '', start: 0, end: 0, line: 1, col: 1 };
