@@ -1,12 +1,15 @@
 // The data pipeline's public API, in the order a recipe writes it:
-//   text(path) | jsonl(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> batch(n)
-// composed by pipeline(...) into a DataLoader (next / position / restore).
+//   text(path) | jsonl(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> take(n)? |> batch(n)
+// composed by pipeline(...) (or loaderFromSpec for the compiler's stage list) into a
+// DataLoader (next / position / restore / batchesPerEpoch).
 
 export { text, jsonl, fromRecords } from './readers.ts';
 export { tokenize, alpacaPrompt, type TokenizeOptions } from './tokenize.ts';
 export { chunks, pad } from './pack.ts';
 export { shuffle } from './shuffle.ts';
 export { batch } from './batch.ts';
+export { take } from './take.ts';
+export { loaderFromSpec, type StageSpec, type SpecContext, type StageArg } from './from-spec.ts';
 export { pipeline, DataLoader, type DataPosition } from './loader.ts';
 export type { Batch, Example, PairExample, Cursor, Source, Stage } from './stage.ts';
 export type { DataRecord, RecordShape, ChatMessage } from './records.ts';
