@@ -15,6 +15,7 @@ import {
   pad,
   batch,
   type StageSpec,
+  type DataLoader,
 } from '../../runtime/data/index.ts';
 import { byteTokenizer } from '../../runtime/tokenizer/byte-level.ts';
 import { ok, fail, unwrap } from '../../runtime/data/result.ts';
