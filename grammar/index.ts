@@ -27,7 +27,16 @@ export function parse(text: string, file: string): ParseResult {
     const diagnostics: Diagnostic[] = lexDiagnostics(lexed.errors, (lexed.groups.errors ?? []) as IToken[], text, sp);
     const unclosed = unclosedDiagnostics(lexed.tokens, sp);
     ftlParser.input = lexed.tokens;
-    const cst = ftlParser.program();
+    // Chevrotain recovers from errors by throwing and catching exceptions; their stack
+    // traces are never shown, and capturing them dominated the cost of parsing bad input.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let cst;
+    try {
+      cst = ftlParser.program();
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     // an unclosed bracket, string or comment makes the parser's end-of-file errors redundant
     const eofExplained = unclosed.length > 0 || (lexed.groups.errors ?? []).length > 0;
     diagnostics.push(...unclosed, ...parseDiagnostics(ftlParser.errors, sp, eofExplained));
