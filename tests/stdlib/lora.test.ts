@@ -2,6 +2,7 @@
 // exactly, only the adapters train, and one step changes nothing but adapter tensors.
 import { describe, expect, it } from 'vitest';
 import { evaluate, step } from '../../runtime/cpu/index.ts';
+import { mergedParams } from '../../compiler/train/merge.ts';
 import { forward, gptRecipe, tokenBatch, train, type Store } from './helpers.ts';
 
 const LORA = 'apply lora(r: 4, alpha: 8.0, targets: "blocks.*.attn.{q,v}")';
@@ -46,5 +47,30 @@ describe('lora', () => {
       if (p.name.endsWith('lora_b') && !same) changedB++;
     }
     expect(changedB).toBe(6);
+  });
+
+  it('merge folds the trained adapters into the base weights: same outputs within 1e-5', () => {
+    const b = train(gptRecipe(LORA));
+    const store: Store = b.initialValues(2);
+    for (let s = 1; s <= 3; s++) {
+      const { tokens, loss_mask } = tokenBatch(4, 8, 16, s);
+      step(b.graph, store, new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(s)]]));
+    }
+    expect(b.tree.merges.length).toBe(6);
+    const merged = mergedParams(b.tree, store);
+    expect([...merged.keys()].some((k) => k.includes('lora'))).toBe(false);
+    const { tokens, loss_mask } = tokenBatch(4, 8, 16, 9);
+    const inputs = new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask]]);
+    const withAdapters = evaluate(forward(gptRecipe(LORA)).graph, { params: store, inputs }).outputs.output;
+    const plain = evaluate(forward(gptRecipe('')).graph, { params: merged, inputs }).outputs.output;
+    const unmerged = evaluate(forward(gptRecipe('')).graph, { params: store, inputs }).outputs.output;
+    let maxDiff = 0;
+    let moved = 0;
+    for (let i = 0; i < plain.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(plain[i] - withAdapters[i]));
+      moved = Math.max(moved, Math.abs(unmerged[i] - withAdapters[i]));
+    }
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(moved).toBeGreaterThan(1e-4); // the adapters did change the model
   });
 });
