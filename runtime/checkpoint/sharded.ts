@@ -94,6 +94,8 @@ export function writeModelFolder(
   opts: WriteOptions & { readonly maxShardBytes?: number } = {},
 ): Result<{ files: string[] }> {
   const max = opts.maxShardBytes ?? 5e9;
+  // transformers refuses a safetensors file whose metadata names another framework; say "pt".
+  opts = { ...opts, metadata: { format: 'pt', ...opts.metadata } };
   const sizeOf = (name: string, t: HostTensor): number =>
     t.data.length * BYTES[opts.dtypes?.[name] ?? (t.dtype === 'i32' ? 'I32' : (opts.floatDtype ?? 'F32'))]!;
   const shards: string[][] = [[]];

@@ -104,7 +104,7 @@ export class DataLoader {
       !('state' in p)
     )
       return { ok: false, diagnostics: [configError('the checkpoint has no valid data position')] };
-    if (p.pipeline !== this.description)
+    if (signature(p.pipeline) !== signature(this.description))
       return {
         ok: false,
         diagnostics: [
@@ -122,6 +122,11 @@ export class DataLoader {
     });
   }
 }
+
+/** A pipeline's description with quoted paths cut to their file names, so a run folder that
+ *  moved (absolute paths changed) still resumes, while any change of stage or option does not. */
+const signature = (description: string): string =>
+  description.replace(/"((?:[^"\\]|\\.)*)"/g, (_m, p: string) => JSON.stringify(p.split(/[\\/]/).pop()));
 
 const emptyError = (description: string) =>
   new DiagnosticError({

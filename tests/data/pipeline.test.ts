@@ -272,5 +272,14 @@ describe('resume', () => {
     const b = unwrap(pipeline(text(corpus), tokenize(tok), chunks({ seq: 32 }), batch(3)));
     const r = b.restore(a.position() as never);
     expect(!r.ok && r.diagnostics[0]!.message).toContain('chunks(seq: 16)');
+    // the same pipeline over a moved folder (same file name) still resumes
+    const moved = fs.mkdtempSync(path.join(os.tmpdir(), 'ftl-moved-'));
+    fs.copyFileSync(corpus, path.join(moved, 'corpus.txt'));
+    const c = unwrap(
+      pipeline(text(path.join(moved, 'corpus.txt')), tokenize(tok), chunks({ seq: 16 }), batch(3)),
+    );
+    unwrap(a.next());
+    expect(c.restore(a.position() as never).ok).toBe(true);
+    expect(Array.from(unwrap(c.next()).tokens)).toEqual(Array.from(unwrap(a.next()).tokens));
   });
 });
