@@ -6,7 +6,7 @@ import { meets, targetText, type Target } from './targets.ts';
 export interface Measurement {
   workload: string;
   system: string;
-  role: 'peer' | 'reference' | 'ftl';
+  role: 'peer' | 'reference' | 'ftl' | 'ablation';
   status: 'ok' | 'unavailable' | 'failed';
   /** Why the system did not run this workload. */
   reason?: string;
@@ -132,4 +132,27 @@ export function ratioTable(rs: readonly Ratio[]): string {
     status(r),
   ]);
   return formatTable(['workload', 'ftl / reference (same run)', 'ratio', 'target', 'status'], rows);
+}
+
+/** ftl with every optimization pass vs with none, per workload where both ran (issue 6). */
+export function ablationTable(ms: readonly Measurement[]): string | undefined {
+  const rows: string[][] = [];
+  for (const opt of ms.filter((m) => m.role === 'ftl' && m.status === 'ok')) {
+    const un = find(ms, opt.workload, 'ablation');
+    if (un?.status !== 'ok') continue;
+    const pair = (a?: number | null, b?: number | null, scale = 1) =>
+      `${fmt(a == null ? a : a / scale)} / ${fmt(b == null ? b : b / scale)}`;
+    rows.push([
+      opt.workload,
+      pair(opt.kernelsPerStep, un.kernelsPerStep),
+      pair(opt.peakBytes, un.peakBytes, MiB),
+      pair(opt.medianMs, un.medianMs),
+      un.medianMs && opt.medianMs ? `${fmt(un.medianMs / opt.medianMs)}x` : '-',
+    ]);
+  }
+  if (!rows.length) return undefined;
+  return formatTable(
+    ['workload', 'kernels opt / unopt', 'peak MiB opt / unopt', 'ms/step opt / unopt', 'speed-up'],
+    rows,
+  );
 }

@@ -14,14 +14,14 @@ import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/in
 import { corpus } from './data.ts';
 import { installGpuCounters } from './gpu-counters.ts';
 import { measure } from './measure.ts';
-import { measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
+import { ablationTable, measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
 import { ftlCompileTime, ftlSystem } from './systems/ftl.ts';
 import { tfjsSystems } from './systems/tfjs.ts';
 import type { System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
 import { gpt2Small, workloads } from './workloads.ts';
 
-const ALL_SYSTEMS = ['tfjs-webgpu', 'ftl', 'tfjs-cpu'];
+const ALL_SYSTEMS = ['tfjs-webgpu', 'ftl', 'ftl-unopt', 'tfjs-cpu'];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -44,11 +44,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-  const unknown = only.filter((n) => !all.some((w) => w.name === n));
+  const known = [...all, compileOnly].map((w) => w.name);
+  const unknown = only.filter((n) => !known.includes(n));
   if (unknown.length) {
-    console.error(
-      `bench: unknown workload ${unknown.join(', ')}; known: ${all.map((w) => w.name).join(', ')}`,
-    );
+    console.error(`bench: unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}`);
     return 2;
   }
   const selected = only.length ? all.filter((w) => only.includes(w.name)) : all;
@@ -79,6 +78,7 @@ async function main(): Promise<number> {
   const systems: (System | Unavailable)[] = [];
   if (which.has('tfjs-webgpu') || which.has('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
   if (which.has('ftl')) systems.push(await ftlSystem());
+  if (which.has('ftl-unopt')) systems.push(await ftlSystem(true));
   systems.sort((a, b) => ALL_SYSTEMS.indexOf(a.name) - ALL_SYSTEMS.indexOf(b.name));
   for (const s of systems)
     console.log(`bench: ${s.name}: ${'unavailable' in s ? `unavailable: ${s.unavailable}` : s.description}`);
@@ -87,6 +87,7 @@ async function main(): Promise<number> {
   for (const w of selected) {
     console.log(`\n== ${w.name}: ${w.title}`);
     for (const sys of systems) {
+      if (sys.role === 'ablation' && !w.ablationSteps) continue; // it covers the tiny GPT only
       let m: Measurement;
       if ('unavailable' in sys) {
         m = {
@@ -158,6 +159,8 @@ async function main(): Promise<number> {
     'tok/s: tokens per second (examples per second for the MLP); peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes, CPU backend)',
   );
   console.log(`\n${ratioTable(rs)}`);
+  const ablation = ablationTable(results);
+  if (ablation) console.log(`\nftl optimized vs unoptimized (compile passes off), same run:\n${ablation}`);
   const totalS = (performance.now() - t0) / 1000;
   const load1 = loadavg()[0];
   console.log(

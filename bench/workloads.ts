@@ -51,6 +51,8 @@ export interface Workload {
   compareWithOwn?: string;
   /** Systems that cannot express the workload (the peer has no bias-only / block-sparse mode here). */
   ftlOnly?: boolean;
+  /** Also run ftl with its optimization passes off (issue 6's comparison), for this many timed steps. */
+  ablationSteps?: number;
 }
 
 const tinyGpt = (method: GptMethod, extra: Partial<GptConfig> = {}): GptConfig => ({
@@ -74,6 +76,7 @@ export function workloads(quick: boolean): Workload[] {
   const steps = quick ? 5 : 20;
   const warmup = quick ? 1 : 2;
   const ref = quick ? 1 : 3;
+  const ablationSteps = quick ? 2 : 5;
   const mlp: MlpConfig = { kind: 'mlp', sizes: [784, 256, 256, 10], batch: 64, lr: 1e-3 };
   const gpt = tinyGpt('full');
   const lora = tinyGpt('lora', { lora: { r: 8, alpha: 16 } });
@@ -99,6 +102,7 @@ export function workloads(quick: boolean): Workload[] {
       warmup,
       steps,
       referenceSteps: ref,
+      ablationSteps,
       itemsPerStep: gptItems(gpt),
     },
     {
@@ -108,6 +112,7 @@ export function workloads(quick: boolean): Workload[] {
       warmup,
       steps,
       referenceSteps: ref,
+      ablationSteps,
       itemsPerStep: gptItems(lora),
     },
     {
@@ -119,6 +124,7 @@ export function workloads(quick: boolean): Workload[] {
       referenceSteps: 0,
       itemsPerStep: gptItems(bitfit),
       ftlOnly: true,
+      ablationSteps,
       compareWithOwn: 'gpt',
     },
     {
@@ -130,6 +136,7 @@ export function workloads(quick: boolean): Workload[] {
       referenceSteps: 0,
       itemsPerStep: gptItems(last),
       ftlOnly: true,
+      ablationSteps,
       compareWithOwn: 'gpt',
     },
     {

@@ -27,10 +27,13 @@ export interface Session {
 export type Prepared = { session: Session } | { unavailable: string };
 
 export interface System {
-  /** 'tfjs-webgpu' | 'tfjs-cpu' | 'ftl' */
+  /** 'tfjs-webgpu' | 'tfjs-cpu' | 'ftl' | 'ftl-unopt' */
   readonly name: string;
-  /** The peer is what targets are measured against; a reference is shown for context. */
-  readonly role: 'peer' | 'reference' | 'ftl';
+  /**
+   * The peer is what targets are measured against; a reference is shown for context;
+   * 'ablation' is ftl with its optimization passes off (issue 6), compared with ftl.
+   */
+  readonly role: 'peer' | 'reference' | 'ftl' | 'ablation';
   /** Device, adapter and version, for the report. */
   readonly description: string;
   /** Whether dispatch counts mean anything (false for CPU backends). */

@@ -1,6 +1,7 @@
 // bench/report.ts: ratios against targets from measurements built here, and table layout.
 import { describe, expect, it } from 'vitest';
 import {
+  ablationTable,
   fmt,
   formatTable,
   measurementTable,
@@ -136,5 +137,29 @@ describe('bench tables', () => {
       ),
     ).split('\n');
     expect(rt).toHaveLength(2 + 3);
+  });
+});
+
+describe('bench ablation table', () => {
+  it('pairs ftl with ftl-unopt per workload and gives the speed-up', () => {
+    const ms: Measurement[] = [
+      ok('gpt', 'ftl', 'ftl', { kernelsPerStep: 300, peakBytes: 64 * 1024 * 1024, medianMs: 500 }),
+      ok('gpt', 'ftl-unopt', 'ablation', {
+        kernelsPerStep: 1200,
+        peakBytes: 200 * 1024 * 1024,
+        medianMs: 900,
+      }),
+      ok('mlp', 'ftl', 'ftl', { kernelsPerStep: 50, medianMs: 10 }), // no unoptimized run: no row
+    ];
+    const lines = ablationTable(ms)!.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2].split(/\s{2,}/)).toEqual([
+      'gpt',
+      '300 / 1200',
+      '64.0 / 200',
+      '500 / 900',
+      `${fmt(900 / 500)}x`,
+    ]);
+    expect(ablationTable(ms.slice(2))).toBeUndefined();
   });
 });
