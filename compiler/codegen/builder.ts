@@ -11,8 +11,12 @@ import { dispatchGrid, linearWorkgroup, storageType, type KernelBinding, type Ke
 export interface CodegenOptions {
   /** The device's maxComputeWorkgroupsPerDimension (65,535 in WebGPU). */
   readonly maxWorkgroupsPerDim: number;
-  /** Matmul template: register-blocked (no workgroup memory) or workgroup-tiled. */
-  readonly matmul: 'register' | 'tiled';
+  /**
+   * Matmul template: register-blocked (no workgroup memory; vec4 loads when both operands
+   * are plain buffers and K, N are multiples of 4), the same without vec4 ('scalar'), or
+   * workgroup-tiled.
+   */
+  readonly matmul: 'register' | 'scalar' | 'tiled';
   /** Reductions: one invocation per output, a workgroup tree per output, or by size. */
   readonly reduce: 'serial' | 'workgroup' | 'auto';
 }
@@ -29,14 +33,25 @@ export class KernelBuilder implements KernelContext {
   readonly counter = { n: 0 };
   private readonly inputs: Node[] = [];
   private readonly names = new Map<Node, string>();
+  private readonly vec4 = new Set<Node>();
   readonly root: Emitter;
 
   constructor(
     /** The node this kernel writes (binding 0, named `out`). */
     readonly out: Node,
     private readonly materialized: (n: Node) => boolean,
+    /** Bind the output as array<vec4<f32>> (vectorized templates). */
+    private readonly outVec4 = false,
   ) {
     this.root = new Emitter(this, '  ');
+  }
+
+  /** Register a read binding of `n`'s buffer as array<vec4<f32>> (n must be f32). */
+  bufferOfVec4(n: Node): string {
+    const name = this.bufferOf(n);
+    if (!name || n.dtype !== 'f32') throw new Error(`bufferOfVec4: %${n.id} is not an f32 buffer`);
+    this.vec4.add(n);
+    return name;
   }
 
   bufferOf(n: Node): string | undefined {
@@ -58,8 +73,10 @@ export class KernelBuilder implements KernelContext {
     extra = '',
   ): BuiltKernel {
     const bindings: KernelBinding[] = [
-      { name: 'out', type: storageType(this.out.dtype), access: 'read_write' },
-      ...this.inputs.map((n): KernelBinding => ({ name: this.names.get(n)!, type: storageType(n.dtype), access: 'read' })),
+      { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
+      ...this.inputs.map(
+        (n): KernelBinding => ({ name: this.names.get(n)!, type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype), access: 'read' }),
+      ),
     ];
     const body = withSpecialValues([...this.helpers, extra, main].filter((s) => s.trim().length).join('\n'));
     return { spec: { name, bindings, workgroupSize, body }, nodes: [this.out, ...this.inputs], grid };

@@ -10,7 +10,8 @@
 import type { DType } from '../ir/ops.ts';
 
 export type Access = 'read' | 'read_write';
-export type StorageType = 'f32' | 'i32';
+/** Element type of a storage array; `vec4<f32>` only in templates that load 4 floats at once. */
+export type StorageType = 'f32' | 'i32' | 'vec4<f32>';
 
 export interface KernelBinding {
   /** WGSL variable name. */

@@ -5,7 +5,9 @@
 //   A: [...batch, M, K] @ B: [...batch, K, N] -> C: [...batch, M, N]     BT = numel(batch)
 //
 // - register: each invocation computes a TM x TN block of C in registers, looping over K
-//   (no workgroup memory, no barriers: fastest on CPU adapters such as llvmpipe);
+//   (no workgroup memory, no barriers: fastest on CPU adapters such as llvmpipe); when
+//   both operands are plain buffers and K, N are multiples of 4, the vec4 variant
+//   (matmul-vec4.ts);
 // - tiled: a 64-invocation workgroup computes a 16 x 16 block of C, staging 16 x 16 tiles of
 //   A and B through workgroup memory (each invocation 2 x 2 outputs): for real GPUs.
 // Edges (any M, N, K): loads clamp their index into range (register) or load zero (tiled);
@@ -17,6 +19,7 @@ import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKer
 import { dimsOfFlat } from './index-math.ts';
 import { dispatchGrid, linearWorkgroup } from './kernel.ts';
 import type { Emitter } from './emitter.ts';
+import { canVec4, vec4Matmul } from './matmul-vec4.ts';
 
 export interface MatmulShape {
   readonly batch: readonly number[];
@@ -32,7 +35,8 @@ export function matmulShape(out: Node): MatmulShape {
 }
 
 export function matmulKernel(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  return opts.matmul === 'tiled' ? tiledMatmul(out, mat, opts) : registerMatmul(out, mat, opts);
+  if (opts.matmul === 'tiled') return tiledMatmul(out, mat, opts);
+  return opts.matmul === 'register' && canVec4(out, mat) ? vec4Matmul(out, mat, opts) : registerMatmul(out, mat, opts);
 }
 
 const TM = 4;
@@ -51,11 +55,13 @@ function registerMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptio
   const e = b.root;
   e.line(`let bi = gi / ${mt * nt};`);
   e.line(`let rem = gi % ${mt * nt};`);
+  // Neighbouring invocations take neighbouring columns (n0 + j * nt): CPU adapters run
+  // invocations as SIMD lanes, and this makes B's loads and C's stores contiguous across them.
   e.line(`let m0 = (rem / ${nt}) * ${TM};`);
-  e.line(`let n0 = (rem % ${nt}) * ${TN};`);
+  e.line(`let n0 = rem % ${nt};`);
   const bd = dimsOfFlat('bi', batch).map((d) => e.bind(d, 'bd'));
   const ms = range(TM).map((i) => e.bind(`min(m0 + ${i}, ${M - 1})`, 'mi'));
-  const ns = range(TN).map((j) => e.bind(`min(n0 + ${j}, ${N - 1})`, 'nj'));
+  const ns = range(TN).map((j) => e.bind(`min(n0 + ${j * nt}, ${N - 1})`, 'nj'));
   for (const i of range(TM)) for (const j of range(TN)) e.line(`var c${i}_${j} = 0.0f;`);
   e.line(`for (var k = 0i; k < ${K}; k++) {`);
   const body = e.child();
@@ -64,7 +70,7 @@ function registerMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptio
   for (const i of range(TM)) for (const j of range(TN)) body.line(`c${i}_${j} = c${i}_${j} + ${av[i]} * ${bv[j]};`);
   e.splice(body);
   e.line('}');
-  storeBlock(e, M, N, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j}`);
+  storeBlock(e, M, N, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j * nt}`);
   const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
   return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, main, [WG, 1, 1], grid);
 }

@@ -33,7 +33,7 @@ export interface LowerOptions {
   /** Fuse elementwise chains and folded movement ops (default true); false: one kernel per op. */
   readonly fuse?: boolean;
   /** Matmul template; default 'register' on CPU adapters, else 'tiled'. */
-  readonly matmul?: 'register' | 'tiled';
+  readonly matmul?: 'register' | 'scalar' | 'tiled';
   readonly reduce?: 'serial' | 'workgroup' | 'auto';
   /** The adapter is a CPU rasterizer (llvmpipe): picks kernels that suit it. */
   readonly isCPU?: boolean;

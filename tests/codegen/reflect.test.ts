@@ -16,24 +16,32 @@ const LIMITS = {
   maxBufferSize: 1 << 30,
 };
 
+/** `array<vec4<f32>>` -> 'vec4<f32>', `array<f32>` -> 'f32'. */
+function elementType(t: unknown): string {
+  const f = (t as { format?: { name: string; format?: { name: string } } }).format;
+  return f?.format ? `${f.name}<${f.format.name}>` : (f?.name ?? '?');
+}
+
 const cases = [...elementwiseCases(), ...movementCases(), ...reduceCases(), ...matmulCases(), ...indexingCases()];
 const variants = [
   { fuse: false, matmul: 'register', reduce: 'serial' },
   { fuse: true, matmul: 'tiled', reduce: 'workgroup' },
   { fuse: true, matmul: 'register', reduce: 'auto' },
+  { fuse: true, matmul: 'scalar', reduce: 'serial' },
 ] as const;
 
 describe('generated WGSL reflects to its kernel spec', () => {
   for (const v of variants)
     it(`all cases, ${JSON.stringify(v)}`, () => {
       let kernels = 0;
+      const templates = new Set<string>();
       for (const k of cases) {
         const plan = lowerToPlan(k.graph, LIMITS, v);
         for (const kernel of plan.kernels) {
           const r = new WgslReflect(kernel.wgsl);
           const groups = r.getBindGroups();
           expect(groups.length, kernel.name).toBe(1);
-          const got = groups[0].map((b) => ({ binding: b.binding, name: b.name, access: b.access, type: (b.type as { format?: { name: string } }).format?.name }));
+          const got = groups[0].map((b) => ({ binding: b.binding, name: b.name, access: b.access, type: elementType(b.type) }));
           const want = kernel.bindings.map((b, i) => ({ binding: i, name: b.name, access: b.access, type: b.type }));
           expect(got, kernel.name).toEqual(want);
           const layout = declareBindings(kernel.bindings).layout;
@@ -44,8 +52,12 @@ describe('generated WGSL reflects to its kernel spec', () => {
           expect(new Set(kernel.bindings.map((b) => b.buffer)).size).toBe(kernel.bindings.length);
           expect(kernel.bindings.length).toBeLessThanOrEqual(LIMITS.maxStorageBuffersPerShaderStage);
           kernels++;
+          templates.add(kernel.name.replace(/^.*_(vec4|reg4x4|tiled16)$/, '$1'));
         }
       }
       expect(kernels).toBeGreaterThan(cases.length);
+      // Each matmul template was generated (and so reflected) at least once.
+      const want = { register: ['vec4', 'reg4x4'], scalar: ['reg4x4'], tiled: ['tiled16'] }[v.matmul];
+      for (const t of want) expect(templates.has(t), t).toBe(true);
     });
 });

@@ -76,6 +76,7 @@ export function reduceCases(): Case[] {
   return out;
 }
 
+/** Every template runs every size; `c` is plain (vec4-eligible), `ct` transposed and fused. */
 export function matmulCases(): Case[] {
   const out: Case[] = [];
   const dims: [number[], number, number, number][] = [
@@ -87,9 +88,13 @@ export function matmulCases(): Case[] {
     [[3], 7, 33, 5],
     [[2, 3], 17, 9, 18],
     [[], 257, 64, 129],
+    // K, N multiples of 4: the vec4 register template (any M).
+    [[], 33, 64, 36],
+    [[2], 5, 8, 12],
+    [[], 1, 4, 4],
   ];
   for (const [batch, M, K, N] of dims)
-    for (const matmul of ['register', 'tiled'] as const) {
+    for (const matmul of ['register', 'scalar', 'tiled'] as const) {
       const b = new Builder();
       const a = b.param('a', [...batch, M, K]);
       const w = b.param('w', [...batch, K, N]);

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.destroy());
 
-type Variant = Case & { reduce?: 'serial' | 'workgroup'; matmul?: 'register' | 'tiled' };
+type Variant = Case & { reduce?: 'serial' | 'workgroup'; matmul?: 'register' | 'scalar' | 'tiled' };
 
 function check(groups: Record<string, () => Case[]>) {
   for (const [group, make] of Object.entries(groups))
