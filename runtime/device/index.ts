@@ -106,9 +106,11 @@ async function tryAdapter(backend: Backend): Promise<GPUAdapter | null> {
 
 function adapterName(a: GPUAdapter): string {
   const { vendor, architecture, device, description } = a.info;
-  return (
-    [description, device, vendor, architecture].filter((s) => s && s.length).join(' · ') || 'unknown adapter'
-  );
+  // Dawn's GLES adapter reports e.g. device "llvmpipe-llvm-15-0-6-256-bits-" and description
+  // "OpenGL version OpenGL ES 3.2 Mesa 22.3.6": show the device first, the API second.
+  const dev = device.replace(/-+$/, '');
+  const api = description.replace(/^OpenGL version /, '');
+  return [dev, api, vendor, architecture].filter((s) => s && s.length).join(', ') || 'unknown adapter';
 }
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHandle | DeviceError> {
