@@ -121,8 +121,13 @@ async function main(): Promise<number> {
           w,
           { bytes: data.bytes, corpusSource: data.source },
           {
-            steps: reference ? w.referenceSteps : w.steps,
+            steps: reference ? w.referenceSteps : sys.role === 'ablation' ? w.ablationSteps! : w.steps,
             warmup: reference ? 0 : w.warmup,
+            // Per-measurement cap, shrinking as the run nears its budget (+30 s for the last one).
+            maxSeconds: Math.max(15, Math.min(reference ? 45 : 90, budgetS + 30 - (started - t0) / 1000)),
+            progress: (msg) => {
+              if (process.stderr.isTTY) process.stderr.write(`  ${msg}\x1b[K\r`);
+            },
           },
         );
         const secs = ((performance.now() - started) / 1000).toFixed(1);
