@@ -182,32 +182,46 @@ function parseEntry(file: string, name: string, v: JsonValue, dataLen: number): 
   return ok({ name, dtype: dt, shape: shape as number[], begin, end });
 }
 
+/** Read into `buf` from `pos` until full or end of file (one readSync may return less). */
+function readFully(fd: number, buf: Uint8Array, pos: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, Math.min(buf.length - got, 1 << 30), pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** Run file I/O, turning an OS error (EISDIR, EACCES, EIO, ...) into a diagnostic. */
+function guardIo<T>(file: string, f: () => Result<T>): Result<T> {
+  try {
+    return f();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    return fail(E.unreadable, file, `cannot read: ${code}`, 'check the path and its permissions');
+  }
+}
+
 /** Read and validate only the header of a file on disk. */
 export function openSafetensors(file: string): Result<SafetensorsHeader> {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    return fail(
-      E.unreadable,
-      file,
-      `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      'check the path',
-    );
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const lenBuf = new Uint8Array(8);
-    const got = fs.readSync(fd, lenBuf, 0, 8, 0);
-    if (got < 8) return parseHeader(file, lenBuf.subarray(0, got), size);
-    const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
-    if (n > BigInt(MAX_HEADER_BYTES) || 8 + Number(n) > size) return parseHeader(file, lenBuf, size);
-    const head = new Uint8Array(8 + Number(n));
-    fs.readSync(fd, head, 0, head.length, 0);
-    return parseHeader(file, head, size);
-  } finally {
-    fs.closeSync(fd);
-  }
+  return guardIo(file, () => {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const lenBuf = new Uint8Array(8);
+      const got = readFully(fd, lenBuf, 0);
+      if (got < 8) return parseHeader(file, lenBuf.subarray(0, got), size);
+      const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
+      if (n > BigInt(MAX_HEADER_BYTES) || 8 + Number(n) > size) return parseHeader(file, lenBuf, size);
+      const head = new Uint8Array(8 + Number(n));
+      readFully(fd, head, 0);
+      return parseHeader(file, head, size);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -263,22 +277,24 @@ export function readSafetensors(file: string, names?: readonly string[]): Result
   const byName = new Map(h.value.entries.map((e) => [e.name, e]));
   const want = names ?? h.value.entries.map((e) => e.name);
   const tensors: Record<string, HostTensor> = {};
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (const name of want) {
-      const e = byName.get(name);
-      if (!e) return fail(E.header, file, `no tensor named \`${name}\``);
-      const buf = new Uint8Array(e.end - e.begin);
-      const got = buf.length ? fs.readSync(fd, buf, 0, buf.length, h.value.dataStart + e.begin) : 0;
-      if (got < buf.length) return fail(E.truncated, file, `truncated while reading \`${name}\``);
-      const t = decodeTensor(file, e, buf);
-      if (!t.ok) return t;
-      tensors[name] = t.value;
+  return guardIo(file, () => {
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (const name of want) {
+        const e = byName.get(name);
+        if (!e) return fail(E.header, file, `no tensor named \`${name}\``);
+        const buf = new Uint8Array(e.end - e.begin);
+        if (readFully(fd, buf, h.value.dataStart + e.begin) < buf.length)
+          return fail(E.truncated, file, `truncated while reading \`${name}\``);
+        const t = decodeTensor(file, e, buf);
+        if (!t.ok) return t;
+        tensors[name] = t.value;
+      }
+    } finally {
+      fs.closeSync(fd);
     }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return ok({ metadata: { ...h.value.metadata }, tensors });
+    return ok({ metadata: { ...h.value.metadata }, tensors });
+  });
 }
 
 /** Parse a whole safetensors file already in memory. */

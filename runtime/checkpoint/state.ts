@@ -102,7 +102,11 @@ export function save(
       'check free disk space; the previous checkpoint is intact',
     );
   }
-  prune(dir, keep, name);
+  try {
+    prune(dir, keep, name);
+  } catch {
+    // Pruning is housekeeping: the new checkpoint is complete and the pointer names it.
+  }
   return ok({ path: final });
 }
 

@@ -142,6 +142,11 @@ describe('safetensors corruption', () => {
     expect(e.message).toContain('nope.safetensors');
     expect(e.message).toContain('ENOENT');
   });
+  it('a directory instead of a file', () => {
+    const e = errorOf(readSafetensors(dir));
+    expect(e.code).toBe('FTL0701');
+    expect(e.message).toContain('EISDIR');
+  });
   it('shorter than 8 bytes', () => {
     const e = errorOf(readSafetensors(write('a.safetensors', new Uint8Array([1, 2, 3]))));
     expect(e.code).toBe('FTL0702');
