@@ -2,13 +2,8 @@
 // Bad user files never throw: they come back as `{ ok: false, diagnostics }` whose span names
 // the file (and the line, when there is one). Internal invariant violations may still throw.
 //
-// Codes used here (stable, listed once so they do not collide):
-//   FTL0701 checkpoint-unreadable   FTL0702 checkpoint-truncated     FTL0703 checkpoint-bad-header
-//   FTL0704 checkpoint-bad-offsets  FTL0705 checkpoint-unknown-dtype FTL0706 checkpoint-int-range
-//   FTL0707 checkpoint-bad-index    FTL0708 checkpoint-write-failed  FTL0709 checkpoint-bad-state
-//   FTL0720 tokenizer-unreadable    FTL0721 tokenizer-unsupported
-//   FTL0740 data-unreadable         FTL0741 data-malformed-record    FTL0742 data-bad-config
-//   FTL0743 data-empty
+// Codes (FTL0701-0709 checkpoints, FTL0720-0721 tokenizers, FTL0740-0743 data) are listed with
+// their names and summaries in codes.ts (runtimeCatalogue).
 
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Span } from '../../compiler/diagnostics/span.ts';
