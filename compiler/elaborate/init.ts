@@ -57,7 +57,7 @@ export function sliceHost(data: Float32Array, shape: readonly number[], axis: nu
 
 /** Initial values of one parameter's IR leaves, by leaf name. */
 export function initParam(p: ParamSpec, seed: number): Map<string, Float32Array> {
-  const full = initTensor(p.init, p.shape, seed, nameStream(p.name));
+  const full = initTensor(p.init, p.shape, seed, nameStream(p.stream ?? p.name));
   const out = new Map<string, Float32Array>();
   for (const leaf of leavesOf(p))
     out.set(leaf.name, leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full);

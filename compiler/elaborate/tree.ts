@@ -39,6 +39,10 @@ export interface ParamSpec {
   rows?: RowRange;
   /** True for parameters a method added (LoRA A/B): adapter-only checkpoints save these. */
   added?: boolean;
+  /** Name whose init stream this parameter draws from (a reference copy uses the original's). */
+  stream?: string;
+  /** Part of a frozen reference copy (`reference(model)`): never trained, never exported. */
+  reference?: boolean;
 }
 
 /** A forward wrapper added by `wrap m(x) = base(x) + ...`; `body` is traced with `base` bound. */
@@ -75,11 +79,37 @@ export interface ModuleInst {
   /** The scope its body was elaborated in (config, lets); `forward` runs in a child of it. */
   scope?: Scope;
   readonly wrappers: Wrapper[];
+  /** For a reference copy: the module it copies, and the copy's root (to remap wrap scopes). */
+  cloneOf?: ModuleInst;
+  cloneRoot?: ModuleInst;
 }
 
 export interface ModelTree {
   readonly root: ModuleInst;
   readonly merges: MergeRule[];
+}
+
+/**
+ * A frozen copy of a module tree under `prefix` (`ref.blocks.0.attn.q.weight`): same
+ * config, forward and wrappers; parameters renamed, frozen, drawing their initial values
+ * from the original names' streams (so the copy starts equal to the original).
+ */
+export function cloneFrozen(src: ModuleInst, prefix: string): ModuleInst {
+  const map = new Map<ModuleInst, ModuleInst>();
+  let root: ModuleInst | undefined;
+  const copy = (m: ModuleInst): ModuleInst => {
+    const c: ModuleInst = { ...newModule(joinPath(prefix, m.path), m.kind, m.decl, m.config), scope: m.scope, cloneOf: m };
+    root ??= c;
+    c.cloneRoot = root;
+    map.set(m, c);
+    for (const [k, p] of m.params)
+      c.params.set(k, { ...p, name: joinPath(prefix, p.name), trainable: false, rows: undefined, stream: p.stream ?? p.name, reference: true });
+    for (const [k, ch] of m.children) c.children.set(k, copy(ch));
+    for (const [k, items] of m.arrays) c.arrays.set(k, items.map((x) => map.get(x)!));
+    c.wrappers.push(...m.wrappers);
+    return c;
+  };
+  return copy(src);
 }
 
 export const joinPath = (a: string, b: string): string => (a === '' ? b : b === '' ? a : `${a}.${b}`);

@@ -26,6 +26,8 @@ export interface CallEnv {
   totalSteps: number;
   /** `model.load(path, config: {...})` for a model declaration (elaborate/checkpoint.ts). */
   load?: (decl: DeclV, args: Args) => Value;
+  /** Switch train-only behaviour (dropout); returns the previous setting. */
+  setTraining?: (on: boolean) => boolean;
 }
 
 /** An interpreter whose calls and member accesses understand modules and declarations. */
@@ -39,7 +41,7 @@ export function makeInterp(env: CallEnv): Interp {
 
 function callValue(f: Value, args: Args, it: Interp, env: CallEnv): Value | undefined {
   if (typeof f !== 'object' || !('kind' in f)) return undefined;
-  if (f.kind === 'module') return forward(f.inst, args, it);
+  if (f.kind === 'module') return forward(f.inst, args, it, env);
   if (f.kind === 'decl') return callDecl(f, new Map(), args, it, env);
   if (f.kind === 'applied') return callDecl(f.decl, f.args, args, it, env);
   if (f.kind === 'namespace' && f.members.has(f.name)) return it.call(f.members.get(f.name)!, args);
@@ -92,17 +94,43 @@ function callDecl(d: DeclV, bound: Map<string, Value>, args: Args, it: Interp, e
 const applied = (d: DeclV, a: Args): AppliedV => ({ kind: 'applied', decl: d, args: a.named });
 
 /** Run a module's forward: the outermost `wrap` layer first, `base` reaching inward. */
-export function forward(inst: ModuleInst, args: Args, it: Interp): Value {
-  return layer(inst, inst.wrappers.length - 1, args, it);
+export function forward(inst: ModuleInst, args: Args, it: Interp, env?: CallEnv): Value {
+  // A frozen reference copy runs in eval mode (no dropout).
+  const prev = inst.cloneOf && env?.setTraining ? env.setTraining(false) : undefined;
+  try {
+    return layer(inst, inst.wrappers.length - 1, args, it);
+  } finally {
+    if (prev !== undefined) env!.setTraining!(prev);
+  }
 }
 
 function layer(inst: ModuleInst, i: number, args: Args, it: Interp): Value {
   if (i < 0) return baseForward(inst, args, it);
   const w = inst.wrappers[i];
   const scope = w.scope.child();
+  if (inst.cloneRoot) remapToClone(inst.cloneRoot, w.scope, scope);
   bindFormals(w.params.map((name) => ({ name })), args, scope, it, `wrap ${inst.path}`);
   scope.define('base', { kind: 'builtin', name: 'base', call: (a) => layer(inst, i - 1, a, it) });
   return it.withStmtHook(undefined, () => it.evalBody(w.body as A.Expr | A.Block, scope));
+}
+
+/** In a reference copy's wrapper, names bound to original modules (`m`) mean their copies. */
+function remapToClone(cloneRoot: ModuleInst, from: Scope, into: Scope): void {
+  const byOriginal = new Map<ModuleInst, ModuleInst>();
+  const walk = (c: ModuleInst) => {
+    if (c.cloneOf) byOriginal.set(c.cloneOf, c);
+    for (const ch of c.children.values()) walk(ch);
+  };
+  walk(cloneRoot);
+  const seen = new Set<string>();
+  for (let s: Scope | undefined = from; s; s = s.parent)
+    for (const name of s.ownNames()) {
+      if (seen.has(name)) continue; // the nearest binding wins
+      seen.add(name);
+      const v = s.lookup(name);
+      if (v && typeof v === 'object' && 'kind' in v && v.kind === 'module' && byOriginal.has(v.inst))
+        into.define(name, { kind: 'module', inst: byOriginal.get(v.inst)! });
+    }
 }
 
 function baseForward(inst: ModuleInst, args: Args, it: Interp): Value {

@@ -51,6 +51,8 @@ export interface ParamEntry {
   readonly slice?: RowRange;
   /** Added by a method (adapter-only checkpoints). */
   readonly added?: boolean;
+  /** A frozen reference copy's parameter (`reference(model)`): not part of the model. */
+  readonly reference?: boolean;
 }
 
 export interface TrainSpec {
@@ -226,7 +228,7 @@ export function trainingGraph(
     loss = totals.length > 0 ? sum : T.div(sum, K);
   }
 
-  const specs = allParams(tree.root);
+  const specs = [...allParams(tree.root), ...[...s.references.values()].flatMap((r) => allParams(r))];
   const leaves = specs.flatMap((p) => leavesOf(p).map((l) => ({ l, p })));
   const trainable = leaves.filter(({ l }) => l.trainable).map(({ l }) => mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
   if (trainable.length === 0) err(TraceCodes.noTrainable, 'no parameter is trainable', span, 'check the `freeze`/`unfreeze` patterns of the applied methods');
@@ -245,7 +247,7 @@ export function trainingGraph(
   const { updates, states } = lowerOptimizer(optim, trainable.map((node, i) => ({ node, grad: gs[i] })), step, s.it, span);
 
   const params: ParamEntry[] = leaves.map(({ l, p }) => ({
-    name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param', trainable: l.trainable, init: p.init, slice: l.slice, added: p.added,
+    name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param', trainable: l.trainable, init: p.init, slice: l.slice, added: p.added, reference: p.reference,
   }));
   for (const st of states) params.push({ name: st.name, param: st.of, shape: st.shape, dtype: 'f32', role: 'state', trainable: false, init: st.init });
   const initialValues = (seed: number) => {
@@ -288,9 +290,9 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
     const first = (batch as { fields: Map<string, Value> }).fields.get(spec.fields[0].name)!;
     const outputs: Record<string, Node> = { output: s.it.tensor(s.it.call(model, { positional: [first], named: new Map(), span: recipe.span }), recipe.span) };
     if (parts.loss) outputs.loss = s.it.tensor(s.it.call(parts.loss, { positional: [model, batch], named: new Map(), span: recipe.span }), recipe.span);
-    const specs = allParams(tree.root);
+    const specs = [...allParams(tree.root), ...[...s.references.values()].flatMap((r) => allParams(r))];
     const params: ParamEntry[] = specs.flatMap((p) =>
-      leavesOf(p).map((l) => ({ name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param' as const, trainable: l.trainable, init: p.init, slice: l.slice, added: p.added })),
+      leavesOf(p).map((l) => ({ name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param' as const, trainable: l.trainable, init: p.init, slice: l.slice, added: p.added, reference: p.reference })),
     );
     const initialValues = (seed: number) => {
       const out = new Map<string, Float32Array>();

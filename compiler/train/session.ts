@@ -11,7 +11,7 @@ import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
 import { fileResolver, fileScope, type ParseFn, type Resolver, type SourceFile } from '../elaborate/program.ts';
 import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
-import type { ModelTree } from '../elaborate/tree.ts';
+import { cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
 import type { Node } from '../ir/node.ts';
 import { builtins, type TraceContext } from '../trace/builtins.ts';
 import { makeInterp, type CallEnv } from '../trace/calls.ts';
@@ -21,6 +21,8 @@ import { Scope, type Args, type Value } from '../trace/values.ts';
 import { dataBuiltins } from './data-spec.ts';
 
 export interface Session {
+  /** Frozen copies made by `reference(model)`, by the module they copy. */
+  readonly references: Map<ModuleInst, ModuleInst>;
   readonly ctx: MutableTraceContext;
   readonly env: CallEnv;
   readonly it: Interp;
@@ -43,6 +45,7 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
     seed: () => (seed ??= T.input('seed', [], 'i32')),
     nextStream: () => stream++,
   };
+  const references = new Map<ModuleInst, ModuleInst>();
   const baseDir = dirname(src.file);
   const env: CallEnv = {
     totalSteps: 1,
@@ -53,14 +56,31 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
       const overrides = typeof cfg === 'object' && 'kind' in cfg && cfg.kind === 'record' ? cfg.fields : new Map<string, Value>();
       return loadSpec(decl, path, baseDir, a.span, overrides);
     },
+    setTraining: (on) => {
+      const prev = ctx.training;
+      ctx.training = on;
+      return prev;
+    },
   };
   const it = makeInterp(env);
   const base = new Scope();
   for (const [k, v] of builtins(ctx)) base.define(k, v);
   for (const [k, v] of dataBuiltins()) base.define(k, v);
+  // reference(model): a frozen copy of the model as it is at the start of training.
+  base.define('reference', {
+    kind: 'builtin',
+    name: 'reference',
+    call: (a) => {
+      const m = a.positional[0] ?? a.named.get('model');
+      if (!m || typeof m !== 'object' || !('kind' in m) || m.kind !== 'module') return err(TraceCodes.badArgument, '`reference` takes a model', a.span);
+      if (m.inst.cloneOf) return m; // a reference of a reference is itself
+      if (!references.has(m.inst)) references.set(m.inst, cloneFrozen(m.inst, m.inst.path === '' ? 'ref' : `ref.${m.inst.path}`));
+      return { kind: 'module', inst: references.get(m.inst)! };
+    },
+  });
   const resolve = opts.resolve ?? (opts.parse ? fileResolver(opts.parse, diagnostics) : () => undefined);
   const scope = fileScope(src, resolve, base, diagnostics);
-  return { ctx, env, it, scope, diagnostics };
+  return { references, ctx, env, it, scope, diagnostics };
 }
 
 /** Instantiate a model/module value (`gpt2(vocab: 256, ...)`) as the root of a fresh tree. */
