@@ -462,21 +462,7 @@ export interface Call extends NodeBase {
 /** Binary operators, lowest to highest precedence:
  *  `||` < `&&` < `== != < <= > >=` < `+ -` < `* / % @` < unary `- !` < `^` (right-assoc). */
 export type BinaryOp =
-  | '||'
-  | '&&'
-  | '=='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | '+'
-  | '-'
-  | '*'
-  | '/'
-  | '%'
-  | '@'
-  | '^';
+  '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%' | '@' | '^';
 
 export interface Binary extends NodeBase {
   readonly kind: 'Binary';

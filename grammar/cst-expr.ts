@@ -139,13 +139,19 @@ export class ExprBuilder {
       const name = nameTok ? this.ident(nameTok) : undefined;
       let value = this.expr(sub(a, 'expr'));
       const comp = sub(a, 'compFor');
-      if (comp) value = this.comprehension('generator', value, comp, this.sp.join(value.span, this.sp.node(comp)));
+      if (comp)
+        value = this.comprehension('generator', value, comp, this.sp.join(value.span, this.sp.node(comp)));
       const span = name ? this.sp.join(name.span, value.span) : value.span;
       return { kind: 'Arg', ...(name ? { name } : {}), value, span };
     });
   }
 
-  private comprehension(form: 'generator' | 'list', element: A.Expr, c: CstNode, span: A.Span): A.Comprehension {
+  private comprehension(
+    form: 'generator' | 'list',
+    element: A.Expr,
+    c: CstNode,
+    span: A.Span,
+  ): A.Comprehension {
     const vars = toks(c, 'Identifier').map((t) => this.ident(t));
     const iterable = this.chain(sub(c, 'iterable'), 'andExpr', ['OrOr']);
     const f = sub(c, 'filter');
@@ -196,14 +202,12 @@ export class ExprBuilder {
     }
     const rec = sub(n, 'recordExpr');
     if (rec) {
-      const fields = subs(rec, 'recordField').map(
-        (f): A.RecordField => ({
-          kind: 'RecordField',
-          key: this.ident(tok(f, 'AnyName')),
-          value: this.expr(sub(f, 'expr')),
-          span: this.sp.node(f),
-        }),
-      );
+      const fields = subs(rec, 'recordField').map((f): A.RecordField => ({
+        kind: 'RecordField',
+        key: this.ident(tok(f, 'AnyName')),
+        value: this.expr(sub(f, 'expr')),
+        span: this.sp.node(f),
+      }));
       return { kind: 'RecordLit', fields, span };
     }
     return this.errorExpr(n);
@@ -215,15 +219,31 @@ export class ExprBuilder {
       const params: A.Ident[] = [];
       for (const p of inner) {
         if (p.kind === 'Name') params.push({ kind: 'Ident', name: p.name, span: p.span });
-        else this.report('invalid-form', 'a lambda parameter must be a plain name', p.span, 'write `(a, b) => ...`');
+        else
+          this.report(
+            'invalid-form',
+            'a lambda parameter must be a plain name',
+            p.span,
+            'write `(a, b) => ...`',
+          );
       }
       return { kind: 'Lambda', params, body: this.expr(sub(n, 'lambdaBody')), span };
     }
     if (inner.length === 1) return inner[0]!;
     if (inner.length === 0) {
-      this.report('invalid-form', '`()` is not a value', span, 'write `() => body` for a function of no arguments');
+      this.report(
+        'invalid-form',
+        '`()` is not a value',
+        span,
+        'write `() => body` for a function of no arguments',
+      );
     } else {
-      this.report('invalid-form', 'tuples are not supported', span, 'use a list `[a, b]` or a record `{a: .., b: ..}`');
+      this.report(
+        'invalid-form',
+        'tuples are not supported',
+        span,
+        'use a list `[a, b]` or a record `{a: .., b: ..}`',
+      );
     }
     return { kind: 'ErrorExpr', span };
   }
@@ -243,14 +263,12 @@ export class ExprBuilder {
       );
       return { kind: 'TensorType', dtype: name, dims, span };
     }
-    const fields = subs(n, 'typeField').map(
-      (f): A.RecordTypeField => ({
-        kind: 'RecordTypeField',
-        key: this.ident(tok(f, 'AnyName')),
-        type: this.type(sub(f, 'type')),
-        span: this.sp.node(f),
-      }),
-    );
+    const fields = subs(n, 'typeField').map((f): A.RecordTypeField => ({
+      kind: 'RecordTypeField',
+      key: this.ident(tok(f, 'AnyName')),
+      type: this.type(sub(f, 'type')),
+      span: this.sp.node(f),
+    }));
     return { kind: 'RecordType', fields, span };
   }
 }

@@ -27,7 +27,14 @@ const declKinds: Record<string, A.Decl['kind']> = {
   Merge: 'MergeDecl',
 };
 /** Declarations whose body must be a block. */
-const blockOnly = new Set<A.Decl['kind']>(['ModuleDecl', 'ModelDecl', 'MethodDecl', 'OptimizerDecl', 'GradientDecl', 'RecipeDecl']);
+const blockOnly = new Set<A.Decl['kind']>([
+  'ModuleDecl',
+  'ModelDecl',
+  'MethodDecl',
+  'OptimizerDecl',
+  'GradientDecl',
+  'RecipeDecl',
+]);
 /** Declarations that may state a return type. */
 const typed = new Set<A.Decl['kind']>(['FnDecl', 'LossDecl', 'ScheduleDecl']);
 
@@ -43,14 +50,13 @@ export class AstBuilder extends ExprBuilder {
     const decls = subs(n, 'decl')
       .map((d) => this.decl(d))
       .filter((d): d is A.Decl => d !== undefined);
-    const commentNodes = comments.map(
-      (c): A.Comment => ({
-        kind: 'Comment',
-        style: c.tokenType.name === 'DocComment' ? 'doc' : c.tokenType.name === 'BlockComment' ? 'block' : 'line',
-        text: c.image,
-        span: this.sp.tok(c),
-      }),
-    );
+    const commentNodes = comments.map((c): A.Comment => ({
+      kind: 'Comment',
+      style:
+        c.tokenType.name === 'DocComment' ? 'doc' : c.tokenType.name === 'BlockComment' ? 'block' : 'line',
+      text: c.image,
+      span: this.sp.tok(c),
+    }));
     return { kind: 'Program', decls, comments: commentNodes, span: this.sp.at(0, this.sp.text.length) };
   }
 
@@ -92,7 +98,8 @@ export class AstBuilder extends ExprBuilder {
     const name = this.ident(tok(d, 'Identifier'));
     const formalsNode = sub(d, 'formals');
     const params = this.formals(formalsNode);
-    const ctx: Ctx = kind === 'RecipeDecl' ? 'recipe' : kind === 'ModuleDecl' || kind === 'ModelDecl' ? 'module' : 'code';
+    const ctx: Ctx =
+      kind === 'RecipeDecl' ? 'recipe' : kind === 'ModuleDecl' || kind === 'ModelDecl' ? 'module' : 'code';
     let body = this.body(sub(d, 'body'), ctx);
     const retNode = sub(d, 'type');
     const returnType = retNode ? this.type(retNode) : undefined;
@@ -104,11 +111,13 @@ export class AstBuilder extends ExprBuilder {
       body = { kind: 'Block', stmts: [{ kind: 'ExprStmt', expr: body, span: body.span }], span: body.span };
     }
     const bw = sub(d, 'backwardClause');
-    if (bw && kind !== 'FnDecl') this.report('invalid-form', 'only a fn can have a backward rule', this.sp.node(bw));
+    if (bw && kind !== 'FnDecl')
+      this.report('invalid-form', 'only a fn can have a backward rule', this.sp.node(bw));
     const common = { name, ...this.doc(span), span };
     switch (kind) {
       case 'RecipeDecl':
-        if (formalsNode) this.report('invalid-form', 'a recipe takes no parameters', this.sp.node(formalsNode));
+        if (formalsNode)
+          this.report('invalid-form', 'a recipe takes no parameters', this.sp.node(formalsNode));
         return { kind, ...common, body: body as A.Block };
       case 'ModuleDecl':
       case 'ModelDecl':
@@ -130,7 +139,14 @@ export class AstBuilder extends ExprBuilder {
               span: this.sp.node(bw),
             }
           : undefined;
-        return { kind, ...common, params, ...(returnType ? { returnType } : {}), body, ...(backward ? { backward } : {}) };
+        return {
+          kind,
+          ...common,
+          params,
+          ...(returnType ? { returnType } : {}),
+          body,
+          ...(backward ? { backward } : {}),
+        };
       }
       default:
         return undefined;
@@ -248,7 +264,13 @@ export class AstBuilder extends ExprBuilder {
       }
       case 'moduleStmt': {
         const { owner, name } = this.path(sub(s, 'path'));
-        return { kind: 'SubmoduleDecl', ...(owner ? { owner } : {}), name, value: this.expr(sub(s, 'expr')), span };
+        return {
+          kind: 'SubmoduleDecl',
+          ...(owner ? { owner } : {}),
+          name,
+          value: this.expr(sub(s, 'expr')),
+          span,
+        };
       }
       case 'wrapStmt':
         return {
@@ -267,11 +289,21 @@ export class AstBuilder extends ExprBuilder {
           span,
         };
       case 'applyStmt':
-        return { kind: 'ApplyStmt', callee: this.path(sub(s, 'path')).full, args: this.args(sub(s, 'args')), span };
+        return {
+          kind: 'ApplyStmt',
+          callee: this.path(sub(s, 'path')).full,
+          args: this.args(sub(s, 'args')),
+          span,
+        };
       case 'updateBlock':
         return { kind: 'UpdateBlock', body: this.block(sub(s, 'block'), 'code'), span };
       case 'stageDecl':
-        return { kind: 'StageDecl', name: this.ident(tok(s, 'Identifier')), body: this.block(sub(s, 'block'), 'recipe'), span };
+        return {
+          kind: 'StageDecl',
+          name: this.ident(tok(s, 'Identifier')),
+          body: this.block(sub(s, 'block'), 'recipe'),
+          span,
+        };
       default:
         return this.exprStmt(s, ctx, span);
     }
@@ -295,7 +327,8 @@ export class AstBuilder extends ExprBuilder {
     const target = this.expr(sub(s, 'expr'));
     const selectors = subs(s, 'selector').map((sel): A.Selector => {
       const word = tok(sel, 'Identifier');
-      const axis = word?.image === 'rows' || word?.image === 'cols' || word?.image === 'mask' ? word.image : 'mask';
+      const axis =
+        word?.image === 'rows' || word?.image === 'cols' || word?.image === 'mask' ? word.image : 'mask';
       if (word?.image !== axis) {
         const w = word?.image ?? '';
         const hint = didYouMean(w, ['rows', 'cols', 'mask']) ?? 'use rows(a .. b), cols(a .. b) or mask(m)';
@@ -311,7 +344,12 @@ export class AstBuilder extends ExprBuilder {
     const target = this.expr(sub(s, 'expr'));
     const valueNode = sub(s, 'value');
     if (!valueNode) {
-      if (ctx === 'recipe' && target.kind === 'Call' && target.callee.kind === 'Name' && target.callee.name === 'train') {
+      if (
+        ctx === 'recipe' &&
+        target.kind === 'Call' &&
+        target.callee.kind === 'Name' &&
+        target.callee.name === 'train'
+      ) {
         return { kind: 'TrainStmt', args: target.args, span };
       }
       return { kind: 'ExprStmt', expr: target, span };
@@ -323,12 +361,28 @@ export class AstBuilder extends ExprBuilder {
     }
     if (op === '=' && ctx === 'module') {
       if (target.kind === 'Name') {
-        return { kind: 'SubmoduleDecl', name: { kind: 'Ident', name: target.name, span: target.span }, value, span };
+        return {
+          kind: 'SubmoduleDecl',
+          name: { kind: 'Ident', name: target.name, span: target.span },
+          value,
+          span,
+        };
       }
-      if (target.kind === 'Index' && target.object.kind === 'Name' && target.items.length === 1 && target.items[0]!.kind !== 'Slice') {
+      if (
+        target.kind === 'Index' &&
+        target.object.kind === 'Name' &&
+        target.items.length === 1 &&
+        target.items[0]!.kind !== 'Slice'
+      ) {
         const o = target.object;
         const count = target.items[0] as A.Expr;
-        return { kind: 'SubmoduleDecl', name: { kind: 'Ident', name: o.name, span: o.span }, count, value, span };
+        return {
+          kind: 'SubmoduleDecl',
+          name: { kind: 'Ident', name: o.name, span: o.span },
+          count,
+          value,
+          span,
+        };
       }
     }
     return { kind: 'AssignStmt', target, op, value, span };

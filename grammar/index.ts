@@ -24,7 +24,12 @@ export function parse(text: string, file: string): ParseResult {
   try {
     const lexed = ftlLexer.tokenize(text);
     const comments = (lexed.groups.comments ?? []) as IToken[];
-    const diagnostics: Diagnostic[] = lexDiagnostics(lexed.errors, (lexed.groups.errors ?? []) as IToken[], text, sp);
+    const diagnostics: Diagnostic[] = lexDiagnostics(
+      lexed.errors,
+      (lexed.groups.errors ?? []) as IToken[],
+      text,
+      sp,
+    );
     const unclosed = unclosedDiagnostics(lexed.tokens, sp);
     ftlParser.input = lexed.tokens;
     // Chevrotain recovers from errors by throwing and catching exceptions; their stack

@@ -37,7 +37,12 @@ export const Identifier = createToken({
 const hard = (word: string, more: TokenType[] = []): TokenType =>
   createToken({ name: cap(word), pattern: word, longer_alt: Identifier, categories: [AnyName, ...more] });
 const soft = (word: string, more: TokenType[] = []): TokenType =>
-  createToken({ name: cap(word), pattern: word, longer_alt: Identifier, categories: [Identifier, AnyName, ...more] });
+  createToken({
+    name: cap(word),
+    pattern: word,
+    longer_alt: Identifier,
+    categories: [Identifier, AnyName, ...more],
+  });
 const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 
 // hard keywords
@@ -156,8 +161,27 @@ export const RCurly = punct('RCurly', /\}/);
 
 export const hardKeywords = [Let, For, If, Else, Return, Fn, Import, Forward, Freeze, Unfreeze, True, False];
 export const softKeywords = [
-  Module, Model, Method, Loss, Optimizer, Gradient, Schedule, Recipe, Merge, Stage, Param, State,
-  Update, Apply, Wrap, Init, Trainable, Frozen, Backward, In, As,
+  Module,
+  Model,
+  Method,
+  Loss,
+  Optimizer,
+  Gradient,
+  Schedule,
+  Recipe,
+  Merge,
+  Stage,
+  Param,
+  State,
+  Update,
+  Apply,
+  Wrap,
+  Init,
+  Trainable,
+  Frozen,
+  Backward,
+  In,
+  As,
 ];
 
 /** The ordered token list: comments before `/`, keywords before Identifier. */

@@ -48,7 +48,12 @@ export class SpanMaker {
   node(n: CstNode | undefined): Span {
     if (!n) return this.fallback();
     const loc = n.location;
-    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.endOffset! >= loc.startOffset) {
+    if (
+      loc &&
+      Number.isFinite(loc.startOffset) &&
+      Number.isFinite(loc.endOffset) &&
+      loc.endOffset! >= loc.startOffset
+    ) {
       this.lastEnd = Math.max(this.lastEnd, loc.endOffset! + 1);
       return this.at(loc.startOffset, loc.endOffset! + 1);
     }

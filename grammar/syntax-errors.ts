@@ -13,9 +13,23 @@ import { didYouMean } from '../compiler/diagnostics/suggest.ts';
 import { validTok, type SpanMaker } from './spans.ts';
 
 const display: Record<string, string> = {
-  RCurly: '`}`', LCurly: '`{`', RParen: '`)`', LParen: '`(`', RBracket: '`]`', LBracket: '`[`',
-  Equals: '`=`', Colon: '`:`', Comma: '`,`', Identifier: 'a name', AnyName: 'a name', Number: 'a number',
-  String: 'a string', FatArrow: '`=>`', Arrow: '`->`', In: '`in`', Dot: '`.`',
+  RCurly: '`}`',
+  LCurly: '`{`',
+  RParen: '`)`',
+  LParen: '`(`',
+  RBracket: '`]`',
+  LBracket: '`[`',
+  Equals: '`=`',
+  Colon: '`:`',
+  Comma: '`,`',
+  Identifier: 'a name',
+  AnyName: 'a name',
+  Number: 'a number',
+  String: 'a string',
+  FatArrow: '`=>`',
+  Arrow: '`->`',
+  In: '`in`',
+  Dot: '`.`',
 };
 const ruleDisplay: Record<string, string> = {
   decl: 'a declaration (import, module, model, method, loss, optimizer, gradient, schedule, fn, recipe, merge)',
@@ -28,8 +42,36 @@ const ruleDisplay: Record<string, string> = {
   body: '`=` or `{`',
   args: 'an argument or `)`',
 };
-const declWords = ['import', 'module', 'model', 'method', 'loss', 'optimizer', 'gradient', 'schedule', 'fn', 'recipe', 'merge'];
-const stmtWords = ['let', 'for', 'if', 'else', 'return', 'freeze', 'unfreeze', 'param', 'forward', 'wrap', 'merge', 'apply', 'state', 'update', 'stage'];
+const declWords = [
+  'import',
+  'module',
+  'model',
+  'method',
+  'loss',
+  'optimizer',
+  'gradient',
+  'schedule',
+  'fn',
+  'recipe',
+  'merge',
+];
+const stmtWords = [
+  'let',
+  'for',
+  'if',
+  'else',
+  'return',
+  'freeze',
+  'unfreeze',
+  'param',
+  'forward',
+  'wrap',
+  'merge',
+  'apply',
+  'state',
+  'update',
+  'stage',
+];
 
 export function lexDiagnostics(
   errors: readonly ILexingError[],
@@ -42,14 +84,22 @@ export function lexDiagnostics(
       ? diag('unterminated-string', 'unterminated string literal', sp.at(t.startOffset, t.startOffset + 1))
       : diag('unterminated-comment', 'unterminated block comment', sp.at(t.startOffset, t.startOffset + 2)),
   );
-  return fromTokens.concat(errors.map((e) => {
-    const ch = text[e.offset] ?? '';
-    const span = sp.at(e.offset, e.offset + Math.max(1, e.length));
-    if (ch === '"') return diag('unterminated-string', 'unterminated string literal', sp.at(e.offset, e.offset + 1));
-    if (text.startsWith('/*', e.offset)) return diag('unterminated-comment', 'unterminated block comment', sp.at(e.offset, e.offset + 2));
-    const shown = text.slice(e.offset, e.offset + e.length);
-    return diag('invalid-character', `unexpected character${shown.length > 1 ? 's' : ''} \`${shown}\``, span);
-  }));
+  return fromTokens.concat(
+    errors.map((e) => {
+      const ch = text[e.offset] ?? '';
+      const span = sp.at(e.offset, e.offset + Math.max(1, e.length));
+      if (ch === '"')
+        return diag('unterminated-string', 'unterminated string literal', sp.at(e.offset, e.offset + 1));
+      if (text.startsWith('/*', e.offset))
+        return diag('unterminated-comment', 'unterminated block comment', sp.at(e.offset, e.offset + 2));
+      const shown = text.slice(e.offset, e.offset + e.length);
+      return diag(
+        'invalid-character',
+        `unexpected character${shown.length > 1 ? 's' : ''} \`${shown}\``,
+        span,
+      );
+    }),
+  );
 }
 
 const opens: Record<string, string> = { LParen: 'RParen', LBracket: 'RBracket', LCurly: 'RCurly' };

@@ -57,11 +57,14 @@ export function register(program: Command): void {
         const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
         for (const f of r.files) {
           const sources = new Map(f.source !== undefined ? [[f.file, f.source]] : []);
-          for (const d of f.diagnostics) process.stdout.write(formatDiagnostic(d, { sources, color }) + '\n\n');
+          for (const d of f.diagnostics)
+            process.stdout.write(formatDiagnostic(d, { sources, color }) + '\n\n');
         }
         const n = files.length;
         const plural = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
-        process.stdout.write(`${plural(n, 'file')} checked: ${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}\n`);
+        process.stdout.write(
+          `${plural(n, 'file')} checked: ${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}\n`,
+        );
       }
       if (r.errors > 0) process.exitCode = 1;
     });

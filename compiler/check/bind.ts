@@ -32,7 +32,10 @@ export interface Binding {
   readonly declScopes: Map<A.Decl, Scope>;
 }
 
-type Defining = Extract<A.Stmt, { kind: 'ParamDecl' | 'SubmoduleDecl' | 'StateDecl' | 'StageDecl' | 'Field' }>;
+type Defining = Extract<
+  A.Stmt,
+  { kind: 'ParamDecl' | 'SubmoduleDecl' | 'StateDecl' | 'StageDecl' | 'Field' }
+>;
 
 export class Binder {
   readonly diagnostics: Diagnostic[] = [];
@@ -84,7 +87,11 @@ export class Binder {
     for (const f of fs) {
       if (f.type) this.type(f.type, scope, dims);
       if (f.default) this.expr(f.default, scope);
-      this.define(scope, { name: f.name.name, kind: 'formal', span: f.name.span, ...(f.type ? { type: f.type } : {}) }, 'parameter');
+      this.define(
+        scope,
+        { name: f.name.name, kind: 'formal', span: f.name.span, ...(f.type ? { type: f.type } : {}) },
+        'parameter',
+      );
     }
   }
 
@@ -149,7 +156,13 @@ export class Binder {
       case 'LetStmt':
         this.expr(s.value, scope);
         if (s.type) this.type(s.type, scope, true);
-        scope.define({ name: s.name.name, kind: 'let', span: s.name.span, value: s.value, ...(s.type ? { type: s.type } : {}) });
+        scope.define({
+          name: s.name.name,
+          kind: 'let',
+          span: s.name.span,
+          value: s.value,
+          ...(s.type ? { type: s.type } : {}),
+        });
         return;
       case 'AssignStmt':
       case 'MergeStmt':
@@ -165,8 +178,15 @@ export class Binder {
         // `for m: linear in ...`: the type names a module kind, which need not be imported
         if (s.varType && s.varType.kind !== 'NamedType') this.type(s.varType, scope, false);
         const module =
-          s.varType?.kind === 'NamedType' ? this.moduleOf({ kind: 'Name', name: s.varType.name.name, span: s.varType.span }) : undefined;
-        for (const v of s.vars) this.define(inner, { name: v.name, kind: 'loop', span: v.span, ...(module ? { module } : {}) }, 'loop variable');
+          s.varType?.kind === 'NamedType'
+            ? this.moduleOf({ kind: 'Name', name: s.varType.name.name, span: s.varType.span })
+            : undefined;
+        for (const v of s.vars)
+          this.define(
+            inner,
+            { name: v.name, kind: 'loop', span: v.span, ...(module ? { module } : {}) },
+            'loop variable',
+          );
         this.bindBlock(s.body, inner, true);
         return;
       }
@@ -304,7 +324,8 @@ export class Binder {
         return;
       case 'Lambda': {
         const inner = scope.child();
-        for (const p of e.params) this.define(inner, { name: p.name, kind: 'formal', span: p.span }, 'parameter');
+        for (const p of e.params)
+          this.define(inner, { name: p.name, kind: 'formal', span: p.span }, 'parameter');
         this.expr(e.body, inner);
         return;
       }
@@ -317,7 +338,8 @@ export class Binder {
       case 'Comprehension': {
         this.expr(e.iterable, scope);
         const inner = scope.child();
-        for (const v of e.vars) this.define(inner, { name: v.name, kind: 'loop', span: v.span }, 'loop variable');
+        for (const v of e.vars)
+          this.define(inner, { name: v.name, kind: 'loop', span: v.span }, 'loop variable');
         this.expr(e.element, inner);
         if (e.filter) this.expr(e.filter, inner);
         return;

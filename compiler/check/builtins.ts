@@ -114,12 +114,20 @@ function parseSig(sig: string): BuiltinParam[] {
   return sig.split(',').map((part) => {
     const m = /^\s*(\.\.\.)?([A-Za-z_]\w*)(\?)?\s*(?::\s*(\w+))?\s*$/.exec(part);
     if (!m) throw new Error(`builtins.ts: bad signature part \`${part}\``);
-    return { name: m[2]!, type: (m[4] ?? 'any') as SimpleType, optional: m[3] === '?' || m[1] === '...', variadic: m[1] === '...' };
+    return {
+      name: m[2]!,
+      type: (m[4] ?? 'any') as SimpleType,
+      optional: m[3] === '?' || m[1] === '...',
+      variadic: m[1] === '...',
+    };
   });
 }
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(
-  builtinTable.map(([name, category, sig, doc]) => [name, { name, category, params: sig === null ? null : parseSig(sig), doc }]),
+  builtinTable.map(([name, category, sig, doc]) => [
+    name,
+    { name, category, params: sig === null ? null : parseSig(sig), doc },
+  ]),
 );
 
 /** Host constants. */
@@ -134,8 +142,23 @@ export const trainParams = parseSig(
 
 /** Keys a recipe or stage may set (`key = value`). */
 export const recipeKeys: readonly string[] = [
-  'model', 'data', 'loss', 'optim', 'gradient', 'eval', 'eval_data', 'seed', 'teacher', 'reference', 'reward',
-  'tokenizer', 'precision', 'output', 'batch_size', 'grad_clip', 'max_steps',
+  'model',
+  'data',
+  'loss',
+  'optim',
+  'gradient',
+  'eval',
+  'eval_data',
+  'seed',
+  'teacher',
+  'reference',
+  'reward',
+  'tokenizer',
+  'precision',
+  'output',
+  'batch_size',
+  'grad_clip',
+  'max_steps',
 ];
 
 /** Members every model declaration has (`gpt2.load("path")`). */
@@ -164,7 +187,19 @@ export const implicitNames: Readonly<Record<string, readonly string[]>> = {
 
 /** Types written by name. Declarations (modules, models, ...) are types too. */
 export const typeNames: readonly string[] = [
-  'int', 'float', 'bool', 'string', 'pattern', 'schedule', 'model', 'module', 'tensor', 'fn', 'batch', 'data', 'any',
+  'int',
+  'float',
+  'bool',
+  'string',
+  'pattern',
+  'schedule',
+  'model',
+  'module',
+  'tensor',
+  'fn',
+  'batch',
+  'data',
+  'any',
 ];
 
 /** Element types of tensor types `f32[...]`. */

@@ -14,7 +14,12 @@ import { didYouMean } from '../diagnostics/suggest.ts';
 
 export type ResolvedImport =
   | { readonly ok: true; readonly file: string; readonly text: string }
-  | { readonly ok: false; readonly reason: 'outside-roots' | 'not-found'; readonly message: string; readonly hint?: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'outside-roots' | 'not-found';
+      readonly message: string;
+      readonly hint?: string;
+    };
 
 /** Resolves an import path (`['std', 'methods', 'lora']`) written in `fromFile`. */
 export type ImportResolver = (path: readonly string[], fromFile: string) => ResolvedImport;
@@ -46,13 +51,22 @@ export function fsImportResolver(stdlibDir: string = DEFAULT_STDLIB_DIR): Import
     let rest: readonly string[];
     if (path[0] === 'std') {
       if (path.length < 2) {
-        return { ok: false, reason: 'outside-roots', message: '`std` is a folder, not a file', hint: 'import a file under it, e.g. `std.methods.lora`' };
+        return {
+          ok: false,
+          reason: 'outside-roots',
+          message: '`std` is a folder, not a file',
+          hint: 'import a file under it, e.g. `std.methods.lora`',
+        };
       }
       root = stdRoot;
       rest = path.slice(1);
     } else {
       if (inside(stdRoot, resolve(fromFile))) {
-        return { ok: false, reason: 'outside-roots', message: `stdlib files may import only \`std.*\`, not \`${dotted}\`` };
+        return {
+          ok: false,
+          reason: 'outside-roots',
+          message: `stdlib files may import only \`std.*\`, not \`${dotted}\``,
+        };
       }
       root = fromDir;
       rest = path;
@@ -61,9 +75,16 @@ export function fsImportResolver(stdlibDir: string = DEFAULT_STDLIB_DIR): Import
     if (!existsSync(file)) {
       const here = ftlFilesIn(join(root, ...rest.slice(0, -1)));
       let hint = didYouMean(rest[rest.length - 1] ?? '', here);
-      if (!hint && path[0] !== 'std' && didYouMean(path[0] ?? '', ['std'])) hint = `did you mean \`std.${path.slice(1).join('.')}\`?`;
-      const where = path[0] === 'std' ? `stdlib/${rest.join('/')}.ftl` : `${rest.join('/')}.ftl beside this file`;
-      return { ok: false, reason: 'not-found', message: `cannot find \`${dotted}\` (looked for ${where})`, ...(hint ? { hint } : {}) };
+      if (!hint && path[0] !== 'std' && didYouMean(path[0] ?? '', ['std']))
+        hint = `did you mean \`std.${path.slice(1).join('.')}\`?`;
+      const where =
+        path[0] === 'std' ? `stdlib/${rest.join('/')}.ftl` : `${rest.join('/')}.ftl beside this file`;
+      return {
+        ok: false,
+        reason: 'not-found',
+        message: `cannot find \`${dotted}\` (looked for ${where})`,
+        ...(hint ? { hint } : {}),
+      };
     }
     let real: string;
     try {
@@ -78,22 +99,37 @@ export function fsImportResolver(stdlibDir: string = DEFAULT_STDLIB_DIR): Import
       realRoot = root;
     }
     if (!inside(realRoot, real)) {
-      return { ok: false, reason: 'outside-roots', message: `\`${dotted}\` resolves outside ${path[0] === 'std' ? 'the stdlib' : "the recipe's folder"}` };
+      return {
+        ok: false,
+        reason: 'outside-roots',
+        message: `\`${dotted}\` resolves outside ${path[0] === 'std' ? 'the stdlib' : "the recipe's folder"}`,
+      };
     }
     return { ok: true, file, text: readFileSync(file, 'utf8') };
   };
 }
 
 /** A resolver over in-memory files (tests, editors): keys are file paths as the fs resolver would build them. */
-export function memoryImportResolver(files: Readonly<Record<string, string>>, stdlibDir = '/stdlib'): ImportResolver {
+export function memoryImportResolver(
+  files: Readonly<Record<string, string>>,
+  stdlibDir = '/stdlib',
+): ImportResolver {
   return (path, fromFile) => {
     if (path[0] === 'std' && path.length < 2) {
-      return { ok: false, reason: 'outside-roots', message: '`std` is a folder, not a file', hint: 'import a file under it, e.g. `std.methods.lora`' };
+      return {
+        ok: false,
+        reason: 'outside-roots',
+        message: '`std` is a folder, not a file',
+        hint: 'import a file under it, e.g. `std.methods.lora`',
+      };
     }
     const file =
-      path[0] === 'std' ? join(stdlibDir, ...path.slice(1)) + '.ftl' : join(dirname(fromFile), ...path) + '.ftl';
+      path[0] === 'std'
+        ? join(stdlibDir, ...path.slice(1)) + '.ftl'
+        : join(dirname(fromFile), ...path) + '.ftl';
     const text = files[file];
-    if (text === undefined) return { ok: false, reason: 'not-found', message: `cannot find \`${path.join('.')}\`` };
+    if (text === undefined)
+      return { ok: false, reason: 'not-found', message: `cannot find \`${path.join('.')}\`` };
     return { ok: true, file, text };
   };
 }

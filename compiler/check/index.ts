@@ -25,7 +25,12 @@ import { fsImportResolver, type ImportResolver } from './imports.ts';
 import { CheckRegistry } from './registry.ts';
 import { Scope, type Sym } from './scope.ts';
 
-export { fsImportResolver, memoryImportResolver, type ImportResolver, type ResolvedImport } from './imports.ts';
+export {
+  fsImportResolver,
+  memoryImportResolver,
+  type ImportResolver,
+  type ResolvedImport,
+} from './imports.ts';
 export { CheckRegistry, type Check, type CheckContext } from './registry.ts';
 
 export interface CheckOptions {
@@ -60,7 +65,13 @@ function builtinScope(): Scope {
 }
 
 type Named = Exclude<Decl, ImportDecl>;
-const declSym = (d: Named, file: string): Sym => ({ name: d.name.name, kind: 'decl', decl: d, span: d.name.span, file });
+const declSym = (d: Named, file: string): Sym => ({
+  name: d.name.name,
+  kind: 'decl',
+  decl: d,
+  span: d.name.span,
+  file,
+});
 
 interface Loaded {
   readonly file: string;
@@ -76,7 +87,12 @@ function load(file: string, text: string): Loaded {
   const hit = importCache.get(file);
   if (hit && hit.text === text) return hit;
   const p = parse(text, file);
-  const l = { file, text, program: p.ast, errors: p.diagnostics.filter((x) => x.severity === 'error').length };
+  const l = {
+    file,
+    text,
+    program: p.ast,
+    errors: p.diagnostics.filter((x) => x.severity === 'error').length,
+  };
   if (importCache.size > 500) importCache.clear();
   importCache.set(file, l);
   return l;
@@ -97,14 +113,29 @@ function fileScope(program: Program, file: string, resolve: ImportResolver, diag
     }
     const dep = load(r.file, r.text);
     if (dep.errors > 0) {
-      diags.push(diag('import-error', `\`${path.join('.')}\` has ${dep.errors} syntax error${dep.errors === 1 ? '' : 's'}`, d.span, { hint: `run \`ftl check ${r.file}\`` }));
+      diags.push(
+        diag(
+          'import-error',
+          `\`${path.join('.')}\` has ${dep.errors} syntax error${dep.errors === 1 ? '' : 's'}`,
+          d.span,
+          { hint: `run \`ftl check ${r.file}\`` },
+        ),
+      );
     }
     const members = new Map<string, Sym>();
-    for (const dd of dep.program.decls) if (dd.kind !== 'ImportDecl') members.set(dd.name.name, declSym(dd, dep.file));
+    for (const dd of dep.program.decls)
+      if (dd.kind !== 'ImportDecl') members.set(dd.name.name, declSym(dd, dep.file));
     const name = d.alias?.name ?? path[path.length - 1]!;
     const prev = bound.get(name);
     if (prev) {
-      diags.push(diag('duplicate-definition', `\`${name}\` is imported twice`, (d.alias ?? d.path[d.path.length - 1]!).span, { notes: [{ message: 'first imported here', span: prev.span }] }));
+      diags.push(
+        diag(
+          'duplicate-definition',
+          `\`${name}\` is imported twice`,
+          (d.alias ?? d.path[d.path.length - 1]!).span,
+          { notes: [{ message: 'first imported here', span: prev.span }] },
+        ),
+      );
     }
     bound.set(name, d);
     scope.define(members.get(name) ?? { name, kind: 'namespace', members, span: d.span, file: dep.file });
@@ -123,7 +154,11 @@ function fileScope(program: Program, file: string, resolve: ImportResolver, diag
       continue;
     }
     if (bound.has(d.name.name) && prev?.decl !== d) {
-      diags.push(diag('duplicate-definition', `\`${d.name.name}\` is both imported and defined here`, d.name.span, { notes: [{ message: 'imported here', span: bound.get(d.name.name)!.span }] }));
+      diags.push(
+        diag('duplicate-definition', `\`${d.name.name}\` is both imported and defined here`, d.name.span, {
+          notes: [{ message: 'imported here', span: bound.get(d.name.name)!.span }],
+        }),
+      );
       continue;
     }
     scope.define(declSym(d, file));
@@ -131,7 +166,11 @@ function fileScope(program: Program, file: string, resolve: ImportResolver, diag
   return scope;
 }
 
-export function check(program: Program, opts: CheckOptions, registry: CheckRegistry = defaultRegistry()): Diagnostic[] {
+export function check(
+  program: Program,
+  opts: CheckOptions,
+  registry: CheckRegistry = defaultRegistry(),
+): Diagnostic[] {
   const diags: Diagnostic[] = [];
   const resolve = opts.resolveImport ?? fsImportResolver();
   const scope = fileScope(program, opts.file, resolve, diags);
@@ -156,10 +195,21 @@ export function checkSource(text: string, file: string, opts: Partial<CheckOptio
     semantic = check(parsed.ast, { file, ...opts });
   } catch (err) {
     // a checker bug must not crash `ftl check`; surface it as a diagnostic
-    semantic = [diag('internal-error', `internal error in the checker: ${(err as Error)?.message ?? String(err)}`, parsed.ast.span)];
+    semantic = [
+      diag(
+        'internal-error',
+        `internal error in the checker: ${(err as Error)?.message ?? String(err)}`,
+        parsed.ast.span,
+      ),
+    ];
   }
   // After syntax errors the recovered AST has holes and semantic errors are mostly echoes
   // of the syntax error: report the syntax errors only.
-  const diagnostics = hasErrors(parsed.diagnostics) ? parsed.diagnostics : [...parsed.diagnostics, ...semantic];
-  return { ast: parsed.ast, diagnostics: diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0)) };
+  const diagnostics = hasErrors(parsed.diagnostics)
+    ? parsed.diagnostics
+    : [...parsed.diagnostics, ...semantic];
+  return {
+    ast: parsed.ast,
+    diagnostics: diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0)),
+  };
 }

@@ -26,9 +26,34 @@ export interface ShapeError {
 }
 
 const sameShape = new Set([
-  'exp', 'log', 'sqrt', 'tanh', 'abs', 'sin', 'cos', 'sigmoid', 'relu', 'gelu', 'silu', 'log_sigmoid', 'floor',
-  'ceil', 'round', 'sign', 'detach', 'dropout', 'softmax', 'log_softmax', 'clamp', 'zeros_like', 'ones_like',
-  'randn_like', 'rand_like', 'layer_norm', 'rms_norm', 'rope',
+  'exp',
+  'log',
+  'sqrt',
+  'tanh',
+  'abs',
+  'sin',
+  'cos',
+  'sigmoid',
+  'relu',
+  'gelu',
+  'silu',
+  'log_sigmoid',
+  'floor',
+  'ceil',
+  'round',
+  'sign',
+  'detach',
+  'dropout',
+  'softmax',
+  'log_softmax',
+  'clamp',
+  'zeros_like',
+  'ones_like',
+  'randn_like',
+  'rand_like',
+  'layer_norm',
+  'rms_norm',
+  'rope',
 ]);
 
 export const showShape = (s: Shape): string => `[${s.join(', ')}]`;
@@ -55,7 +80,10 @@ export function dimText(e: A.Expr): string | undefined {
   }
 }
 
-export function shapeOfType(t: A.TypeExpr | undefined, subst?: ReadonlyMap<string, string>): Shape | undefined {
+export function shapeOfType(
+  t: A.TypeExpr | undefined,
+  subst?: ReadonlyMap<string, string>,
+): Shape | undefined {
   if (t?.kind !== 'TensorType') return undefined;
   const dims: Dim[] = [];
   for (const [i, d] of t.dims.entries()) {
@@ -110,7 +138,11 @@ export class ShapeInference {
   private ofSym(sym: Sym): Shape | undefined {
     if (this.symMemo.has(sym)) return this.symMemo.get(sym);
     this.symMemo.set(sym, undefined);
-    const s = sym.type ? shapeOfType(sym.type) : sym.kind === 'let' && sym.value ? this.of(sym.value) : undefined;
+    const s = sym.type
+      ? shapeOfType(sym.type)
+      : sym.kind === 'let' && sym.value
+        ? this.of(sym.value)
+        : undefined;
     this.symMemo.set(sym, s);
     return s;
   }
@@ -153,7 +185,10 @@ export class ShapeInference {
     if (e.op === '@') return this.matmul(e, l, r);
     const s = broadcast(l, r);
     if (typeof s === 'string') {
-      this.errors.push({ node: e, message: `shapes ${showShape(l)} and ${showShape(r)} do not broadcast in \`${e.op}\`: ${s}` });
+      this.errors.push({
+        node: e,
+        message: `shapes ${showShape(l)} and ${showShape(r)} do not broadcast in \`${e.op}\`: ${s}`,
+      });
       return undefined;
     }
     return s;
@@ -161,7 +196,10 @@ export class ShapeInference {
 
   private matmul(e: A.Binary, l: Shape, r: Shape): Shape | undefined {
     if (l.length === 0 || r.length === 0) {
-      this.errors.push({ node: e, message: `\`@\` needs tensors of at least one dimension, got ${showShape(l)} @ ${showShape(r)}` });
+      this.errors.push({
+        node: e,
+        message: `\`@\` needs tensors of at least one dimension, got ${showShape(l)} @ ${showShape(r)}`,
+      });
       return undefined;
     }
     const a = l.length === 1 ? ['1', l[0]!] : l;
@@ -178,7 +216,10 @@ export class ShapeInference {
     }
     const batch = broadcast(a.slice(0, -2), b.slice(0, -2));
     if (typeof batch === 'string') {
-      this.errors.push({ node: e, message: `matrix multiply ${showShape(l)} @ ${showShape(r)}: batch dimensions ${batch}` });
+      this.errors.push({
+        node: e,
+        message: `matrix multiply ${showShape(l)} @ ${showShape(r)}: batch dimensions ${batch}`,
+      });
       return undefined;
     }
     const out = [...batch, a[a.length - 2]!, b[b.length - 1]!];
@@ -192,7 +233,8 @@ export class ShapeInference {
     if (c.callee.kind !== 'Name') return undefined;
     const sym = this.b.refs.get(c.callee)?.sym;
     if (!sym) return undefined;
-    if (sym.kind === 'builtin' && sameShape.has(sym.name) && c.args[0] && !c.args[0].name) return this.of(c.args[0].value);
+    if (sym.kind === 'builtin' && sameShape.has(sym.name) && c.args[0] && !c.args[0].name)
+      return this.of(c.args[0].value);
     if ((sym.kind === 'submodule' || sym.kind === 'loop') && sym.module) {
       const fwd = forwardOf(sym.module);
       if (!fwd?.returnType) return undefined;

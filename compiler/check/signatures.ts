@@ -31,7 +31,12 @@ export interface Signature {
 }
 
 const fromFormals = (fs: readonly A.Formal[]): SigParam[] =>
-  fs.map((f) => ({ name: f.name.name, ...(f.type ? { type: f.type } : {}), required: f.default === undefined, variadic: false }));
+  fs.map((f) => ({
+    name: f.name.name,
+    ...(f.type ? { type: f.type } : {}),
+    required: f.default === undefined,
+    variadic: false,
+  }));
 
 export function forwardOf(m: A.ModuleDecl | A.ModelDecl): A.ForwardDecl | undefined {
   return m.body.stmts.find((s): s is A.ForwardDecl => s.kind === 'ForwardDecl');
@@ -41,7 +46,12 @@ const declWord = (d: A.Decl): string => d.kind.replace('Decl', '').toLowerCase()
 
 export function sigOfSym(sym: Sym, name: string): Signature | undefined {
   if (sym.kind === 'builtin' && sym.builtin?.params) {
-    const params = sym.builtin.params.map((p) => ({ name: p.name, type: p.type, required: !p.optional, variadic: p.variadic }));
+    const params = sym.builtin.params.map((p) => ({
+      name: p.name,
+      type: p.type,
+      required: !p.optional,
+      variadic: p.variadic,
+    }));
     return { name, what: 'builtin', params };
   }
   if (sym.kind === 'decl' && sym.decl && sym.decl.kind !== 'ImportDecl' && sym.decl.kind !== 'RecipeDecl') {
@@ -52,7 +62,13 @@ export function sigOfSym(sym: Sym, name: string): Signature | undefined {
   }
   if ((sym.kind === 'submodule' || sym.kind === 'loop') && sym.module) {
     const fwd = forwardOf(sym.module);
-    if (fwd) return { name, what: `module ${sym.module.name.name}`, params: fromFormals(fwd.params), declared: fwd.span };
+    if (fwd)
+      return {
+        name,
+        what: `module ${sym.module.name.name}`,
+        params: fromFormals(fwd.params),
+        declared: fwd.span,
+      };
   }
   if (sym.kind === 'let' && sym.value?.kind === 'Lambda') {
     return {
@@ -80,7 +96,17 @@ export function sigOf(callee: A.Expr, b: Binding): Signature | undefined {
     }
     if (sym?.kind === 'decl' && (sym.decl?.kind === 'ModelDecl' || sym.decl?.kind === 'ModuleDecl')) {
       const ps = modelMembers.get(callee.name.name);
-      if (ps) return { name: full, what: 'model member', params: ps.map((p) => ({ name: p.name, type: p.type, required: !p.optional, variadic: p.variadic })) };
+      if (ps)
+        return {
+          name: full,
+          what: 'model member',
+          params: ps.map((p) => ({
+            name: p.name,
+            type: p.type,
+            required: !p.optional,
+            variadic: p.variadic,
+          })),
+        };
     }
   }
   return undefined;

@@ -22,7 +22,8 @@ export function typeOfTypeExpr(t: A.TypeExpr): ValueType {
       return 'record';
     case 'NamedType': {
       const n = t.name.name;
-      if (n === 'int' || n === 'float' || n === 'bool' || n === 'string' || n === 'pattern' || n === 'fn') return n;
+      if (n === 'int' || n === 'float' || n === 'bool' || n === 'string' || n === 'pattern' || n === 'fn')
+        return n;
       return 'unknown';
     }
   }
@@ -47,7 +48,13 @@ export function valueType(e: A.Expr, b: Binding, depth = 0): ValueType {
       return 'fn';
     case 'Unary': {
       const t = valueType(e.operand, b, depth + 1);
-      return e.op === '!' ? (t === 'bool' ? 'bool' : 'unknown') : t === 'int' || t === 'float' || t === 'tensor' ? t : 'unknown';
+      return e.op === '!'
+        ? t === 'bool'
+          ? 'bool'
+          : 'unknown'
+        : t === 'int' || t === 'float' || t === 'tensor'
+          ? t
+          : 'unknown';
     }
     case 'Binary': {
       if (['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op)) return 'unknown';
@@ -73,7 +80,8 @@ export function valueType(e: A.Expr, b: Binding, depth = 0): ValueType {
   }
 }
 
-const show = (t: ValueType): string => (t.startsWith('decl:') ? t.slice(5).replace('Decl', '').toLowerCase() : t);
+const show = (t: ValueType): string =>
+  t.startsWith('decl:') ? t.slice(5).replace('Decl', '').toLowerCase() : t;
 
 /** Printable type name, for messages. */
 export const typeName = (t: ValueType): string => {
@@ -85,11 +93,13 @@ export const typeName = (t: ValueType): string => {
 export function accepts(expected: A.TypeExpr | SimpleType, actual: ValueType): boolean {
   if (actual === 'unknown') return true;
   if (typeof expected !== 'string') {
-    if (expected.kind === 'TensorType') return actual === 'tensor' || actual === 'int' || actual === 'float' || actual === 'bool';
+    if (expected.kind === 'TensorType')
+      return actual === 'tensor' || actual === 'int' || actual === 'float' || actual === 'bool';
     if (expected.kind === 'ListType') return actual === 'list';
     if (expected.kind === 'RecordType') return actual === 'record';
     const n = expected.name.name;
-    if (n === 'schedule') return actual === 'fn' || actual === 'decl:ScheduleDecl' || actual === 'int' || actual === 'float';
+    if (n === 'schedule')
+      return actual === 'fn' || actual === 'decl:ScheduleDecl' || actual === 'int' || actual === 'float';
     if (n === 'model' || n === 'module') return !['int', 'float', 'bool', 'string', 'list'].includes(actual);
     return accepts(typeOfTypeExpr(expected) as SimpleType, actual);
   }
@@ -127,7 +137,7 @@ export const expectedName = (t: A.TypeExpr | SimpleType): string => {
  * balanced non-nested-empty `{a,b}` alternatives, no empty segments.
  */
 export function patternProblem(p: string): string | undefined {
-  if (p.trim() === '' ) return 'the pattern is empty';
+  if (p.trim() === '') return 'the pattern is empty';
   if (p === 'all') return undefined;
   let depth = 0;
   for (let i = 0; i < p.length; i++) {

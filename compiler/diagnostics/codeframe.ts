@@ -45,9 +45,14 @@ export function formatDiagnostic(d: Diagnostic, opts: FrameOptions): string {
     const gutter = String(d.span.line).length + 1;
     const pad = ' '.repeat(gutter + 1);
     const before = expandTabs(line.slice(0, d.span.start - lineStart));
-    const underlined = line.slice(d.span.start - lineStart, Math.max(d.span.start, Math.min(d.span.end, lineStart + line.length)) - lineStart);
+    const underlined = line.slice(
+      d.span.start - lineStart,
+      Math.max(d.span.start, Math.min(d.span.end, lineStart + line.length)) - lineStart,
+    );
     const carets = '^'.repeat(Math.max(1, expandTabs(underlined).length));
-    out.push(`${' '.repeat(gutter - String(d.span.line).length)}${ansi(color, '34', `${d.span.line} |`)} ${expandTabs(line)}`);
+    out.push(
+      `${' '.repeat(gutter - String(d.span.line).length)}${ansi(color, '34', `${d.span.line} |`)} ${expandTabs(line)}`,
+    );
     out.push(`${pad}${ansi(color, '34', '|')} ${' '.repeat(before.length)}${ansi(color, sevColor, carets)}`);
   }
   if (d.hint) out.push(`${' '.repeat(3)}= hint: ${d.hint}`);

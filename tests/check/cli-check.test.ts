@@ -15,7 +15,9 @@ writeFileSync(bad, 'fn f(x) = softmax(x, axs: 1)\n');
 
 async function run(args: string[]): Promise<{ out: string; code: number | undefined }> {
   let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const spy = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
   process.exitCode = undefined;
   const program = new Command('ftl').exitOverride();
   register(program);
@@ -38,14 +40,19 @@ describe('ftl check', () => {
   it('prints a code frame and exits 1 on errors', async () => {
     const r = await run([good, bad]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${bad}:1:22: error[FTL0302 unknown-argument]: \`softmax\` has no parameter \`axs\``);
+    expect(r.out).toContain(
+      `${bad}:1:22: error[FTL0302 unknown-argument]: \`softmax\` has no parameter \`axs\``,
+    );
     expect(r.out).toContain('did you mean `axis`?');
     expect(r.out).toContain('2 files checked: 1 error, 0 warnings');
   });
 
   it('emits JSON for tools', async () => {
     const r = await run(['--format', 'json', bad, join(dir, 'missing.ftl')]);
-    const doc = JSON.parse(r.out) as { files: { file: string; diagnostics: { code: string; name: string }[] }[]; errors: number };
+    const doc = JSON.parse(r.out) as {
+      files: { file: string; diagnostics: { code: string; name: string }[] }[];
+      errors: number;
+    };
     expect(doc.errors).toBe(2);
     expect(doc.files.map((f) => f.diagnostics.map((d) => `${d.code} ${d.name}`))).toEqual([
       ['FTL0302 unknown-argument'],

@@ -1,14 +1,24 @@
 // The diagnostic catalogue, the code-frame printer and the did-you-mean helper.
 import { describe, expect, it } from 'vitest';
 import { catalogue, diag, entryByCode } from '../../compiler/diagnostics/catalogue.ts';
-import { diagnosticToJson, formatDiagnostic, formatDiagnostics } from '../../compiler/diagnostics/codeframe.ts';
+import {
+  diagnosticToJson,
+  formatDiagnostic,
+  formatDiagnostics,
+} from '../../compiler/diagnostics/codeframe.ts';
 import { closest, didYouMean, editDistance } from '../../compiler/diagnostics/suggest.ts';
 import type { Span } from '../../compiler/diagnostics/span.ts';
 
 const spanOf = (text: string, needle: string, file = 'r.ftl'): Span => {
   const start = text.indexOf(needle);
   const before = text.slice(0, start);
-  return { file, start, end: start + needle.length, line: before.split('\n').length, col: start - before.lastIndexOf('\n') };
+  return {
+    file,
+    start,
+    end: start + needle.length,
+    line: before.split('\n').length,
+    col: start - before.lastIndexOf('\n'),
+  };
 };
 
 describe('catalogue', () => {
@@ -23,7 +33,12 @@ describe('catalogue', () => {
 
   it('makes diagnostics by name, with the default hint unless one is given', () => {
     const d = diag('unclosed-delimiter', '`{` is never closed', undefined);
-    expect(d).toEqual({ code: 'FTL0102', severity: 'error', message: '`{` is never closed', hint: 'add the missing closing bracket' });
+    expect(d).toEqual({
+      code: 'FTL0102',
+      severity: 'error',
+      message: '`{` is never closed',
+      hint: 'add the missing closing bracket',
+    });
     expect(diag('unclosed-delimiter', 'm', undefined, { hint: 'add `}`' }).hint).toBe('add `}`');
     expect(() => diag('no-such-diagnostic', 'm', undefined)).toThrow();
   });
@@ -33,7 +48,9 @@ describe('code frame', () => {
   const text = 'recipe r {\n  apply lora(rank: 8)\n}\n';
   const d = diag('unknown-argument', '`lora` has no parameter `rank`', spanOf(text, 'rank'), {
     hint: 'did you mean `r`?',
-    notes: [{ message: '`lora` is declared here', span: { file: 'lora.ftl', start: 0, end: 4, line: 3, col: 8 } }],
+    notes: [
+      { message: '`lora` is declared here', span: { file: 'lora.ftl', start: 0, end: 4, line: 3, col: 8 } },
+    ],
   });
 
   it('prints location, code and name, the line, carets under the span, hint and notes', () => {
@@ -57,7 +74,9 @@ describe('code frame', () => {
 
   it('aligns the gutter for multi-digit line numbers and expands tabs', () => {
     const long = '\n'.repeat(11) + '\tx = y\n';
-    const f = formatDiagnostic(diag('unknown-name', 'unknown name `y`', spanOf(long, 'y')), { sources: { 'r.ftl': long } }).split('\n');
+    const f = formatDiagnostic(diag('unknown-name', 'unknown name `y`', spanOf(long, 'y')), {
+      sources: { 'r.ftl': long },
+    }).split('\n');
     expect(f[1]).toBe(' 12 |     x = y');
     expect(f[2]).toBe('    |         ^');
   });

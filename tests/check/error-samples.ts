@@ -53,7 +53,10 @@ export function errorSampleTests(dir: string): string[] {
       const { diagnostics } = checkSource(text, file);
       const expected = expectedMarks(text);
       expect(expected.length, 'sample has no markers').toBeGreaterThan(0);
-      expect(actualMarks(text, diagnostics), formatDiagnostics(diagnostics, { sources: { [file]: text } })).toEqual(expected);
+      expect(
+        actualMarks(text, diagnostics),
+        formatDiagnostics(diagnostics, { sources: { [file]: text } }),
+      ).toEqual(expected);
       for (const d of diagnostics) {
         expect(d.span!.start).toBeGreaterThanOrEqual(0);
         expect(d.span!.end).toBeLessThanOrEqual(text.length);

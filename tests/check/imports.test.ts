@@ -28,7 +28,10 @@ describe('fsImportResolver', () => {
 
   it('rejects a bare std, non-std imports from the stdlib, and symlinks out of the folder', () => {
     expect(resolve(['std'], join(proj, 'r.ftl'))).toMatchObject({ ok: false, reason: 'outside-roots' });
-    expect(resolve(['helpers'], join(std, 'methods', 'uses_local.ftl'))).toMatchObject({ ok: false, reason: 'outside-roots' });
+    expect(resolve(['helpers'], join(std, 'methods', 'uses_local.ftl'))).toMatchObject({
+      ok: false,
+      reason: 'outside-roots',
+    });
     expect(resolve(['sneaky'], join(proj, 'r.ftl'))).toMatchObject({ ok: false, reason: 'outside-roots' });
   });
 
@@ -45,11 +48,14 @@ describe('checking with imports', () => {
   it('binds the file namespace, its members, and unqualified declarations', () => {
     const text = 'import lib.helpers\nfn f(x) = helpers.double(x) + triple(x)\nfn g(x) = helpers.doubel(x)\n';
     const { diagnostics } = checkSource(text, file, { resolveImport: resolve });
-    expect(diagnostics.map((d) => [d.code, d.span?.line, d.hint])).toEqual([['FTL0213', 3, 'did you mean `double`?']]);
+    expect(diagnostics.map((d) => [d.code, d.span?.line, d.hint])).toEqual([
+      ['FTL0213', 3, 'did you mean `double`?'],
+    ]);
   });
 
   it('checks calls against imported declarations and reports import errors at the import', () => {
-    const text = 'import std.methods.lora\nimport std.methods.nope\nrecipe r { model = m; apply lora(R: 4) }\nfn m() = 1\n';
+    const text =
+      'import std.methods.lora\nimport std.methods.nope\nrecipe r { model = m; apply lora(R: 4) }\nfn m() = 1\n';
     const { diagnostics } = checkSource(text, file, { resolveImport: resolve });
     expect(diagnostics.map((d) => `${d.code}@${d.span?.line}`)).toEqual(['FTL0216@2', 'FTL0302@3']);
     expect(diagnostics[1]!.hint).toBe('did you mean `r`?');
@@ -57,7 +63,11 @@ describe('checking with imports', () => {
 
   it('works with an in-memory resolver', () => {
     const mem = memoryImportResolver({ '/stdlib/losses/l.ftl': 'loss l(model, batch) = 0\n' });
-    const { diagnostics } = checkSource('import std.losses.l\nrecipe r { model = m; loss = l }\nfn m() = 1\n', '/p/r.ftl', { resolveImport: mem });
+    const { diagnostics } = checkSource(
+      'import std.losses.l\nrecipe r { model = m; loss = l }\nfn m() = 1\n',
+      '/p/r.ftl',
+      { resolveImport: mem },
+    );
     expect(diagnostics).toEqual([]);
   });
 });

@@ -34,10 +34,69 @@ function prng(seed: number): () => number {
 }
 
 const pieces = [
-  '{', '}', '(', ')', '[', ']', ',', ';', ':', '.', '..', '...', '=', '=>', '->', '|>', '@', '^T', '^', '+=', '-=',
-  '"', '"x"', '/*', '*/', '//', '///', '\n', ' ', 'let ', 'for ', 'in ', 'if ', 'else ', 'return ', 'fn ', 'model ',
-  'module ', 'param ', 'stage ', 'freeze ', 'unfreeze ', 'wrap ', 'merge ', 'apply ', 'state ', 'update ', 'forward',
-  'backward', 'rows(', 'recipe ', 'import std.', 'x', '0', '1e-3', '-', '!', '$', '\t', 'f32[', 'B, T', '\u00e9', '\\',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ';',
+  ':',
+  '.',
+  '..',
+  '...',
+  '=',
+  '=>',
+  '->',
+  '|>',
+  '@',
+  '^T',
+  '^',
+  '+=',
+  '-=',
+  '"',
+  '"x"',
+  '/*',
+  '*/',
+  '//',
+  '///',
+  '\n',
+  ' ',
+  'let ',
+  'for ',
+  'in ',
+  'if ',
+  'else ',
+  'return ',
+  'fn ',
+  'model ',
+  'module ',
+  'param ',
+  'stage ',
+  'freeze ',
+  'unfreeze ',
+  'wrap ',
+  'merge ',
+  'apply ',
+  'state ',
+  'update ',
+  'forward',
+  'backward',
+  'rows(',
+  'recipe ',
+  'import std.',
+  'x',
+  '0',
+  '1e-3',
+  '-',
+  '!',
+  '$',
+  '\t',
+  'f32[',
+  'B, T',
+  '\u00e9',
+  '\\',
 ];
 
 function mutate(src: string, rnd: () => number): string {
@@ -70,7 +129,8 @@ function mutate(src: string, rnd: () => number): string {
 
 function validSpan(s: Span | undefined, text: string): string | undefined {
   if (!s) return 'missing span';
-  if (!(s.start >= 0 && s.start <= s.end && s.end <= text.length)) return `span [${s.start}, ${s.end}) outside text of ${text.length}`;
+  if (!(s.start >= 0 && s.start <= s.end && s.end <= text.length))
+    return `span [${s.start}, ${s.end}) outside text of ${text.length}`;
   const before = text.slice(0, s.start);
   const line = before.split('\n').length;
   const col = s.start - before.lastIndexOf('\n');
@@ -80,8 +140,11 @@ function validSpan(s: Span | undefined, text: string): string | undefined {
 
 describe('fuzz', () => {
   it('10,000 mutated inputs: no exception, valid spans everywhere', () => {
-    const corpus = [...ftlFiles(join(repo, 'tests/samples')), ...ftlFiles(join(repo, 'stdlib')), ...ftlFiles(join(repo, 'tests/grammar/errors'))]
-      .map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
+    const corpus = [
+      ...ftlFiles(join(repo, 'tests/samples')),
+      ...ftlFiles(join(repo, 'stdlib')),
+      ...ftlFiles(join(repo, 'tests/grammar/errors')),
+    ].map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
     expect(corpus.length).toBeGreaterThan(20);
     const rnd = prng(20261122);
     let withErrors = 0;

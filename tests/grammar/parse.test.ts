@@ -60,7 +60,10 @@ describe('expressions', () => {
   });
 
   it('parses slices, named arguments and keywords used as names', () => {
-    const { ast, diagnostics } = parse('fn f(model, in: int) = model.forward(x[:, :-1], in: in, loss: 1)[0, 1:, ::2]', 't.ftl');
+    const { ast, diagnostics } = parse(
+      'fn f(model, in: int) = model.forward(x[:, :-1], in: in, loss: 1)[0, 1:, ::2]',
+      't.ftl',
+    );
     expect(diagnostics).toEqual([]);
     const idx = findAll(ast, 'Index');
     // outer index first (pre-order), then `x[:, :-1]` inside its call
@@ -87,17 +90,22 @@ describe('declarations and statements', () => {
   });
 
   it('reads `key = value` as a Field in recipes and stages, a submodule in modules, else an assignment', () => {
-    const src = 'recipe r { model = m; stage s { data = d; train(steps: 1) } }\nmodule m() { a = lin(1); bs[2] = lin(1) }\nfn f() { x = 1; x += 2 }\n';
+    const src =
+      'recipe r { model = m; stage s { data = d; train(steps: 1) } }\nmodule m() { a = lin(1); bs[2] = lin(1) }\nfn f() { x = 1; x += 2 }\n';
     const { ast, diagnostics } = parse(src, 't.ftl');
     expect(diagnostics).toEqual([]);
     expect(findAll(ast, 'Field').map((f) => f.key.name)).toEqual(['model', 'data']);
     expect(findAll(ast, 'TrainStmt')).toHaveLength(1);
-    expect(findAll(ast, 'SubmoduleDecl').map((s) => [s.name.name, s.count?.kind])).toEqual([['a', undefined], ['bs', 'NumberLit']]);
+    expect(findAll(ast, 'SubmoduleDecl').map((s) => [s.name.name, s.count?.kind])).toEqual([
+      ['a', undefined],
+      ['bs', 'NumberLit'],
+    ]);
     expect(findAll(ast, 'AssignStmt').map((s) => s.op)).toEqual(['=', '+=']);
   });
 
   it('parses freeze selectors, method params with owners, wrap, merge and apply', () => {
-    const src = 'method m(r: int) {\n freeze all\n for m: linear in modules("**") {\n  unfreeze m["w"] rows(0 .. 0.5) cols(1 .. 2)\n  param m.a: f32[r, m.in] init zeros trainable\n  module m.ad = lin(r)\n  wrap m(x) = base(x)\n  merge m.weight += m.a\n }\n}\n';
+    const src =
+      'method m(r: int) {\n freeze all\n for m: linear in modules("**") {\n  unfreeze m["w"] rows(0 .. 0.5) cols(1 .. 2)\n  param m.a: f32[r, m.in] init zeros trainable\n  module m.ad = lin(r)\n  wrap m(x) = base(x)\n  merge m.weight += m.a\n }\n}\n';
     const { ast, diagnostics } = parse(src, 't.ftl');
     expect(diagnostics).toEqual([]);
     const fr = findAll(ast, 'FreezeStmt');
@@ -125,7 +133,11 @@ describe('spans and recovery', () => {
       }
     });
     const lets = findAll(ast, 'LetStmt')[0]!;
-    expect([lets.span.line, lets.span.col, src.slice(lets.span.start, lets.span.end)]).toEqual([2, 3, 'let y = x * 2']);
+    expect([lets.span.line, lets.span.col, src.slice(lets.span.start, lets.span.end)]).toEqual([
+      2,
+      3,
+      'let y = x * 2',
+    ]);
   });
 
   it('recovers: reports the error, keeps the declarations around it, never throws', () => {

@@ -11,7 +11,13 @@ import type { CheckContext, CheckRegistry } from '../registry.ts';
 import { sigOf, type Signature } from '../signatures.ts';
 import { accepts, expectedName, patternProblem, typeName, valueType } from '../types.ts';
 
-export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: number, callSpan: A.Span, ctx: CheckContext): void {
+export function checkArgs(
+  sig: Signature,
+  args: readonly A.Arg[],
+  leading: number,
+  callSpan: A.Span,
+  ctx: CheckContext,
+): void {
   const notes = sig.declared ? [{ message: `\`${sig.name}\` is declared here`, span: sig.declared }] : [];
   const given = new Map<string, A.Arg | 'piped'>();
   let argErrors = 0;
@@ -33,10 +39,18 @@ export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: numbe
       if (!p) {
         const n = sig.params.length;
         ctx.report(
-          diag('too-many-arguments', `\`${sig.name}\` takes ${n} argument${n === 1 ? '' : 's'}, but ${positional} were given`, a.value.span, {
-            hint: n === 0 ? `\`${sig.name}\` takes no arguments` : `its parameters are ${sig.params.map((q) => `\`${q.name}\``).join(', ')}`,
-            notes,
-          }),
+          diag(
+            'too-many-arguments',
+            `\`${sig.name}\` takes ${n} argument${n === 1 ? '' : 's'}, but ${positional} were given`,
+            a.value.span,
+            {
+              hint:
+                n === 0
+                  ? `\`${sig.name}\` takes no arguments`
+                  : `its parameters are ${sig.params.map((q) => `\`${q.name}\``).join(', ')}`,
+              notes,
+            },
+          ),
         );
         continue;
       }
@@ -49,9 +63,19 @@ export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: numbe
     const p = sig.params.find((q) => q.name === name && !q.variadic);
     if (!p) {
       const hint =
-        didYouMean(name, sig.params.map((q) => q.name)) ??
-        (sig.params.length ? `its parameters are ${sig.params.map((q) => `\`${q.name}\``).join(', ')}` : `\`${sig.name}\` takes no arguments`);
-      ctx.report(diag('unknown-argument', `\`${sig.name}\` has no parameter \`${name}\``, a.name.span, { hint, notes }));
+        didYouMean(
+          name,
+          sig.params.map((q) => q.name),
+        ) ??
+        (sig.params.length
+          ? `its parameters are ${sig.params.map((q) => `\`${q.name}\``).join(', ')}`
+          : `\`${sig.name}\` takes no arguments`);
+      ctx.report(
+        diag('unknown-argument', `\`${sig.name}\` has no parameter \`${name}\``, a.name.span, {
+          hint,
+          notes,
+        }),
+      );
       continue;
     }
     if (given.has(name)) {
@@ -65,23 +89,43 @@ export function checkArgs(sig: Signature, args: readonly A.Arg[], leading: numbe
   // after another argument error (a typo'd name, ...) a "missing" one is mostly its echo
   if (missing.length > 0 && argErrors === 0) {
     const names = missing.map((p) => `\`${p.name}\``).join(', ');
-    ctx.report(diag('missing-argument', `\`${sig.name}\` needs argument${missing.length > 1 ? 's' : ''} ${names}`, callSpan, { notes }));
+    ctx.report(
+      diag(
+        'missing-argument',
+        `\`${sig.name}\` needs argument${missing.length > 1 ? 's' : ''} ${names}`,
+        callSpan,
+        { notes },
+      ),
+    );
   }
 }
 
-function checkType(sig: Signature, param: string, type: Signature['params'][number]['type'], a: A.Arg, ctx: CheckContext): void {
+function checkType(
+  sig: Signature,
+  param: string,
+  type: Signature['params'][number]['type'],
+  a: A.Arg,
+  ctx: CheckContext,
+): void {
   if (!type) return;
   const actual = valueType(a.value, ctx.binding);
   if (!accepts(type, actual)) {
     ctx.report(
-      diag('argument-type', `\`${param}\` of \`${sig.name}\` expects ${expectedName(type)}, got ${typeName(actual)}`, a.value.span),
+      diag(
+        'argument-type',
+        `\`${param}\` of \`${sig.name}\` expects ${expectedName(type)}, got ${typeName(actual)}`,
+        a.value.span,
+      ),
     );
     return;
   }
-  const isPattern = type === 'pattern' || (typeof type !== 'string' && type.kind === 'NamedType' && type.name.name === 'pattern');
+  const isPattern =
+    type === 'pattern' ||
+    (typeof type !== 'string' && type.kind === 'NamedType' && type.name.name === 'pattern');
   if (isPattern && a.value.kind === 'StringLit') {
     const problem = patternProblem(a.value.value);
-    if (problem) ctx.report(diag('bad-pattern', `bad pattern \`${a.value.value}\`: ${problem}`, a.value.span));
+    if (problem)
+      ctx.report(diag('bad-pattern', `bad pattern \`${a.value.value}\`: ${problem}`, a.value.span));
   }
 }
 
@@ -102,7 +146,9 @@ export function registerCallChecks(r: CheckRegistry): void {
     const sym = s.callee.kind === 'Name' ? ctx.binding.refs.get(s.callee)?.sym : undefined;
     if (sym?.kind === 'decl' && sym.decl && sym.decl.kind !== 'MethodDecl') {
       const what = sym.decl.kind.replace('Decl', '').toLowerCase();
-      ctx.report(diag('type-mismatch', `\`apply\` takes a method, but \`${sym.name}\` is a ${what}`, s.callee.span));
+      ctx.report(
+        diag('type-mismatch', `\`apply\` takes a method, but \`${sym.name}\` is a ${what}`, s.callee.span),
+      );
       return;
     }
     const sig = sigOf(s.callee, ctx.binding);
@@ -113,7 +159,12 @@ export function registerCallChecks(r: CheckRegistry): void {
     const sig: Signature = {
       name: 'train',
       what: 'builtin',
-      params: trainParams.map((p) => ({ name: p.name, type: p.type, required: !p.optional, variadic: p.variadic })),
+      params: trainParams.map((p) => ({
+        name: p.name,
+        type: p.type,
+        required: !p.optional,
+        variadic: p.variadic,
+      })),
     };
     checkArgs(sig, s.args, 0, s.span, ctx);
   });

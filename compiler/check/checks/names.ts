@@ -21,12 +21,26 @@ export function registerNameChecks(r: CheckRegistry): void {
     const sym = ctx.binding.refs.get(m.object)?.sym;
     if (sym?.kind === 'namespace' && sym.members && !sym.members.has(m.name.name)) {
       const hint = didYouMean(m.name.name, sym.members.keys());
-      ctx.report(diag('unknown-member', `\`${m.object.name}\` has no declaration \`${m.name.name}\``, m.name.span, hint ? { hint } : {}));
+      ctx.report(
+        diag(
+          'unknown-member',
+          `\`${m.object.name}\` has no declaration \`${m.name.name}\``,
+          m.name.span,
+          hint ? { hint } : {},
+        ),
+      );
     }
-    const isModel = sym?.kind === 'decl' && (sym.decl?.kind === 'ModelDecl' || sym.decl?.kind === 'ModuleDecl');
+    const isModel =
+      sym?.kind === 'decl' && (sym.decl?.kind === 'ModelDecl' || sym.decl?.kind === 'ModuleDecl');
     if (isModel && !modelMembers.has(m.name.name)) {
-      const hint = didYouMean(m.name.name, modelMembers.keys()) ?? `a model declaration has ${[...modelMembers.keys()].map((k) => `\`${k}\``).join(', ')}`;
-      ctx.report(diag('unknown-member', `\`${m.object.name}\` has no member \`${m.name.name}\``, m.name.span, { hint }));
+      const hint =
+        didYouMean(m.name.name, modelMembers.keys()) ??
+        `a model declaration has ${[...modelMembers.keys()].map((k) => `\`${k}\``).join(', ')}`;
+      ctx.report(
+        diag('unknown-member', `\`${m.object.name}\` has no member \`${m.name.name}\``, m.name.span, {
+          hint,
+        }),
+      );
     }
   });
 }

@@ -20,27 +20,50 @@ const allowed: Record<string, readonly K[]> = {
 };
 
 const word: Partial<Record<K, string>> = {
-  Field: 'a recipe key', StageDecl: '`stage`', ApplyStmt: '`apply`', TrainStmt: '`train(...)`', LetStmt: '`let`',
-  ForStmt: '`for`', IfStmt: '`if`', ExprStmt: 'an expression', ParamDecl: '`param`', SubmoduleDecl: 'a submodule',
-  ForwardDecl: '`forward`', FreezeStmt: '`freeze`/`unfreeze`', WrapStmt: '`wrap`', MergeStmt: '`merge`',
-  StateDecl: '`state`', UpdateBlock: '`update`', AssignStmt: 'an assignment', ReturnStmt: '`return`',
+  Field: 'a recipe key',
+  StageDecl: '`stage`',
+  ApplyStmt: '`apply`',
+  TrainStmt: '`train(...)`',
+  LetStmt: '`let`',
+  ForStmt: '`for`',
+  IfStmt: '`if`',
+  ExprStmt: 'an expression',
+  ParamDecl: '`param`',
+  SubmoduleDecl: 'a submodule',
+  ForwardDecl: '`forward`',
+  FreezeStmt: '`freeze`/`unfreeze`',
+  WrapStmt: '`wrap`',
+  MergeStmt: '`merge`',
+  StateDecl: '`state`',
+  UpdateBlock: '`update`',
+  AssignStmt: 'an assignment',
+  ReturnStmt: '`return`',
 };
 
 function checkBody(stmts: readonly A.Stmt[], body: string, ctx: CheckContext): void {
   for (const s of stmts) {
     if (!allowed[body]!.includes(s.kind)) {
-      ctx.report(diag('misplaced-statement', `${word[s.kind] ?? s.kind} is not allowed in a ${body} body`, s.span));
+      ctx.report(
+        diag('misplaced-statement', `${word[s.kind] ?? s.kind} is not allowed in a ${body} body`, s.span),
+      );
       continue;
     }
     if (body === 'method' && (s.kind === 'ParamDecl' || s.kind === 'SubmoduleDecl') && !s.owner) {
       ctx.report(
-        diag('invalid-form', `in a method, \`${s.kind === 'ParamDecl' ? 'param' : 'module'}\` adds to a matched module`, s.name.span, {
-          hint: `write \`${s.kind === 'ParamDecl' ? 'param' : 'module'} m.${s.name.name} ...\` inside \`for m in modules(...)\``,
-        }),
+        diag(
+          'invalid-form',
+          `in a method, \`${s.kind === 'ParamDecl' ? 'param' : 'module'}\` adds to a matched module`,
+          s.name.span,
+          {
+            hint: `write \`${s.kind === 'ParamDecl' ? 'param' : 'module'} m.${s.name.name} ...\` inside \`for m in modules(...)\``,
+          },
+        ),
       );
     }
     if (body === 'module' && (s.kind === 'ParamDecl' || s.kind === 'SubmoduleDecl') && s.owner) {
-      ctx.report(diag('invalid-form', 'a module declares its own parameters and submodules (no owner path)', s.span));
+      ctx.report(
+        diag('invalid-form', 'a module declares its own parameters and submodules (no owner path)', s.span),
+      );
     }
     if (s.kind === 'ForStmt') checkBody(s.body.stmts, body, ctx);
     if (s.kind === 'IfStmt') checkIf(s, body, ctx);
@@ -66,7 +89,8 @@ export function registerPlacementChecks(r: CheckRegistry): void {
   r.register('OptimizerDecl', (d, ctx) => checkBody(d.body.stmts, 'optimizer', ctx));
   r.register('GradientDecl', (d, ctx) => checkBody(d.body.stmts, 'code', ctx));
   r.register('UpdateBlock', (u, ctx) => checkBody(u.body.stmts, 'code', ctx));
-  for (const k of ['FnDecl', 'LossDecl', 'ScheduleDecl', 'MergeDecl'] as const) r.register(k, (d, ctx) => codeBody(d.body, ctx));
+  for (const k of ['FnDecl', 'LossDecl', 'ScheduleDecl', 'MergeDecl'] as const)
+    r.register(k, (d, ctx) => codeBody(d.body, ctx));
   r.register('ForwardDecl', (d, ctx) => codeBody(d.body, ctx));
   r.register('WrapStmt', (d, ctx) => codeBody(d.body, ctx));
   r.register('BackwardRule', (d, ctx) => codeBody(d.body, ctx));

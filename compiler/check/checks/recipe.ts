@@ -29,7 +29,9 @@ function checkKeys(stmts: readonly A.Stmt[], ctx: CheckContext): void {
     if (key === '') continue;
     if (!recipeKeys.includes(key)) {
       const hint =
-        (didYouMean(key, [...recipeKeys, 'train']) === 'did you mean `train`?' ? '`train` is a statement: `train(steps: ...)`' : undefined) ??
+        (didYouMean(key, [...recipeKeys, 'train']) === 'did you mean `train`?'
+          ? '`train` is a statement: `train(steps: ...)`'
+          : undefined) ??
         didYouMean(key, recipeKeys) ??
         `recipe keys are ${recipeKeys.map((k) => `\`${k}\``).join(', ')}; use \`let ${key} = ...\` for a local value`;
       ctx.report(diag('unknown-recipe-key', `unknown recipe key \`${key}\``, f.key.span, { hint }));
@@ -37,7 +39,11 @@ function checkKeys(stmts: readonly A.Stmt[], ctx: CheckContext): void {
     }
     const prev = seen.get(key);
     if (prev) {
-      ctx.report(diag('duplicate-key', `\`${key}\` is set twice`, f.key.span, { notes: [{ message: 'first set here', span: prev.key.span }] }));
+      ctx.report(
+        diag('duplicate-key', `\`${key}\` is set twice`, f.key.span, {
+          notes: [{ message: 'first set here', span: prev.key.span }],
+        }),
+      );
     } else seen.set(key, f);
   }
 }
@@ -59,7 +65,11 @@ export function registerRecipeChecks(r: CheckRegistry): void {
     if (hasModel(d.body.stmts)) return;
     const stages = stagesOf(d.body.stmts);
     if (stages.length > 0 && stages.every((s) => hasModel(s.body.stmts))) return;
-    ctx.report(diag('missing-recipe-key', `recipe \`${d.name.name}\` has no \`model\``, d.name.span, { hint: 'add `model = <model>.load("path")`' }));
+    ctx.report(
+      diag('missing-recipe-key', `recipe \`${d.name.name}\` has no \`model\``, d.name.span, {
+        hint: 'add `model = <model>.load("path")`',
+      }),
+    );
   });
   r.register('StageDecl', (s, ctx) => checkKeys(s.body.stmts, ctx));
 }

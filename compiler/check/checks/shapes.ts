@@ -40,10 +40,17 @@ function agrees(declared: Shape, actual: Shape): boolean {
 
 function resultsOf(body: A.Expr | A.Block): A.Expr[] {
   if (body.kind !== 'Block') return [body];
-  return body.stmts.filter((s): s is A.ReturnStmt => s.kind === 'ReturnStmt' && s.value !== undefined).map((s) => s.value!);
+  return body.stmts
+    .filter((s): s is A.ReturnStmt => s.kind === 'ReturnStmt' && s.value !== undefined)
+    .map((s) => s.value!);
 }
 
-function checkReturn(what: string, returnType: A.TypeExpr | undefined, body: A.Expr | A.Block, ctx: CheckContext): void {
+function checkReturn(
+  what: string,
+  returnType: A.TypeExpr | undefined,
+  body: A.Expr | A.Block,
+  ctx: CheckContext,
+): void {
   const declared = shapeOfType(returnType);
   if (!declared) return;
   const { inf } = stateOf(ctx);
@@ -51,7 +58,13 @@ function checkReturn(what: string, returnType: A.TypeExpr | undefined, body: A.E
     const actual = inf.of(r);
     flush(ctx);
     if (actual && !agrees(declared, actual)) {
-      ctx.report(diag('shape-mismatch', `${what} returns ${showShape(actual)}, but is declared to return ${showShape(declared)}`, r.span));
+      ctx.report(
+        diag(
+          'shape-mismatch',
+          `${what} returns ${showShape(actual)}, but is declared to return ${showShape(declared)}`,
+          r.span,
+        ),
+      );
     }
   }
 }

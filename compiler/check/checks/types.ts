@@ -39,7 +39,11 @@ export function registerTypeChecks(r: CheckRegistry): void {
     const actual = valueType(f.default, ctx.binding);
     if (!accepts(f.type, actual)) {
       ctx.report(
-        diag('type-mismatch', `default of \`${f.name.name}\` is ${typeName(actual)}, but it is declared ${expectedName(f.type)}`, f.default.span),
+        diag(
+          'type-mismatch',
+          `default of \`${f.name.name}\` is ${typeName(actual)}, but it is declared ${expectedName(f.type)}`,
+          f.default.span,
+        ),
       );
     } else if (f.type.kind === 'NamedType' && f.type.name.name === 'pattern') checkPatternLit(f.default, ctx);
   });
@@ -48,15 +52,34 @@ export function registerTypeChecks(r: CheckRegistry): void {
     if (!s.type) return;
     const actual = valueType(s.value, ctx.binding);
     if (!accepts(s.type, actual)) {
-      ctx.report(diag('type-mismatch', `\`${s.name.name}\` is declared ${expectedName(s.type)}, but its value is ${typeName(actual)}`, s.value.span));
+      ctx.report(
+        diag(
+          'type-mismatch',
+          `\`${s.name.name}\` is declared ${expectedName(s.type)}, but its value is ${typeName(actual)}`,
+          s.value.span,
+        ),
+      );
     }
   });
 
   r.register('FreezeStmt', (s, ctx) => {
     checkPatternLit(s.target, ctx);
-    if (s.target?.kind === 'Index') for (const i of s.target.items) if (i.kind === 'StringLit') checkPatternLit(i, ctx);
-    if (s.target && s.target.kind !== 'StringLit' && s.target.kind !== 'Index' && s.target.kind !== 'Name' && s.target.kind !== 'Member') {
-      ctx.report(diag('type-mismatch', `\`${s.action}\` takes \`all\`, a pattern string, or \`module["pattern"]\``, s.target.span));
+    if (s.target?.kind === 'Index')
+      for (const i of s.target.items) if (i.kind === 'StringLit') checkPatternLit(i, ctx);
+    if (
+      s.target &&
+      s.target.kind !== 'StringLit' &&
+      s.target.kind !== 'Index' &&
+      s.target.kind !== 'Name' &&
+      s.target.kind !== 'Member'
+    ) {
+      ctx.report(
+        diag(
+          'type-mismatch',
+          `\`${s.action}\` takes \`all\`, a pattern string, or \`module["pattern"]\``,
+          s.target.span,
+        ),
+      );
     }
   });
 }
