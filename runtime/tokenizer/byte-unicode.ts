@@ -23,6 +23,16 @@ const utf8 = new TextEncoder();
 /** UTF-8 bytes of `text`, each replaced by its map character. */
 export function toByteChars(text: string): string {
   let s = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return toByteCharsUtf8(text); // ASCII is one byte per char; anything else goes through UTF-8
+    s += BYTE_TO_CHAR[c];
+  }
+  return s;
+}
+
+function toByteCharsUtf8(text: string): string {
+  let s = '';
   for (const b of utf8.encode(text)) s += BYTE_TO_CHAR[b];
   return s;
 }

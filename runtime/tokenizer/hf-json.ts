@@ -115,6 +115,7 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
   // SentencePiece decoders drop the space that encoding prepended to the input.
   const stripFirstSpace = sentencePiece && (mentions(j.decoder, 'Strip') || mentions(j.decoder, 'Metaspace'));
 
+  const cache = new Map<string, number[]>();
   const idToToken = new Map<number, string>();
   for (const [s, id] of vocab) idToToken.set(id, s);
   const addedById = new Map(specials.map((s) => [s.id, s.content]));
@@ -144,7 +145,19 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
       const ids: number[] = [];
       splitSpecials(text, o?.specials === false ? [] : specials).forEach((p, i) => {
         if ('special' in p) ids.push(p.special.id);
-        else for (const w of split([norm(p.text)], i === 0)) ids.push(...bpe.encodeWord(spell(w)));
+        else
+          for (const w of split([norm(p.text)], i === 0)) {
+            // Cache by the word as written: skips spelling it in byte characters on a hit.
+            let wordIds = cache.get(w);
+            if (!wordIds) {
+              wordIds = bpe.encodeWord(spell(w));
+              if (w.length < 256) {
+                if (cache.size > 100_000) cache.clear();
+                cache.set(w, wordIds);
+              }
+            }
+            for (const id of wordIds) ids.push(id);
+          }
       });
       return ids;
     },
