@@ -38,8 +38,9 @@ export class Emitter {
     return new Emitter(this.ctx, this.indent + '  ', this);
   }
 
+  /** A new name; the `_` keeps it clear of WGSL's type names (`f32`, `i32`, `u32`...). */
   fresh(prefix: string): string {
-    return `${prefix}${this.ctx.counter.n++}`;
+    return `${prefix}_${this.ctx.counter.n++}`;
   }
 
   line(s: string): void {
@@ -73,6 +74,11 @@ export class Emitter {
 
   dims(ix: Ix): readonly string[] {
     return ix.dims ?? dimsOfFlat(ix.flat!, ix.shape).map((d) => this.bind(d, 'd'));
+  }
+
+  /** Declare that `n`'s value at `ix` is `v` (a matmul accumulator feeding an epilogue). */
+  preset(n: Node, ix: Ix, v: string): void {
+    this.memo.set(`${n.id}@${ix.flat ?? ''}|${ix.dims?.join(',') ?? ''}`, v);
   }
 
   /** A WGSL expression (a name or literal) for `n`'s value at `ix`. `root`: ignore n's own buffer. */

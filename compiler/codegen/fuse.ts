@@ -6,12 +6,17 @@
 // - movement ops, const and iota are always inlined (index arithmetic, literals);
 // - elementwise ops, gather and rand are inlined when they have one effective consumer,
 //   where consuming through an inlined movement op counts that op's consumers and a
-//   broadcasting `expand` counts as many (it would recompute the value per copy);
+//   broadcasting `expand` counts as many (it would recompute the value per copy); or when
+//   they are cheap to recompute (inlined cost <= RECOMPUTE_COST: a dispatch costs more);
 // - operands of matmul and scatter_add are read many times per output, so a computed
 //   operand (not a buffer seen through reshape/permute/expand/slice) is materialized;
 // - finally no kernel may read more buffers than the device's storage buffers per stage
 //   minus one (the output): the inlined sub-chain with most inputs is materialized until
-//   it fits.
+//   it fits;
+// - matmul epilogue: a matmul whose single consumer chain is elementwise, up to a
+//   materialized elementwise node of the same shape, is not materialized: that node's kernel
+//   is the matmul template with the chain applied to the accumulators before the store
+//   (`epilogueMatmul` finds it).
 // `fuse: false` materializes every non-leaf node: one kernel per op (for tests and the
 // unoptimized baseline).
 
@@ -22,6 +27,9 @@ import { OpGroup } from '../ir/ops.ts';
 const KERNEL_OPS = new Set(['reduce_sum', 'reduce_max', 'matmul', 'scatter_add']);
 const ALWAYS_INLINE = new Set(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'const', 'iota']);
 const CHEAP_VIEW = new Set(['reshape', 'permute', 'expand', 'slice']);
+const PRICEY = new Set(['exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'pow', 'div', 'recip']);
+/** Max inlined cost (1 per op, 4 per transcendental/division, 6 per gather/rand) recomputed per consumer. */
+const RECOMPUTE_COST = 6;
 
 export function chooseMaterialized(
   order: readonly Node[],
@@ -51,9 +59,15 @@ export function chooseMaterialized(
     }
     eff.set(n, c);
   }
+  // Inlined cost of each node's region (shared sub-regions counted per path: an upper bound).
+  const cost = new Map<Node, number>();
   for (const n of order) {
     if (KERNEL_OPS.has(n.op)) mat.add(n);
-    else if ((OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand') && (eff.get(n) ?? 0) > 1) mat.add(n);
+    const own = PRICEY.has(n.op) ? 4 : n.op === 'gather' || n.op === 'rand' ? 6 : OpGroup.Elementwise.has(n.op) ? 1 : 0;
+    const c = own + n.src.reduce((a, s) => a + (mat.has(s) ? 0 : (cost.get(s) ?? 0)), 0);
+    const computed = OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand';
+    if (computed && (eff.get(n) ?? 0) > 1 && c > RECOMPUTE_COST) mat.add(n);
+    cost.set(n, mat.has(n) ? 0 : c);
   }
   // Operands read many times per output element.
   for (const n of order) {
@@ -63,8 +77,31 @@ export function chooseMaterialized(
       if (!mat.has(s) && s.op !== 'const' && s.op !== 'iota') mat.add(s);
     }
   }
+  // Matmul epilogues: un-materialize a matmul whose only consumer chain ends in a kernel
+  // that can apply it to the accumulators.
+  const hasEpilogue = new Set<Node>();
+  for (const n of order) {
+    if (n.op !== 'matmul' || rootSet.has(n)) continue;
+    let u = n;
+    while ((users.get(u)?.size ?? 0) === 1) {
+      const next = [...users.get(u)!][0];
+      if (!OpGroup.Elementwise.has(next.op) || next.src.filter((s) => s === u).length !== 1) break;
+      u = next;
+      if (mat.has(u)) break;
+    }
+    if (u !== n && mat.has(u) && !hasEpilogue.has(u)) {
+      mat.delete(n);
+      hasEpilogue.add(u);
+    }
+  }
   fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
   return mat;
+}
+
+/** The inlined matmul a materialized elementwise node applies as its epilogue, if any. */
+export function epilogueMatmul(n: Node, mat: ReadonlySet<Node>): Node | undefined {
+  if (!OpGroup.Elementwise.has(n.op)) return undefined;
+  return kernelRegion(n, mat).inlined.find((s) => s.op === 'matmul');
 }
 
 /** The buffers a kernel writing `n` reads, and the inlined nodes it computes. */

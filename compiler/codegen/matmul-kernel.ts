@@ -18,7 +18,7 @@ import { numel } from '../ir/node.ts';
 import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { dispatchGrid, linearWorkgroup } from './kernel.ts';
-import type { Emitter } from './emitter.ts';
+import { toStorage, type Emitter } from './emitter.ts';
 import { canVec4, vec4Matmul } from './matmul-vec4.ts';
 
 export interface MatmulShape {
@@ -34,9 +34,15 @@ export function matmulShape(out: Node): MatmulShape {
   return { batch: a.shape.slice(0, r - 2), M: a.shape[r - 2], K: a.shape[r - 1], N: b.shape[r - 1] };
 }
 
-export function matmulKernel(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  if (opts.matmul === 'tiled') return tiledMatmul(out, mat, opts);
-  return opts.matmul === 'register' && canVec4(out, mat) ? vec4Matmul(out, mat, opts) : registerMatmul(out, mat, opts);
+/**
+ * The kernel computing matmul `mm`. With `epilogue` (a materialized elementwise node whose
+ * region reaches `mm`, not materialized, only through elementwise ops), the kernel writes
+ * `epilogue` instead: its value is computed from the accumulators before the store.
+ */
+export function matmulKernel(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epilogue?: Node): BuiltKernel {
+  if (opts.matmul === 'tiled') return tiledMatmul(mm, mat, opts, epilogue);
+  const vec4 = opts.matmul === 'register' && canVec4(mm, mat) && (epilogue ?? mm).dtype === 'f32';
+  return vec4 ? vec4Matmul(mm, mat, opts, epilogue) : registerMatmul(mm, mat, opts, epilogue);
 }
 
 const TM = 4;
@@ -45,9 +51,10 @@ const WG = 64;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-function registerMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  const [A, B] = out.src;
-  const { batch, M, K, N } = matmulShape(out);
+function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+  const [A, B] = mm.src;
+  const out = epi ?? mm;
+  const { batch, M, K, N } = matmulShape(mm);
   const mt = Math.ceil(M / TM);
   const nt = Math.ceil(N / TN);
   const b = new KernelBuilder(out, mat);
@@ -70,27 +77,45 @@ function registerMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptio
   for (const i of range(TM)) for (const j of range(TN)) body.line(`c${i}_${j} = c${i}_${j} + ${av[i]} * ${bv[j]};`);
   e.splice(body);
   e.line('}');
-  storeBlock(e, M, N, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j * nt}`);
+  storeBlock(e, mm, epi, bd, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j * nt}`);
   const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
   return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, main, [WG, 1, 1], grid);
 }
 
-/** Guarded stores of the c{i}_{j} accumulators to rows row(i), columns col(j) of batch `bi`. */
-function storeBlock(e: Emitter, M: number, N: number, tm: number, tn: number, row: (i: number) => string, col: (j: number) => string) {
+/**
+ * Guarded stores of the c{i}_{j} accumulators (rows row(i), columns col(j) of batch `bi`),
+ * through the epilogue when there is one: `epi` evaluated with `mm`'s value preset.
+ */
+function storeBlock(e: Emitter, mm: Node, epi: Node | undefined, bd: readonly string[], tm: number, tn: number, row: (i: number) => string, col: (j: number) => string) {
+  const { M, N } = matmulShape(mm);
   e.line(`let base = bi * ${M * N};`);
   for (const i of range(tm))
     for (const j of range(tn)) {
-      e.line(`if (${row(i)} < ${M} && ${col(j)} < ${N}) { out[base + (${row(i)}) * ${N} + ${col(j)}] = c${i}_${j}; }`);
+      const at = `out[base + (${row(i)}) * ${N} + ${col(j)}]`;
+      e.line(`if (${row(i)} < ${M} && ${col(j)} < ${N}) {`);
+      const s = e.child();
+      s.line(`${at} = ${epilogueValue(s, mm, epi, [...bd, row(i), col(j)], `c${i}_${j}`)};`);
+      e.splice(s);
+      e.line('}');
     }
+}
+
+/** The stored value at C[dims]: the accumulator, or the epilogue computed from it. */
+export function epilogueValue(e: Emitter, mm: Node, epi: Node | undefined, dims: readonly string[], acc: string): string {
+  if (!epi) return acc;
+  const ix = { shape: mm.shape, dims };
+  e.preset(mm, ix, acc);
+  return toStorage(e.value(epi, ix, true), epi.dtype);
 }
 
 const T = 16; // tile edge of C, A and B
 const TW = 8; // invocations per tile edge; each computes (T/TW) x (T/TW) outputs
 const R = T / TW;
 
-function tiledMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  const [A, B] = out.src;
-  const { batch, M, K, N } = matmulShape(out);
+function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+  const [A, B] = mm.src;
+  const out = epi ?? mm;
+  const { batch, M, K, N } = matmulShape(mm);
   const mt = Math.ceil(M / T);
   const nt = Math.ceil(N / T);
   const groups = numel(batch) * mt * nt;
@@ -136,7 +161,7 @@ function tiledMatmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions)
   e.line('}');
   e.line(`if (wid < ${groups}) {`);
   const st = e.child();
-  storeBlock(st, M, N, R, R, (i) => `m0 + ty + ${i * TW}`, (j) => `n0 + tx + ${j * TW}`);
+  storeBlock(st, mm, epi, bd, R, R, (i) => `m0 + ty + ${i * TW}`, (j) => `n0 + tx + ${j * TW}`);
   e.splice(st);
   e.line('}');
   const decl = `var<workgroup> As: array<f32, ${T * T}>;\nvar<workgroup> Bs: array<f32, ${T * T}>;`;

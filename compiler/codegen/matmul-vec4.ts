@@ -8,7 +8,8 @@
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
 import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
-import { matmulShape } from './matmul-kernel.ts';
+import { epilogueValue, matmulShape } from './matmul-kernel.ts';
+import { dimsOfFlat } from './index-math.ts';
 
 const WG = 64;
 
@@ -23,15 +24,26 @@ export function canVec4(out: Node, mat: (n: Node) => boolean): boolean {
   return K % 4 === 0 && N % 4 === 0 && !!plainBuffer(out.src[0], mat) && !!plainBuffer(out.src[1], mat);
 }
 
-export function vec4Matmul(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  const { batch, M, K, N } = matmulShape(out);
+/** With `epilogue` (f32), the kernel writes it instead of `mm` (see matmul-kernel.ts). */
+export function vec4Matmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+  const out = epi ?? mm;
+  const { batch, M, K, N } = matmulShape(mm);
   const [k4, n4] = [K / 4, N / 4];
   const mt = Math.ceil(M / 4);
   const b = new KernelBuilder(out, mat, true);
-  const A = b.bufferOfVec4(plainBuffer(out.src[0], mat)!);
-  const B = b.bufferOfVec4(plainBuffer(out.src[1], mat)!);
+  const A = b.bufferOfVec4(plainBuffer(mm.src[0], mat)!);
+  const B = b.bufferOfVec4(plainBuffer(mm.src[1], mat)!);
   const { grid, prologue } = linearInvocations(numel(batch) * mt * n4, WG, opts);
   const rows = [0, 1, 2, 3];
+  const bd = dimsOfFlat('bi', batch);
+  // Row i of the block: one vec4 store, through the epilogue component by component.
+  const store = (i: number): string => {
+    if (!epi) return `    out[obase + (m0 + ${i}) * ${n4}] = c${i};`;
+    const s = b.root.child().child();
+    const v = 'xyzw'.split('').map((ch, cc) => epilogueValue(s, mm, epi, [...bd, `m0 + ${i}`, `nv * 4 + ${cc}`], `c${i}.${ch}`));
+    s.line(`out[obase + (m0 + ${i}) * ${n4}] = vec4<f32>(${v.join(', ')});`);
+    return s.lines.join('\n');
+  };
   const main = `@compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
 ${prologue}
@@ -48,7 +60,7 @@ ${rows.map((kk) => `    let b${kk} = ${B}[bbase + (k * 4 + ${kk}) * ${n4}];`).jo
 ${rows.map((i) => `    let a${i} = ${A}[ar${i} + k];\n    c${i} = c${i} + a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`).join('\n')}
   }
   let obase = bi * ${M * n4} + nv;
-${rows.map((i) => `  if (m0 + ${i} < ${M}) { out[obase + (m0 + ${i}) * ${n4}] = c${i}; }`).join('\n')}
+${rows.map((i) => `  if (m0 + ${i} < ${M}) {\n${store(i)}\n  }`).join('\n')}
 }`;
   return b.finish(`${kernelName(out)}_vec4`, main, [WG, 1, 1], grid);
 }

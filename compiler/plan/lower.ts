@@ -14,7 +14,7 @@ import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
-import { chooseMaterialized } from '../codegen/fuse.ts';
+import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { kernelSource } from '../codegen/kernel.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
@@ -40,17 +40,20 @@ export interface LowerOptions {
 }
 
 /** Kernel template for a materialized computed node. */
-export function buildKernel(n: Node, mat: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+export function buildKernel(n: Node, mat: ReadonlySet<Node>, opts: CodegenOptions): BuiltKernel {
+  const isMat = (x: Node) => mat.has(x);
+  const mm = epilogueMatmul(n, mat);
+  if (mm) return matmulKernel(mm, isMat, opts, n);
   switch (n.op) {
     case 'reduce_sum':
     case 'reduce_max':
-      return reduceKernel(n, mat, opts);
+      return reduceKernel(n, isMat, opts);
     case 'matmul':
-      return matmulKernel(n, mat, opts);
+      return matmulKernel(n, isMat, opts);
     case 'scatter_add':
-      return scatterAddKernel(n, mat, opts);
+      return scatterAddKernel(n, isMat, opts);
     default:
-      return elementwiseKernel(n, mat, opts);
+      return elementwiseKernel(n, isMat, opts);
   }
 }
 
@@ -89,10 +92,9 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
 
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];
-  const isMat = (n: Node) => mat.has(n);
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
-    const k = buildKernel(n, isMat, copts);
+    const k = buildKernel(n, mat, copts);
     const id = kernels.length;
     kernels.push({
       id,

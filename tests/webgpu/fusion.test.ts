@@ -44,16 +44,44 @@ describe('fusion', () => {
     expect(r.plan.kernels[0].bindings.length).toBe(4);
   });
 
-  it('a reduction absorbs its input chain; a shared value is computed once', async () => {
+  it('a reduction absorbs its input chain; a shared value is computed once unless cheap', async () => {
     const b = new Builder();
     const x = b.param('x', [257, 3]);
-    const e = un('exp', x);
+    const e = un('exp', x); // cost 4: recomputed by each consumer
+    const t = un('tanh', un('exp', un('sin', x))); // cost 12: materialized once
+    const k = (v: number) => c(v, [257, 3]);
     const g = {
-      outputs: { s: mk('reduce_sum', [bin('mul', x, x)], { axes: [0] }), a: bin('add', e, c(1, [257, 3])), m: bin('mul', e, c(2, [257, 3])) },
+      outputs: {
+        s: mk('reduce_sum', [bin('mul', x, x)], { axes: [0] }),
+        a: bin('add', e, k(1)),
+        m: bin('mul', e, k(2)),
+        ta: bin('add', t, k(1)),
+        tm: bin('mul', t, k(2)),
+      },
       updates: [],
     };
-    expect(count(g)).toBe(4); // s (fused square), e, a, m
+    expect(count(g)).toBe(6); // s (fused square), a, m, t, ta, tm
     await agree(g, b, {}, 1);
+  });
+
+  it('matmul epilogues: bias + activation, and an SGD update, run in the matmul kernel', async () => {
+    const b = new Builder();
+    const x = b.param('x', [33, 20]);
+    const w = b.param('w', [20, 12]);
+    const bias = b.param('bias', [1, 12]);
+    const y = un('tanh', bin('add', mk('matmul', [x, w], null), mk('expand', [bias], { shape: [33, 12] })));
+    const g2 = mk('matmul', [mk('permute', [x], { perm: [1, 0] }), y], null); // (20, 12), scalar template
+    const upd = bin('sub', w, bin('mul', g2, c(0.1, [20, 12])));
+    const g = { outputs: { y, upd }, updates: [] };
+    for (const matmul of ['register', 'scalar', 'tiled'] as const) {
+      const plan = lowerToPlan(g, LIMITS, { fuse: true, matmul });
+      expect(plan.kernels.map((k) => k.name.split('_')[0])).toEqual(['tanh', 'sub']);
+      const r = await runBoth(h, g, b.params, b.inputs, { fuse: true, matmul });
+      for (const name of ['y', 'upd']) {
+        const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, 8);
+        expect(m.worst, `${matmul} ${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+      }
+    }
   });
 
   it('the MLP training step: fewer kernels than ops', () => {
