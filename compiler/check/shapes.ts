@@ -21,7 +21,7 @@ export type Dim = string;
 export type Shape = readonly Dim[];
 
 export interface ShapeError {
-  readonly node: A.Binary;
+  readonly node: A.Expr;
   readonly message: string;
 }
 
@@ -237,8 +237,29 @@ export class ShapeInference {
       return this.of(c.args[0].value);
     if ((sym.kind === 'submodule' || sym.kind === 'loop') && sym.module) {
       const fwd = forwardOf(sym.module);
-      if (!fwd?.returnType) return undefined;
-      return shapeOfType(fwd.returnType, this.configOf(sym));
+      if (!fwd) return undefined;
+      // bind the forward's dims: module config first, then each tensor argument's shape
+      const bind = this.configOf(sym);
+      const ell: { dims?: Shape } = {};
+      for (const [i, f] of fwd.params.entries()) {
+        const arg = c.args[i];
+        if (!arg || arg.name) break;
+        const want = shapeOfType(f.type);
+        const got = this.of(arg.value);
+        if (!want || !got) continue;
+        const problem = unify(want, got, bind, ell);
+        if (problem) {
+          const shown = showShape(want.map((d) => bind.get(d) ?? d));
+          this.errors.push({
+            node: arg.value,
+            message: `\`${c.callee.name}\` expects \`${f.name.name}\` of shape ${shown}, got ${showShape(got)}: ${problem}`,
+          });
+          return undefined;
+        }
+      }
+      const ret = shapeOfType(fwd.returnType, bind);
+      if (!ret) return undefined;
+      return ret[0] === '...' && ell.dims ? [...ell.dims, ...ret.slice(1)] : ret;
     }
     return undefined;
   }
@@ -257,4 +278,39 @@ export class ShapeInference {
     }
     return out;
   }
+}
+
+const isSymbol = (d: Dim): boolean => /^[A-Za-z_]\w*$/.test(d);
+
+/**
+ * Match an argument's shape against a declared parameter shape, binding the parameter's
+ * free dimension symbols (and its leading `...`) as it goes; a string says what differs.
+ */
+export function unify(want: Shape, got: Shape, bind: Map<string, string>, ell: { dims?: Shape }): string | undefined {
+  let w = want;
+  let g = got;
+  if (w[0] === '...') {
+    w = w.slice(1);
+    if (g[0] !== '...' && g.length < w.length) return `it needs at least ${w.length} dimensions`;
+    if (g[0] !== '...') ell.dims ??= g.slice(0, g.length - w.length);
+    g = g.slice(Math.max(0, g.length - w.length));
+  } else if (g[0] === '...') {
+    g = g.slice(1);
+    w = w.slice(Math.max(0, w.length - g.length));
+  } else if (g.length !== w.length) {
+    return `it needs ${w.length} dimensions`;
+  }
+  for (let i = 0; i < w.length && i < g.length; i++) {
+    const wd = w[w.length - 1 - i]!;
+    const gd = g[g.length - 1 - i]!;
+    if (gd === '...') break;
+    let v = bind.get(wd);
+    if (v === undefined && isSymbol(wd)) {
+      bind.set(wd, gd);
+      v = gd;
+    }
+    v ??= wd;
+    if (v !== gd) return `\`${wd}\`${v !== wd ? ` (= ${v})` : ''} is \`${gd}\` here`;
+  }
+  return undefined;
 }

@@ -74,6 +74,10 @@ export function registerShapeChecks(r: CheckRegistry): void {
     stateOf(ctx).inf.of(b);
     flush(ctx);
   });
+  r.register('Call', (c, ctx) => {
+    stateOf(ctx).inf.of(c);
+    flush(ctx);
+  });
   r.register('ForwardDecl', (f, ctx) => checkReturn('`forward`', f.returnType, f.body, ctx));
   r.register('FnDecl', (f, ctx) => checkReturn(`\`${f.name.name}\``, f.returnType, f.body, ctx));
   r.register('LossDecl', (f, ctx) => checkReturn(`\`${f.name.name}\``, f.returnType, f.body, ctx));
