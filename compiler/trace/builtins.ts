@@ -11,7 +11,7 @@ import { TraceCodes, fmtShape } from './errors.ts';
 import { err } from './interp.ts';
 import * as nn from './nn-ops.ts';
 import * as T from './tensor.ts';
-import { NULL, isTensor, list, typeName, type Args, type BuiltinV, type Value } from './values.ts';
+import { NULL, isParamSet, isTensor, list, typeName, type Args, type Value } from './values.ts';
 
 export interface TraceContext {
   /** Dropout and other train-only behaviour is on. */
@@ -135,6 +135,9 @@ const table: Record<string, Fn> = {
   randn_like: (a, ctx) => {
     const s = arg(a, 1, 'seed');
     const seed = s === undefined ? ctx.seed() : T.cast(tensor(a, 1, 'seed'), 'i32');
+    const x = need(a, 0, 'x');
+    // A parameter set gets independent noise per entry (one stream each).
+    if (isParamSet(x)) return { kind: 'params', items: new Map([...x.items].map(([k, t]) => [k, nn.rand(seed, ctx.nextStream(), t.shape, 'normal')])) };
     return nn.rand(seed, ctx.nextStream(), tensor(a, 0, 'x').shape, 'normal');
   },
   rand_like: (a, ctx) => nn.rand(ctx.seed(), ctx.nextStream(), tensor(a, 0, 'x').shape, 'uniform'),

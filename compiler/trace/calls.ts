@@ -16,8 +16,8 @@ import * as T from './tensor.ts';
 import { Scope, isTensor, list, typeName, type AppliedV, type Args, type DeclV, type ModuleV, type Value } from './values.ts';
 
 /** The IR value of a parameter: one leaf, or the concat of its row-slice leaves. */
-export function paramNode(p: ParamSpec): Node {
-  const leaves = leavesOf(p).map((l) => mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
+export function paramNode(p: ParamSpec, overrides?: ReadonlyMap<string, Node>): Node {
+  const leaves = leavesOf(p).map((l) => overrides?.get(l.name) ?? mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
   return leaves.length === 1 ? leaves[0] : mk('concat', leaves, { axis: p.rows!.axis });
 }
 
@@ -28,6 +28,8 @@ export interface CallEnv {
   load?: (decl: DeclV, args: Args) => Value;
   /** Switch train-only behaviour (dropout); returns the previous setting. */
   setTraining?: (on: boolean) => boolean;
+  /** Values standing in for parameter leaves (a `gradient` body's `loss(trainable + eps * z)`). */
+  overrides?: ReadonlyMap<string, Node>;
 }
 
 /** An interpreter whose calls and member accesses understand modules and declarations. */
@@ -98,19 +100,19 @@ export function forward(inst: ModuleInst, args: Args, it: Interp, env?: CallEnv)
   // A frozen reference copy runs in eval mode (no dropout).
   const prev = inst.cloneOf && env?.setTraining ? env.setTraining(false) : undefined;
   try {
-    return layer(inst, inst.wrappers.length - 1, args, it);
+    return layer(inst, inst.wrappers.length - 1, args, it, env);
   } finally {
     if (prev !== undefined) env!.setTraining!(prev);
   }
 }
 
-function layer(inst: ModuleInst, i: number, args: Args, it: Interp): Value {
-  if (i < 0) return baseForward(inst, args, it);
+function layer(inst: ModuleInst, i: number, args: Args, it: Interp, env?: CallEnv): Value {
+  if (i < 0) return baseForward(inst, args, it, env);
   const w = inst.wrappers[i];
   const scope = w.scope.child();
   if (inst.cloneRoot) remapToClone(inst.cloneRoot, w.scope, scope);
   bindFormals(w.params.map((name) => ({ name })), args, scope, it, `wrap ${inst.path}`);
-  scope.define('base', { kind: 'builtin', name: 'base', call: (a) => layer(inst, i - 1, a, it) });
+  scope.define('base', { kind: 'builtin', name: 'base', call: (a) => layer(inst, i - 1, a, it, env) });
   return it.withStmtHook(undefined, () => it.evalBody(w.body as A.Expr | A.Block, scope));
 }
 
@@ -133,12 +135,12 @@ function remapToClone(cloneRoot: ModuleInst, from: Scope, into: Scope): void {
     }
 }
 
-function baseForward(inst: ModuleInst, args: Args, it: Interp): Value {
+function baseForward(inst: ModuleInst, args: Args, it: Interp, env?: CallEnv): Value {
   const decl = inst.decl as A.ModuleDecl;
   const fd = decl.body.stmts.find((s): s is A.ForwardDecl => s.kind === 'ForwardDecl');
   if (!fd) return err(TraceCodes.notCallable, `module \`${inst.kind}\` has no forward`, args.span);
   const scope = inst.scope!.child();
-  for (const [k, p] of inst.params) scope.define(k, paramNode(p));
+  for (const [k, p] of inst.params) scope.define(k, paramNode(p, env?.overrides));
   for (const [k, c] of inst.children) if (!k.includes('.')) scope.define(k, { kind: 'module', inst: c });
   for (const [k, items] of inst.arrays) scope.define(k, list(items.map((c): ModuleV => ({ kind: 'module', inst: c }))));
   bindFormals(fd.params.map((f) => ({ name: f.name.name, default: f.default })), args, scope, it, `${inst.kind}.forward`);
@@ -177,7 +179,7 @@ function memberOf(obj: Value, name: string, env: CallEnv): Value | undefined {
   if (obj.kind === 'module') {
     const inst = obj.inst;
     const p = inst.params.get(name);
-    if (p) return paramNode(p);
+    if (p) return paramNode(p, env.overrides);
     const c = inst.children.get(name);
     if (c) return { kind: 'module', inst: c };
     const arr = inst.arrays.get(name);

@@ -13,7 +13,7 @@ import type { Node } from '../ir/node.ts';
 import { TraceCodes, TraceError } from './errors.ts';
 import { index as indexTensor, type IndexItem } from './index-ops.ts';
 import * as T from './tensor.ts';
-import { NULL, Scope, isTensor, list, record, typeName, type Args, type Value } from './values.ts';
+import { NULL, Scope, isParamSet, isTensor, list, record, typeName, type Args, type Value } from './values.ts';
 
 export class ReturnSignal {
   constructor(readonly value: Value) {}
@@ -170,6 +170,7 @@ export class Interp {
         const v = this.eval(e.operand, scope);
         if (e.op === '-') {
           if (typeof v === 'number') return -v;
+          if (isParamSet(v)) return { kind: 'params', items: new Map([...v.items].map(([k, x]) => [k, T.neg(x)])) };
           return T.neg(this.tensor(v, e.operand.span));
         }
         if (typeof v === 'boolean') return !v;
@@ -287,6 +288,18 @@ export class Interp {
 
   binary(op: A.BinaryOp, l: Value, r: Value, span: A.Span): Value {
     if (typeof l === 'number' && typeof r === 'number') return hostArith(op, l, r, span);
+    if (isParamSet(l) || isParamSet(r)) {
+      // Per-entry arithmetic on parameter sets; the other operand is shared or a set with the same keys.
+      const set = isParamSet(l) ? l : (r as Extract<Value, { kind: 'params' }>);
+      const keys = [...set.items.keys()];
+      const at = (v: Value, k: string): Value => {
+        if (!isParamSet(v)) return v;
+        const x = v.items.get(k);
+        if (!x) err(TraceCodes.badArgument, `parameter sets differ: no \`${k}\``, span);
+        return x;
+      };
+      return { kind: 'params', items: new Map(keys.map((k) => [k, this.tensor(this.binary(op, at(l, k), at(r, k), span), span)])) };
+    }
     if (typeof l === 'boolean' && typeof r === 'boolean') {
       if (op === '&&') return l && r;
       if (op === '||') return l || r;

@@ -24,7 +24,8 @@ export type Value =
   | BuiltinV
   | NamespaceV
   | InitV
-  | SelectV;
+  | SelectV
+  | ParamSetV;
 
 export interface NullV {
   readonly kind: 'null';
@@ -100,7 +101,17 @@ export interface SelectV {
   readonly pattern: string;
 }
 
+/**
+ * A set of tensors keyed by parameter leaf name (`trainable` in a `gradient` body):
+ * arithmetic applies per entry (`trainable + eps * z`), builtins like randn_like map over it.
+ */
+export interface ParamSetV {
+  readonly kind: 'params';
+  readonly items: ReadonlyMap<string, Node>;
+}
+
 export const NULL: NullV = { kind: 'null' };
+export const isParamSet = (v: Value | undefined): v is ParamSetV => typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'params';
 
 /** Lexical scope: a chain of maps. `set` updates the nearest binding, `define` shadows. */
 export class Scope {

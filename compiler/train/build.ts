@@ -35,6 +35,7 @@ import { err } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
 import { record, typeName, type AppliedV, type Value } from '../trace/values.ts';
 import { dataSpec, type DataSpec } from './data-spec.ts';
+import { estimateGradients } from './gradient.ts';
 import { lowerOptimizer, type StateInit } from './optimizer.ts';
 import { modelTree, newSession, type Session } from './session.ts';
 
@@ -88,6 +89,7 @@ interface RecipeParts {
   data?: Value;
   loss?: Value;
   optim?: Value;
+  gradient?: Value;
   applies: { callee: Value; span: A.Span }[];
   train: Map<string, Value>;
   span: A.Span;
@@ -103,8 +105,8 @@ function readRecipe(s: Session, decl: A.RecipeDecl): RecipeParts {
         const v = it.eval(st.value, sc);
         const k = st.key.name;
         if (k === 'model') parts.modelSpan = st.span;
-        if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim') parts[k] = v;
-        else err(TraceCodes.unknownName, `unknown recipe field \`${k}\``, st.key.span, 'fields: model, data, loss, optim');
+        if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim' || k === 'gradient') parts[k] = v;
+        else err(TraceCodes.unknownName, `unknown recipe field \`${k}\``, st.key.span, 'fields: model, data, loss, optim, gradient');
         sc.define(k, v);
         return true;
       }
@@ -167,7 +169,9 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     const spec = dataSpec(parts.data, trainSpec.accumulate, recipe.span);
     const optim = asApplied(parts.optim);
     if (!optim) err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(parts.optim)}`, recipe.span);
-    const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span);
+    const estimator = parts.gradient === undefined ? undefined : asApplied(parts.gradient);
+    if (parts.gradient !== undefined && !estimator) err(TraceCodes.badArgument, `\`gradient\` must be a gradient estimator, got ${typeName(parts.gradient)}`, recipe.span);
+    const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span, estimator);
     return { ...built, tree, dataSpec: spec, trainSpec, diagnostics: s.diagnostics };
   } catch (e) {
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
@@ -194,6 +198,7 @@ export function trainingGraph(
   spec: DataSpec,
   train: TrainSpec,
   span: A.Span,
+  estimator?: AppliedV,
 ): { graph: Graph; params: ParamEntry[]; initialValues: (seed: number) => Map<string, Float32Array> } {
   const model: Value = { kind: 'module', inst: tree.root };
   const K = spec.microBatches;
@@ -205,7 +210,10 @@ export function trainingGraph(
     return T.cast(n, 'f32');
   };
   let loss: Node;
-  if (K === 1) loss = traceLoss(0);
+  if (estimator) {
+    if (K !== 1) err(TraceCodes.unsupported, 'gradient estimators do not support `accumulate` yet', span);
+    loss = T.constant(0); // replaced below by the mean of the estimator's loss evaluations
+  } else if (K === 1) loss = traceLoss(0);
   else {
     // Pass 1 records each cross-entropy call's count per micro-batch; pass 2 divides call i
     // of every micro-batch by the sum of call i's counts over all micro-batches.
@@ -232,8 +240,26 @@ export function trainingGraph(
   const leaves = specs.flatMap((p) => leavesOf(p).map((l) => ({ l, p })));
   const trainable = leaves.filter(({ l }) => l.trainable).map(({ l }) => mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
   if (trainable.length === 0) err(TraceCodes.noTrainable, 'no parameter is trainable', span, 'check the `freeze`/`unfreeze` patterns of the applied methods');
-  const grads = grad(loss, trainable);
-  let gs = trainable.map((p) => grads.get(p)!);
+  const step = T.input('step', [], 'i32');
+  let gs: Node[];
+  if (estimator) {
+    // No backward graph: the estimator's body computes the gradient from loss evaluations.
+    const lossAt = (o: ReadonlyMap<string, Node>) => {
+      s.env.overrides = o;
+      try {
+        return traceLoss(0);
+      } finally {
+        s.env.overrides = undefined;
+      }
+    };
+    const est = estimateGradients(estimator, trainable, lossAt, step, s.it, span);
+    gs = est.grads;
+    // Reported loss: the mean of the perturbed evaluations (SPSA: L(θ) + O(eps²)).
+    loss = est.losses.length ? T.div(est.losses.reduce((a, b) => T.add(a, b)), est.losses.length) : traceLoss(0);
+  } else {
+    const grads = grad(loss, trainable);
+    gs = trainable.map((p) => grads.get(p)!);
+  }
   const outputs: Record<string, Node> = { loss };
   if (train.clip !== undefined && train.clip > 0) {
     // Global-norm clipping: g *= min(1, clip / (||g|| + 1e-6)).
@@ -243,7 +269,6 @@ export function trainingGraph(
     gs = gs.map((g) => T.mul(g, scale));
     outputs.grad_norm = norm;
   }
-  const step = T.input('step', [], 'i32');
   const { updates, states } = lowerOptimizer(optim, trainable.map((node, i) => ({ node, grad: gs[i] })), step, s.it, span);
 
   const params: ParamEntry[] = leaves.map(({ l, p }) => ({
