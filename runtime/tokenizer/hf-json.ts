@@ -173,9 +173,9 @@ export function parseHfTokenizer(json: unknown, file: string, names: SpecialName
         const added = addedById.get(id);
         const tok = added === undefined ? idToToken.get(id) : undefined;
         if (tok === undefined) {
+          if (added !== undefined && o?.skipSpecials && specialFlag.get(id)) continue; // as if absent
           flush();
-          if (added === undefined) out += '\uFFFD';
-          else if (!(o?.skipSpecials && specialFlag.get(id))) out += added;
+          out += added ?? '\uFFFD';
           first = false;
           continue;
         }

@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainBpe } from '../../runtime/tokenizer/train-bpe.ts';
 import { writeTokenizerFolder } from '../../runtime/tokenizer/write.ts';
-import { loadTokenizerFolder } from '../../runtime/tokenizer/hf-json.ts';
+import { loadTokenizerFolder, parseHfTokenizer } from '../../runtime/tokenizer/hf-json.ts';
+import { byteTokenizer } from '../../runtime/tokenizer/byte-level.ts';
+import { unwrap } from '../../runtime/data/result.ts';
 
 describe('tokenizer folders', () => {
   it('round-trip with special names from tokenizer_config.json', () => {
@@ -19,6 +21,14 @@ describe('tokenizer folders', () => {
     const base = 256 + json.model.merges.length;
     expect([t.bosId, t.eosId, t.padId]).toEqual([base, base + 1, base + 2]);
     expect(t.decode(t.encode('hello world</s>'))).toBe('hello world</s>');
+  });
+  it('a zero-merge trained tokenizer.json encodes exactly like the byte tokenizer', () => {
+    const specials = ['<|endoftext|>', '<|pad|>'];
+    const t = unwrap(parseHfTokenizer(trainBpe('', { merges: 0, specials }), 'bytes.json'));
+    const b = byteTokenizer({ specials });
+    const s = 'Héllo  wörld 🐈\n\tend<|endoftext|>x<|pad|>';
+    expect(t.encode(s)).toEqual(b.encode(s));
+    expect([t.vocabSize, t.eosId, t.padId]).toEqual([b.vocabSize, b.eosId, b.padId]);
   });
   it('a broken tokenizer_config.json is a diagnostic', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftl-tok-'));

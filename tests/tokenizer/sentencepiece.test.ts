@@ -86,5 +86,8 @@ describe('SentencePiece-style BPE', () => {
     expect(legacy.encode('<s>the')).toEqual([1, 267]); // ▁the
     expect(metaspace.encode('<s>the')).toEqual([1, 260, 266]); // t he
     expect(metaspace.encode('the</s>')).toEqual([267, 2]);
+    // decoding: a kept special token is text, so the space after it stays; a skipped one is absent
+    expect(legacy.decode([1, 267])).toBe('<s> the');
+    expect(legacy.decode([1, 267, 2], { skipSpecials: true })).toBe('the');
   });
 });
