@@ -127,7 +127,7 @@ export class ExprBuilder {
       if (sub(p, 'args')) e = { kind: 'Call', callee: e, args: this.args(sub(p, 'args')), span };
       else if (tok(p, 'Dot')) e = { kind: 'Member', object: e, name: this.ident(tok(p, 'AnyName')), span };
       else if (tok(p, 'LBracket')) {
-        e = { kind: 'Index', object: e, items: subs(p, 'indexItem').map((i) => this.indexItem(i)), span };
+        e = { kind: 'Index', object: e, items: subs(p, 'indexItem').map((i) => this.indexItem(i, end)), span };
       } else if (tok(p, 'Transpose')) e = { kind: 'Transpose', operand: e, span };
     }
     return e;
@@ -159,10 +159,15 @@ export class ExprBuilder {
     return { kind: 'Comprehension', form, element, vars, iterable, ...(filter ? { filter } : {}), span };
   }
 
-  private indexItem(n: CstNode): A.Expr | A.Slice {
+  /** `brackets`: the span of the whole `[...]`, where an empty item is reported. */
+  private indexItem(n: CstNode, brackets: A.Span): A.Expr | A.Slice {
     const colons = toks(n, 'Colon');
     const start = sub(n, 'start');
-    if (colons.length === 0) return start ? this.expr(start) : this.errorExpr(n);
+    if (colons.length === 0) {
+      if (start) return this.expr(start);
+      this.report('invalid-form', 'an empty index', brackets, 'write an index, a slice `a:b`, or `:` for a whole axis');
+      return { kind: 'ErrorExpr', span: brackets };
+    }
     const end = sub(n, 'end');
     const step = sub(n, 'step');
     return {

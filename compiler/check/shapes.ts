@@ -166,9 +166,45 @@ export class ShapeInference {
         return this.binary(e);
       case 'Call':
         return this.call(e);
+      case 'Index':
+        return this.index(e);
+      case 'Member':
+        return this.member(e);
       default:
         return undefined;
     }
+  }
+
+  /** `x[:, :-1]`, `x[0]`, `x[1:]`: ints drop a dim, slices with int bounds shorten it. */
+  private index(e: A.Index): Shape | undefined {
+    const s = this.of(e.object);
+    if (!s || s[0] === '...' || e.items.length > s.length) return undefined;
+    const out: Dim[] = [];
+    for (const [i, item] of e.items.entries()) {
+      const d = s[i]!;
+      if (item.kind !== 'Slice') {
+        if (intOf(item) === undefined) return undefined; // gather by a tensor: unknown
+        continue;
+      }
+      if (item.step) return undefined;
+      const a = item.start ? intOf(item.start) : 0;
+      const b = item.end ? intOf(item.end) : undefined;
+      if (a === undefined || (item.end && b === undefined)) return undefined;
+      if (b === undefined) out.push(a === 0 ? d : a > 0 ? `${d} - ${a}` : String(-a));
+      else if (b < 0 && a >= 0) out.push(a === 0 ? `${d} - ${-b}` : `${d} - ${a - b}`);
+      else if (b >= 0 && a >= 0) out.push(String(Math.max(0, b - a)));
+      else return undefined;
+    }
+    return [...out, ...s.slice(e.items.length)];
+  }
+
+  /** `wte.weight` of a submodule: the parameter's declared type, with the module's config. */
+  private member(e: A.Member): Shape | undefined {
+    if (e.object.kind !== 'Name') return undefined;
+    const sym = this.b.refs.get(e.object)?.sym;
+    if (sym?.kind !== 'submodule' || !sym.module) return undefined;
+    const p = sym.module.body.stmts.find((st): st is A.ParamDecl => st.kind === 'ParamDecl' && !st.owner && st.name.name === e.name.name);
+    return p ? shapeOfType(p.type, this.configOf(sym)) : undefined;
   }
 
   private binary(e: A.Binary): Shape | undefined {
@@ -279,6 +315,13 @@ export class ShapeInference {
     return out;
   }
 }
+
+const intOf = (e: A.Expr): number | undefined =>
+  e.kind === 'NumberLit' && e.isInt
+    ? e.value
+    : e.kind === 'Unary' && e.op === '-' && e.operand.kind === 'NumberLit' && e.operand.isInt
+      ? -e.operand.value
+      : undefined;
 
 const isSymbol = (d: Dim): boolean => /^[A-Za-z_]\w*$/.test(d);
 
