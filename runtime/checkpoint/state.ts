@@ -137,6 +137,12 @@ export function load(dir: string): Result<TrainingState> {
     if (typeof latest !== 'string' || !/^step-\d+$/.test(latest))
       return fail(BAD, pointer, '`latest` must name a step-NNNNNNNN directory');
     stepDir = path.join(dir, latest);
+    if (!fs.existsSync(stepDir)) {
+      // A crash while re-saving the same step, between moving the old copy aside and moving the
+      // new one in: the old copy is still complete.
+      const aside = fs.readdirSync(dir).find((f) => f.startsWith(`.${latest}.old-`));
+      if (aside) stepDir = path.join(dir, aside);
+    }
   } else if (!fs.existsSync(path.join(dir, 'state.json'))) {
     return fail(
       BAD,

@@ -84,6 +84,13 @@ describe('training checkpoints', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('a crash while re-saving the same step falls back to the copy moved aside', () => {
+    save(dir, stateAt(7));
+    fs.renameSync(path.join(dir, stepDirName(7)), path.join(dir, `.${stepDirName(7)}.old-4242`));
+    const l = load(dir);
+    expect(l.ok && plain(l.value)).toEqual(plain(stateAt(7)));
+  });
+
   it('missing or corrupt checkpoints are diagnostics', () => {
     const none = load(dir);
     expect(!none.ok && none.diagnostics[0]!.code).toBe('FTL0709');
