@@ -9,7 +9,7 @@ import { didYouMean } from '../../diagnostics/suggest.ts';
 import { trainParams } from '../builtins.ts';
 import type { CheckContext, CheckRegistry } from '../registry.ts';
 import { sigOf, type Signature } from '../signatures.ts';
-import { accepts, expectedName, patternProblem, typeName, valueType } from '../types.ts';
+import { accepts, expectedName, patternProblem, typeName, typeOfTypeExpr, valueType } from '../types.ts';
 
 export function checkArgs(
   sig: Signature,
@@ -129,8 +129,36 @@ function checkType(
   }
 }
 
+const literalKinds: Partial<Record<A.Expr['kind'], string>> = {
+  NumberLit: 'a number',
+  StringLit: 'a string',
+  BoolLit: 'a boolean',
+  ListLit: 'a list',
+  RecordLit: 'a record',
+  Range: 'a range',
+};
+
+/** What a callee certainly is when it is not callable (a literal, a name bound to one, a dim). */
+function notCallable(callee: A.Expr, ctx: CheckContext): string | undefined {
+  const lit = literalKinds[callee.kind];
+  if (lit) return lit;
+  if (callee.kind !== 'Name') return undefined;
+  const sym = ctx.binding.refs.get(callee)?.sym;
+  if (sym?.kind === 'dim') return `dimension \`${sym.name}\``;
+  if (sym?.kind === 'let' && sym.value && literalKinds[sym.value.kind]) return `\`${sym.name}\` (${literalKinds[sym.value.kind]})`;
+  if (sym?.kind === 'formal' && sym.type && ['int', 'float', 'bool', 'string', 'pattern'].includes(typeOfTypeExpr(sym.type))) {
+    return `\`${sym.name}\` (${typeOfTypeExpr(sym.type)})`;
+  }
+  return undefined;
+}
+
 export function registerCallChecks(r: CheckRegistry): void {
   r.register('Call', (c, ctx) => {
+    const what = notCallable(c.callee, ctx);
+    if (what) {
+      ctx.report(diag('not-callable', `${what} cannot be called`, c.callee.span));
+      return;
+    }
     const sig = sigOf(c.callee, ctx.binding);
     if (sig) checkArgs(sig, c.args, ctx.binding.piped.has(c) ? 1 : 0, c.span, ctx);
   });

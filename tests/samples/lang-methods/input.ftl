@@ -1,10 +1,10 @@
 /// LoRA: W x + (alpha/r) B A x; A Kaiming-uniform, B zero; only A and B train.
-method lora(r: int = 8, alpha: float = 16, dropout: float = 0, targets: pattern = "**") {
+method lora(r: int = 8, alpha: float = 16, lora_dropout: float = 0, targets: pattern = "**") {
   freeze all
   for m: linear in modules(targets) {
     param m.lora_a: f32[r, m.in]  init kaiming_uniform(a: sqrt(5)) trainable
     param m.lora_b: f32[m.out, r] init zeros                    trainable
-    wrap m(x) = base(x) + (alpha / r) * (dropout(x, p: dropout) @ m.lora_a^T @ m.lora_b^T)
+    wrap m(x) = base(x) + (alpha / r) * (dropout(x, p: lora_dropout) @ m.lora_a^T @ m.lora_b^T)
     merge m.weight += (alpha / r) * (m.lora_b @ m.lora_a)
   }
 }
