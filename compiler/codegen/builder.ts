@@ -42,8 +42,18 @@ export class KernelBuilder implements KernelContext {
     private readonly materialized: (n: Node) => boolean,
     /** Bind the output as array<vec4<f32>> (vectorized templates). */
     private readonly outVec4 = false,
+    /** Further nodes this kernel writes (multi-output elementwise kernels), bound `out1`, `out2`, ... */
+    readonly extraOuts: readonly Node[] = [],
   ) {
     this.root = new Emitter(this, '  ');
+  }
+
+  /** The binding variable that writes `n` (an output of this kernel). */
+  outName(n: Node): string {
+    if (n === this.out) return 'out';
+    const i = this.extraOuts.indexOf(n);
+    if (i < 0) throw new Error(`outName: %${n.id} is not an output of this kernel`);
+    return `out${i + 1}`;
   }
 
   /** Register a read binding of `n`'s buffer as array<vec4<f32>> (n must be f32). */
@@ -55,7 +65,8 @@ export class KernelBuilder implements KernelContext {
   }
 
   bufferOf(n: Node): string | undefined {
-    if (n === this.out || !this.materialized(n)) return undefined;
+    // Outputs of this kernel are computed here (never read back): recomputed or memoized.
+    if (n === this.out || this.extraOuts.includes(n) || !this.materialized(n)) return undefined;
     let name = this.names.get(n);
     if (!name) {
       name = `in${this.inputs.length}`;
@@ -74,12 +85,13 @@ export class KernelBuilder implements KernelContext {
   ): BuiltKernel {
     const bindings: KernelBinding[] = [
       { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
+      ...this.extraOuts.map((n, i): KernelBinding => ({ name: `out${i + 1}`, type: storageType(n.dtype), access: 'read_write' })),
       ...this.inputs.map(
         (n): KernelBinding => ({ name: this.names.get(n)!, type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype), access: 'read' }),
       ),
     ];
     const body = withSpecialValues([...this.helpers, extra, main].filter((s) => s.trim().length).join('\n'));
-    return { spec: { name, bindings, workgroupSize, body }, nodes: [this.out, ...this.inputs], grid };
+    return { spec: { name, bindings, workgroupSize, body }, nodes: [this.out, ...this.extraOuts, ...this.inputs], grid };
   }
 }
 

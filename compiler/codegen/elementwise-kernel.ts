@@ -9,12 +9,19 @@ import { toStorage } from './emitter.ts';
 
 const WG = 64;
 
-export function elementwiseKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
-  const b = new KernelBuilder(out, materialized);
+/**
+ * `also`: further nodes of the same shape written by the same kernel (a multi-output group,
+ * see group.ts), in topological order before `out`; a member another member uses at the
+ * same index is computed once.
+ */
+export function elementwiseKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions, also: readonly Node[] = []): BuiltKernel {
+  const b = new KernelBuilder(out, materialized, false, also);
   const n = numel(out.shape);
   const { grid, prologue } = linearInvocations(n, WG, opts);
-  const v = b.root.value(out, { shape: out.shape, flat: 'gi' }, true);
-  b.root.line(`out[gi] = ${toStorage(v, out.dtype)};`);
+  for (const m of [...also, out]) {
+    const v = b.root.value(m, { shape: m.shape, flat: 'gi' }, true);
+    b.root.line(`${b.outName(m)}[gi] = ${toStorage(v, m.dtype)};`);
+  }
   const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${b.root.lines.join('\n')}\n}`;
-  return b.finish(kernelName(out), main, [WG, 1, 1], grid);
+  return b.finish(kernelName(out) + (also.length ? `_x${also.length + 1}` : ''), main, [WG, 1, 1], grid);
 }

@@ -1,5 +1,6 @@
 // lowerToPlan: Graph -> Plan. Decides what to materialize (compiler/codegen/fuse.ts),
-// generates one kernel per materialized computed node in topological order, gives every
+// merges same-shape elementwise kernels into multi-output ones (group.ts), generates one
+// kernel per materialized computed node (or group) in topological order, gives every
 // materialized node a buffer, and appends the end-of-step copies that commit updates.
 //
 // Updates: each update value is computed into its own buffer and copied onto the target
@@ -15,6 +16,7 @@ import { numel } from '../ir/node.ts';
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
+import { groupElementwise } from '../codegen/group.ts';
 import { kernelSource } from '../codegen/kernel.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
@@ -40,8 +42,9 @@ export interface LowerOptions {
 }
 
 /** Kernel template for a materialized computed node. */
-export function buildKernel(n: Node, mat: ReadonlySet<Node>, opts: CodegenOptions): BuiltKernel {
+export function buildKernel(n: Node, mat: ReadonlySet<Node>, opts: CodegenOptions, also: readonly Node[] = []): BuiltKernel {
   const isMat = (x: Node) => mat.has(x);
+  if (also.length) return elementwiseKernel(n, isMat, opts, also);
   const mm = epilogueMatmul(n, mat);
   if (mm) return matmulKernel(mm, isMat, opts, n);
   switch (n.op) {
@@ -90,11 +93,14 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     else bufOf.set(n, addBuffer(`%${n.id}.${n.op}`, 'temp', n));
   }
 
+  const groups = opts.fuse === false ? undefined : groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage);
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
-    const k = buildKernel(n, mat, copts);
+    const leader = groups?.leaderOf.get(n);
+    if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
+    const k = buildKernel(n, mat, copts, groups?.others.get(n));
     const id = kernels.length;
     kernels.push({
       id,
