@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PASSES, type Pass } from '../../compiler/compile.ts';
 import { formatDiagnostics } from '../../compiler/diagnostics/codeframe.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
-import { runRecipe } from '../../runtime/train/run.ts';
+import { runRecipe, type RunOptions } from '../../runtime/train/run.ts';
 
 export function printDiagnostics(ds: readonly Diagnostic[]): void {
   const sources = new Map<string, string>();
@@ -41,6 +41,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'parameter initialisation seed', (v) => parseInt(v, 10), 0)
     .option('--out <dir>', "write metrics.jsonl and model.safetensors here (default: the recipe's save:)")
     .option('--recipe <name>', 'which recipe of the file (default: the first)')
+    .option('--resume <dir>', 'continue from the training checkpoint in this folder')
     .option('--no-opt <passes>', `switch optimization passes off: ${PASSES.join(',')}`)
     .action(
       async (
@@ -53,6 +54,7 @@ export function register(program: Command): void {
           out?: string;
           recipe?: string;
           opt?: string | boolean;
+          resume?: string;
         },
       ) => {
         if (o.device !== 'webgpu' && o.device !== 'cpu') {
@@ -66,7 +68,7 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const r = await runRecipe(file, {
+        await runAndReport(file, {
           device: o.device,
           steps: o.steps,
           logEvery: o.logEvery,
@@ -74,20 +76,26 @@ export function register(program: Command): void {
           out: o.out,
           recipe: o.recipe,
           disable,
-          onLog: (_, line) => console.log(line),
+          resume: o.resume,
         });
-        printDiagnostics(r.diagnostics);
-        if (!r.ok || !r.loop) {
-          process.exitCode = 1;
-          return;
-        }
-        const last = r.loop.losses[r.loop.losses.length - 1];
-        console.log(`device:   ${r.device}`);
-        console.log(
-          `trained:  ${last[0]} steps, final loss ${last[1].toFixed(4)}, ${r.loop.tokensPerS.toFixed(0)} tokens/s, ` +
-            `${r.loop.msPerStep.toFixed(1)} ms/step${r.dispatchesPerStep ? `, ${r.dispatchesPerStep} kernels/step` : ''}`,
-        );
-        if (r.outDir) console.log(`saved:    ${r.outDir}/model.safetensors, ${r.outDir}/metrics.jsonl`);
       },
     );
 }
+
+/** Run (or resume) a recipe, printing progress, the device and a summary; exit 1 on errors. */
+export async function runAndReport(file: string, opts: Omit<RunOptions, 'onLog'>): Promise<void> {
+  const r = await runRecipe(file, { ...opts, onLog: (_, line) => console.log(line) });
+  printDiagnostics(r.diagnostics);
+  if (!r.ok || !r.loop) {
+    process.exitCode = 1;
+    return;
+  }
+  const last = r.loop.losses[r.loop.losses.length - 1];
+  console.log(`device:   ${r.device}`);
+  console.log(
+    `trained:  ${last[0]} steps, final loss ${last[1].toFixed(4)}, ${r.loop.tokensPerS.toFixed(0)} tokens/s, ` +
+      `${r.loop.msPerStep.toFixed(1)} ms/step${r.dispatchesPerStep ? `, ${r.dispatchesPerStep} kernels/step` : ''}`,
+  );
+  if (r.outDir) console.log(`saved:    ${r.outDir}/model.safetensors, ${r.outDir}/metrics.jsonl`);
+}
+

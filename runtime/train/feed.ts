@@ -7,27 +7,18 @@
 //       -> x f32[K*B, dim], label i32[K*B]
 // plus `step` (i32 scalar, 1-based) and `seed` (i32 scalar, for dropout) every step.
 //
-// Data paths are relative to the recipe's folder. Every user error is a Diagnostic.
+// Data paths are relative to the recipe's folder; the stages run through the data layer's
+// loaderFromSpec. Every user error is a Diagnostic.
 
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
-import type { DataSpec, Stage as SpecStage } from '../../compiler/train/data-spec.ts';
+import type { DataSpec } from '../../compiler/train/data-spec.ts';
 import { syntheticBatch, syntheticClassification } from '../../compiler/train/synthetic.ts';
-import {
-  batch,
-  chunks,
-  jsonl,
-  pad,
-  pipeline,
-  shuffle,
-  text,
-  tokenize,
-  type DataLoader,
-} from '../data/index.ts';
+import { loaderFromSpec, type DataLoader } from '../data/index.ts';
 import type { Result } from '../data/result.ts';
-import type { Source, Stage } from '../data/stage.ts';
 import { byteTokenizer } from '../tokenizer/byte-level.ts';
-import { loadHfTokenizer } from '../tokenizer/hf-json.ts';
+import { loadHfTokenizer, loadTokenizerFolder } from '../tokenizer/hf-json.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { HostArray } from '../executor.ts';
 
@@ -54,50 +45,18 @@ const diag = (message: string, hint?: string): Diagnostic => ({
 
 function tokenizerFor(arg: unknown, dir: string): Result<Tokenizer> {
   if (arg === undefined || arg === 'bytes') return { ok: true, value: byteTokenizer() };
-  if (typeof arg === 'string') return loadHfTokenizer(resolve(dir, arg));
+  if (typeof arg === 'string') {
+    // A model folder's tokenizer.json (`model.tokenizer`): its tokenizer_config.json names EOS/PAD.
+    const file = resolve(dir, arg);
+    const folder = dirname(file);
+    return basename(file) === 'tokenizer.json' && existsSync(join(folder, 'tokenizer_config.json'))
+      ? loadTokenizerFolder(folder)
+      : loadHfTokenizer(file);
+  }
   return {
     ok: false,
     diagnostics: [diag(`tokenize(...) takes "bytes" or a tokenizer.json path, got ${String(arg)}`)],
   };
-}
-
-function loaderFor(stages: readonly SpecStage[], dir: string): Result<DataLoader> {
-  const [src, ...rest] = stages;
-  const path = resolve(dir, String(src.args.path));
-  let source: Source<unknown>;
-  if (src.op === 'text') source = text(path) as Source<unknown>;
-  else if (src.op === 'jsonl') source = jsonl(path) as Source<unknown>;
-  else return { ok: false, diagnostics: [diag(`unknown data source \`${src.op}\``)] };
-  const out: Stage<any, any>[] = [];
-  for (const s of rest) {
-    const a = s.args;
-    switch (s.op) {
-      case 'tokenize': {
-        const t = tokenizerFor(a.tokenizer, dir);
-        if (!t.ok) return t;
-        out.push(tokenize(t.value));
-        break;
-      }
-      case 'chunks':
-        out.push(chunks({ seq: Number(a.seq) }));
-        break;
-      case 'pad':
-        out.push(pad({ seq: Number(a.seq) } as Parameters<typeof pad>[0]));
-        break;
-      case 'shuffle':
-        out.push(shuffle({ seed: Number(a.seed ?? 0) }));
-        break;
-      case 'batch':
-        out.push(batch(Number(a.size)));
-        break;
-      default:
-        return {
-          ok: false,
-          diagnostics: [diag(`the data stage \`${s.op}\` is not supported by the runtime yet`)],
-        };
-    }
-  }
-  return pipeline(source, ...out);
 }
 
 /** Open the recipe's data and return the per-step feeder. */
@@ -125,7 +84,10 @@ export function openFeeder(spec: DataSpec, recipeDir: string, usesSeed = true): 
       },
     };
   }
-  const r = loaderFor(spec.stages, recipeDir);
+  const r = loaderFromSpec(spec.stages, {
+    baseDir: recipeDir,
+    tokenizer: (arg) => tokenizerFor(arg, recipeDir),
+  });
   if (!r.ok) return r;
   const loader = r.value;
   const [, T] = spec.fields[0].shape;

@@ -14,7 +14,9 @@ import { acquireDevice, isDeviceError, type DeviceHandle } from '../device/index
 import type { Executor } from '../executor.ts';
 import { MetricsLog, type MetricRecord } from '../metrics/log.ts';
 import { WebGPUExecutor } from '../webgpu/executor.ts';
+import { load as loadState, save as saveState, type TrainingState } from '../checkpoint/state.ts';
 import { FeedError, openFeeder } from './feed.ts';
+import { captureState, checkResumable, restoreState, savedSeed, writeRunInfo } from './resume.ts';
 import { NonFiniteLoss, trainLoop, type LoopResult } from './loop.ts';
 
 export interface RunOptions {
@@ -31,6 +33,8 @@ export interface RunOptions {
   /** Reuse a device (tests); otherwise one is acquired and destroyed. */
   handle?: DeviceHandle;
   onLog?: (r: MetricRecord, line: string) => void;
+  /** Continue from the training checkpoint in this folder (a `save:` folder or a step folder). */
+  resume?: string;
 }
 
 export interface RunResult {
@@ -121,17 +125,41 @@ async function runCompiled(
   }
   const persistent = new Set(leavesOf(compiled.graph, 'param').map((p) => p.arg.name));
   const inputNames = new Set(leavesOf(compiled.graph, 'input').map((n) => n.arg.name));
-  for (const [name, value] of build.initialValues(opts.seed ?? 0))
+  const totalSteps = opts.steps ?? build.trainSpec.steps;
+  let resumed: TrainingState | undefined;
+  if (opts.resume) {
+    const st = loadState(resolve(opts.resume));
+    if (!st.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: st.diagnostics });
+    const why = checkResumable(st.value, build, opts.resume, totalSteps);
+    if (why.length) return (exec.destroy(), { ok: false, compiled, diagnostics: why });
+    resumed = st.value;
+  }
+  const seed = (resumed && savedSeed(resumed)) ?? opts.seed ?? 0;
+  for (const [name, value] of build.initialValues(seed))
     if (persistent.has(name)) exec.setParam(name, value);
+  if (resumed) restoreState(exec, resumed);
 
   const fed = openFeeder(build.dataSpec, dirname(file), inputNames.has('seed'));
-  if (!fed.ok) return { ok: false, compiled, diagnostics: fed.diagnostics };
+  if (!fed.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: fed.diagnostics });
   const feeder = fed.value;
+  if (resumed && feeder.loader) {
+    const r = feeder.loader.restore(resumed.data);
+    if (!r.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: r.diagnostics });
+  }
   const outDir = opts.out ?? build.trainSpec.save;
+  const saveEvery = Number(build.trainSpec.options.save_every ?? 0);
+  if (outDir) writeRunInfo(outDir, { recipe: resolve(file), name: opts.recipe ?? null, seed });
   const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
+  const first = (resumed?.step ?? 0) + 1;
   try {
     const loop = await trainLoop(exec, {
-      steps: opts.steps ?? build.trainSpec.steps,
+      steps: totalSteps - first + 1,
+      firstStep: first,
+      checkpointEvery: outDir && saveEvery > 0 ? saveEvery : undefined,
+      onCheckpoint: async (step) => {
+        const saved = saveState(resolve(outDir!), await captureState(exec, build, step, feeder.loader, seed));
+        if (!saved.ok) throw new FeedError(saved.diagnostics);
+      },
       logEvery: opts.logEvery ?? build.trainSpec.logEvery,
       tokensPerStep: feeder.tokensPerStep,
       // Only the inputs this graph reads (e.g. no `seed` without dropout).
