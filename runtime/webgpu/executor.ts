@@ -117,6 +117,27 @@ export class WebGPUExecutor implements Executor {
     this.device.queue.submit([enc.finish()]);
   }
 
+  /**
+   * Wall time of each dispatch run alone (submit, wait), in step order: a coarse profile for
+   * finding slow kernels. Runs one extra step's worth of kernels (without the update copies).
+   */
+  async profile(): Promise<{ kernel: number; name: string; ms: number }[]> {
+    const out: { kernel: number; name: string; ms: number }[] = [];
+    const dispatches = this.plan.step.filter((s): s is { op: 'dispatch'; kernel: number } => s.op === 'dispatch');
+    for (let i = 0; i < this.program.length; i++) {
+      const t0 = performance.now();
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      this.program[i](pass);
+      pass.end();
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      const k = dispatches[i].kernel;
+      out.push({ kernel: k, name: this.plan.kernels[k].name, ms: performance.now() - t0 });
+    }
+    return out;
+  }
+
   /** Read the named outputs of the last step (f32 outputs as Float32Array). */
   async readOutputs(names: readonly string[]): Promise<Record<string, Float32Array>> {
     const bufs = names.map((n) => {
