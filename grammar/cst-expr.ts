@@ -127,7 +127,12 @@ export class ExprBuilder {
       if (sub(p, 'args')) e = { kind: 'Call', callee: e, args: this.args(sub(p, 'args')), span };
       else if (tok(p, 'Dot')) e = { kind: 'Member', object: e, name: this.ident(tok(p, 'AnyName')), span };
       else if (tok(p, 'LBracket')) {
-        e = { kind: 'Index', object: e, items: subs(p, 'indexItem').map((i) => this.indexItem(i, end)), span };
+        e = {
+          kind: 'Index',
+          object: e,
+          items: subs(p, 'indexItem').map((i) => this.indexItem(i, end)),
+          span,
+        };
       } else if (tok(p, 'Transpose')) e = { kind: 'Transpose', operand: e, span };
     }
     return e;
@@ -165,7 +170,12 @@ export class ExprBuilder {
     const start = sub(n, 'start');
     if (colons.length === 0) {
       if (start) return this.expr(start);
-      this.report('invalid-form', 'an empty index', brackets, 'write an index, a slice `a:b`, or `:` for a whole axis');
+      this.report(
+        'invalid-form',
+        'an empty index',
+        brackets,
+        'write an index, a slice `a:b`, or `:` for a whole axis',
+      );
       return { kind: 'ErrorExpr', span: brackets };
     }
     const end = sub(n, 'end');

@@ -53,11 +53,19 @@ export function parse(text: string, file: string): ParseResult {
   } catch (err) {
     // A bug in the front end, not in the user's file: still report it as a diagnostic with a
     // span so callers never crash, and keep the message for the bug report.
+    // (Deep nesting overflows the recursive-descent parser's stack: a user error.)
     const span = sp.at(0, 0);
-    const message = `internal error in the parser: ${(err as Error)?.message ?? String(err)}`;
+    const d =
+      err instanceof RangeError
+        ? diag('nesting-too-deep', 'this file nests brackets or expressions too deeply to parse', span)
+        : diag(
+            'internal-error',
+            `internal error in the parser: ${(err as Error)?.message ?? String(err)}`,
+            span,
+          );
     return {
       ast: { kind: 'Program', decls: [], comments: [], span: sp.at(0, text.length) },
-      diagnostics: [diag('internal-error', message, span)],
+      diagnostics: [d],
     };
   }
 }

@@ -61,7 +61,9 @@ const builtinTable: Row[] = [
   ['one_hot', 'tensor', 'x, classes: int', 'one-hot encoding'], ['concat', 'tensor', 'xs: list, axis?: int', 'concatenate along an axis'],
   ['reshape', 'tensor', null, 'reshape (dims as arguments or a list)'], ['permute', 'tensor', 'x, perm: list', 'permute axes'],
   ['transpose', 'tensor', 'x', 'swap the last two axes'], ['repeat_heads', 'tensor', null, 'repeat KV heads (grouped-query attention)'],
-  ['rope', 'tensor', 'x, base?: float', 'rotary position embedding'], ['causal_mask', 'tensor', 'T', 'additive causal mask [T, T]'],
+  ['rope', 'tensor', 'x, base?: float', 'rotary position embedding'], ['causal_mask', 'tensor', 'T', 'additive causal mask [T, T] (decoding: [T, cached keys])'],
+  ['kv_cache', 'tensor', 'x', 'keys/values along axis -2 with the decode cache prepended (identity when not decoding)'],
+  ['positions', 'tensor', 'T', 'absolute positions of the T current tokens (arange(T) when not decoding)'],
   ['gather', 'tensor', 'x, index, axis?: int', 'gather along an axis'],
   ['svd_lowrank', 'tensor', 'x, r: int', 'rank-r factors (U S, V) of a matrix'],
   // ─── neural-net functions ───

@@ -195,19 +195,20 @@ export function checkSource(text: string, file: string, opts: Partial<CheckOptio
     semantic = check(parsed.ast, { file, ...opts });
   } catch (err) {
     // a checker bug must not crash `ftl check`; surface it as a diagnostic
+    const span = { ...parsed.ast.span, end: 0 };
     semantic = [
-      diag(
-        'internal-error',
-        `internal error in the checker: ${(err as Error)?.message ?? String(err)}`,
-        parsed.ast.span,
-      ),
+      err instanceof RangeError
+        ? diag('nesting-too-deep', 'this file nests expressions too deeply to check', span)
+        : diag(
+            'internal-error',
+            `internal error in the checker: ${(err as Error)?.message ?? String(err)}`,
+            span,
+          ),
     ];
   }
   // After syntax errors the recovered AST has holes and semantic errors are mostly echoes
   // of the syntax error: report the syntax errors only.
-  const diagnostics = hasErrors(parsed.diagnostics)
-    ? parsed.diagnostics
-    : [...parsed.diagnostics, ...semantic];
+  const diagnostics = [...parsed.diagnostics, ...semantic];
   return {
     ast: parsed.ast,
     diagnostics: diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0)),

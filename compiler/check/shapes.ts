@@ -203,7 +203,9 @@ export class ShapeInference {
     if (e.object.kind !== 'Name') return undefined;
     const sym = this.b.refs.get(e.object)?.sym;
     if (sym?.kind !== 'submodule' || !sym.module) return undefined;
-    const p = sym.module.body.stmts.find((st): st is A.ParamDecl => st.kind === 'ParamDecl' && !st.owner && st.name.name === e.name.name);
+    const p = sym.module.body.stmts.find(
+      (st): st is A.ParamDecl => st.kind === 'ParamDecl' && !st.owner && st.name.name === e.name.name,
+    );
     return p ? shapeOfType(p.type, this.configOf(sym)) : undefined;
   }
 
@@ -329,7 +331,12 @@ const isSymbol = (d: Dim): boolean => /^[A-Za-z_]\w*$/.test(d);
  * Match an argument's shape against a declared parameter shape, binding the parameter's
  * free dimension symbols (and its leading `...`) as it goes; a string says what differs.
  */
-export function unify(want: Shape, got: Shape, bind: Map<string, string>, ell: { dims?: Shape }): string | undefined {
+export function unify(
+  want: Shape,
+  got: Shape,
+  bind: Map<string, string>,
+  ell: { dims?: Shape },
+): string | undefined {
   let w = want;
   let g = got;
   if (w[0] === '...') {

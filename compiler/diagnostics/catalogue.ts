@@ -73,8 +73,15 @@ const entries: readonly CatalogueEntry[] = [
     severity: 'error',
     summary: 'a freeze/unfreeze selector other than rows(...), cols(...) or mask(...)',
   },
-  { code: 'FTL0109', name: 'unreadable-file', severity: 'error', summary: 'a file that cannot be read' },
   { code: 'FTL0108', name: 'bad-number', severity: 'error', summary: 'a numeric literal that is not finite' },
+  { code: 'FTL0109', name: 'unreadable-file', severity: 'error', summary: 'a file that cannot be read' },
+  {
+    code: 'FTL0110',
+    name: 'nesting-too-deep',
+    severity: 'error',
+    summary: 'brackets or operators nested deeper than the compiler handles (about 100 levels of brackets)',
+    hint: 'split the expression with `let`',
+  },
 
   // ─── FTL02xx names, imports, types, shapes ───
   {

@@ -145,8 +145,13 @@ function notCallable(callee: A.Expr, ctx: CheckContext): string | undefined {
   if (callee.kind !== 'Name') return undefined;
   const sym = ctx.binding.refs.get(callee)?.sym;
   if (sym?.kind === 'dim') return `dimension \`${sym.name}\``;
-  if (sym?.kind === 'let' && sym.value && literalKinds[sym.value.kind]) return `\`${sym.name}\` (${literalKinds[sym.value.kind]})`;
-  if (sym?.kind === 'formal' && sym.type && ['int', 'float', 'bool', 'string', 'pattern'].includes(typeOfTypeExpr(sym.type))) {
+  if (sym?.kind === 'let' && sym.value && literalKinds[sym.value.kind])
+    return `\`${sym.name}\` (${literalKinds[sym.value.kind]})`;
+  if (
+    sym?.kind === 'formal' &&
+    sym.type &&
+    ['int', 'float', 'bool', 'string', 'pattern'].includes(typeOfTypeExpr(sym.type))
+  ) {
     return `\`${sym.name}\` (${typeOfTypeExpr(sym.type)})`;
   }
   return undefined;
