@@ -4,7 +4,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { withSpecialValues } from './wgsl-values.ts';
+import { specialValues } from './wgsl-values.ts';
 import { Emitter, type KernelContext } from './emitter.ts';
 import { dispatchGrid, linearWorkgroup, storageType, type KernelBinding, type KernelSpec } from './kernel.ts';
 
@@ -21,11 +21,18 @@ export interface CodegenOptions {
   readonly reduce: 'serial' | 'workgroup' | 'auto';
 }
 
-/** A generated kernel and the IR nodes whose buffers its bindings take, in binding order. */
+/**
+ * A generated kernel and the IR nodes whose buffers its bindings take, in binding order.
+ * `parts` keeps the WGSL pieces apart so independent kernels can be merged (merge.ts):
+ * helpers (shared text), module-scope declarations (workgroup arrays), and the body as
+ * `fn kmain(wid: i32, li: u32)` for linear workgroup `wid` of `groups`.
+ */
 export interface BuiltKernel {
   readonly spec: KernelSpec;
   readonly nodes: readonly Node[];
   readonly grid: readonly [number, number, number];
+  readonly groups: number;
+  readonly parts: { readonly helpers: readonly string[]; readonly decls: string; readonly fn: string };
 }
 
 export class KernelBuilder implements KernelContext {
@@ -76,12 +83,14 @@ export class KernelBuilder implements KernelContext {
     return name;
   }
 
+  /** `body`: statements of `kmain` (with `wid`, `li` in scope); `decls`: module-scope declarations. */
   finish(
     name: string,
-    main: string,
+    body: string,
     workgroupSize: readonly [number, number, number],
-    grid: readonly [number, number, number],
-    extra = '',
+    groups: number,
+    opts: CodegenOptions,
+    decls = '',
   ): BuiltKernel {
     const bindings: KernelBinding[] = [
       { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
@@ -90,22 +99,36 @@ export class KernelBuilder implements KernelContext {
         (n): KernelBinding => ({ name: this.names.get(n)!, type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype), access: 'read' }),
       ),
     ];
-    const body = withSpecialValues([...this.helpers, extra, main].filter((s) => s.trim().length).join('\n'));
-    return { spec: { name, bindings, workgroupSize, body }, nodes: [this.out, ...this.extraOuts, ...this.inputs], grid };
+    const fn = `fn kmain(wid: i32, li: u32) {\n${body}\n}`;
+    const helpers = [...this.helpers, ...specialValues(`${decls}\n${fn}\n${[...this.helpers].join('\n')}`)];
+    const grid = dispatchGrid(Math.max(groups, 1), opts.maxWorkgroupsPerDim);
+    const text = [...helpers, decls, fn, entryPoint(workgroupSize, grid, 'kmain(wid, li);')].filter((x) => x.trim().length).join('\n');
+    return {
+      spec: { name, bindings, workgroupSize, body: text },
+      nodes: [this.out, ...this.extraOuts, ...this.inputs],
+      grid,
+      groups,
+      parts: { helpers, decls, fn },
+    };
   }
 }
 
-export const ENTRY_ARGS = '@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32';
-
-/** Grid and prologue for `count` invocations in 1-D workgroups of `wg`: defines `gi` and guards it. */
-export function linearInvocations(count: number, wg: number, opts: CodegenOptions) {
-  const grid = dispatchGrid(Math.ceil(Math.max(count, 1) / wg), opts.maxWorkgroupsPerDim);
-  const prologue = [
+/** The `@compute fn main` that linearizes the (possibly 2-D/3-D) grid into `wid` and runs `body`. */
+export function entryPoint(workgroupSize: readonly [number, number, number], grid: readonly [number, number, number], body: string): string {
+  return [
+    `@compute @workgroup_size(${workgroupSize.join(', ')})`,
+    'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {',
     `  ${linearWorkgroup(grid)}`,
-    `  let gi = wid * ${wg} + i32(li);`,
-    `  if (gi >= ${count}) { return; }`,
+    `  ${body}`,
+    '}',
   ].join('\n');
-  return { grid, prologue };
+}
+
+/** Workgroups and prologue for `count` invocations in 1-D workgroups of `wg`: defines `gi` and guards it. */
+export function linearInvocations(count: number, wg: number) {
+  const groups = Math.ceil(Math.max(count, 1) / wg);
+  const prologue = [`  let gi = wid * ${wg} + i32(li);`, `  if (gi >= ${count}) { return; }`].join('\n');
+  return { groups, prologue };
 }
 
 export const kernelName = (n: Node): string => `${n.op}_${n.id}_${n.shape.join('x') || 'scalar'}`;

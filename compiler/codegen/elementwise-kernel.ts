@@ -4,7 +4,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { toStorage } from './emitter.ts';
 
 const WG = 64;
@@ -17,11 +17,11 @@ const WG = 64;
 export function elementwiseKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions, also: readonly Node[] = []): BuiltKernel {
   const b = new KernelBuilder(out, materialized, false, also);
   const n = numel(out.shape);
-  const { grid, prologue } = linearInvocations(n, WG, opts);
+  const { groups, prologue } = linearInvocations(n, WG);
   for (const m of [...also, out]) {
     const v = b.root.value(m, { shape: m.shape, flat: 'gi' }, true);
     b.root.line(`${b.outName(m)}[gi] = ${toStorage(v, m.dtype)};`);
   }
-  const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${b.root.lines.join('\n')}\n}`;
-  return b.finish(kernelName(out) + (also.length ? `_x${also.length + 1}` : ''), main, [WG, 1, 1], grid);
+  const body = `${prologue}\n${b.root.lines.join('\n')}`;
+  return b.finish(kernelName(out) + (also.length ? `_x${also.length + 1}` : ''), body, [WG, 1, 1], groups, opts);
 }

@@ -15,9 +15,8 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
-import { dispatchGrid, linearWorkgroup } from './kernel.ts';
 import { toStorage, type Emitter } from './emitter.ts';
 import { canVec4, vec4Matmul } from './matmul-vec4.ts';
 
@@ -58,7 +57,7 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
   const mt = Math.ceil(M / TM);
   const nt = Math.ceil(N / TN);
   const b = new KernelBuilder(out, mat);
-  const { grid, prologue } = linearInvocations(numel(batch) * mt * nt, WG, opts);
+  const { groups, prologue } = linearInvocations(numel(batch) * mt * nt, WG);
   const e = b.root;
   e.line(`let bi = gi / ${mt * nt};`);
   e.line(`let rem = gi % ${mt * nt};`);
@@ -78,8 +77,7 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
   e.splice(body);
   e.line('}');
   storeBlock(e, mm, epi, bd, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j * nt}`);
-  const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
-  return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, main, [WG, 1, 1], grid);
+  return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, `${prologue}\n${e.lines.join('\n')}`, [WG, 1, 1], groups, opts);
 }
 
 /**
@@ -119,12 +117,10 @@ function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
   const mt = Math.ceil(M / T);
   const nt = Math.ceil(N / T);
   const groups = numel(batch) * mt * nt;
-  const grid = dispatchGrid(groups, opts.maxWorkgroupsPerDim);
   const b = new KernelBuilder(out, mat);
   const e = b.root;
   // Surplus workgroups of a 2-D grid recompute the last block and store nothing, so every
   // invocation reaches every barrier.
-  e.line(linearWorkgroup(grid));
   e.line(`let w = min(wid, ${groups - 1});`);
   e.line(`let bi = w / ${mt * nt};`);
   e.line(`let rem = w % ${mt * nt};`);
@@ -165,6 +161,5 @@ function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
   e.splice(st);
   e.line('}');
   const decl = `var<workgroup> As: array<f32, ${T * T}>;\nvar<workgroup> Bs: array<f32, ${T * T}>;`;
-  const main = `@compute @workgroup_size(${TW * TW})\nfn main(${ENTRY_ARGS}) {\n${e.lines.join('\n')}\n}`;
-  return b.finish(`${kernelName(out)}_tiled${T}`, main, [TW * TW, 1, 1], grid, decl);
+  return b.finish(`${kernelName(out)}_tiled${T}`, e.lines.join('\n'), [TW * TW, 1, 1], groups, opts, decl);
 }

@@ -7,7 +7,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { epilogueValue, matmulShape } from './matmul-kernel.ts';
 import { dimsOfFlat } from './index-math.ts';
 
@@ -33,7 +33,7 @@ export function vec4Matmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOpt
   const b = new KernelBuilder(out, mat, true);
   const A = b.bufferOfVec4(plainBuffer(mm.src[0], mat)!);
   const B = b.bufferOfVec4(plainBuffer(mm.src[1], mat)!);
-  const { grid, prologue } = linearInvocations(numel(batch) * mt * n4, WG, opts);
+  const { groups, prologue } = linearInvocations(numel(batch) * mt * n4, WG);
   const rows = [0, 1, 2, 3];
   const bd = dimsOfFlat('bi', batch);
   // Row i of the block: one vec4 store, through the epilogue component by component.
@@ -44,9 +44,7 @@ export function vec4Matmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOpt
     s.line(`out[obase + (m0 + ${i}) * ${n4}] = vec4<f32>(${v.join(', ')});`);
     return s.lines.join('\n');
   };
-  const main = `@compute @workgroup_size(${WG})
-fn main(${ENTRY_ARGS}) {
-${prologue}
+  const main = `${prologue}
   let bi = gi / ${mt * n4};
   let rem = gi % ${mt * n4};
   let m0 = (rem / ${n4}) * 4;
@@ -60,7 +58,6 @@ ${rows.map((kk) => `    let b${kk} = ${B}[bbase + (k * 4 + ${kk}) * ${n4}];`).jo
 ${rows.map((i) => `    let a${i} = ${A}[ar${i} + k];\n    c${i} = c${i} + a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`).join('\n')}
   }
   let obase = bi * ${M * n4} + nv;
-${rows.map((i) => `  if (m0 + ${i} < ${M}) {\n${store(i)}\n  }`).join('\n')}
-}`;
-  return b.finish(`${kernelName(out)}_vec4`, main, [WG, 1, 1], grid);
+${rows.map((i) => `  if (m0 + ${i} < ${M}) {\n${store(i)}\n  }`).join('\n')}`;
+  return b.finish(`${kernelName(out)}_vec4`, main, [WG, 1, 1], groups, opts);
 }

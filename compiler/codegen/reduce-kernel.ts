@@ -11,9 +11,8 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
-import { dispatchGrid, linearWorkgroup } from './kernel.ts';
 import { literal, wgslType } from './wgsl-values.ts';
 import type { Emitter } from './emitter.ts';
 
@@ -47,7 +46,7 @@ function accumulate(out: Node, body: Emitter, outDims: readonly string[], r: str
 
 function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
   const b = new KernelBuilder(out, mat);
-  const { grid, prologue } = linearInvocations(n, WG_SERIAL, opts);
+  const { groups, prologue } = linearInvocations(n, WG_SERIAL);
   const e = b.root;
   const od = e.dims({ shape: out.shape, flat: 'gi' });
   e.line(`var acc: ${wgslType(out.dtype)} = ${init(out)};`);
@@ -57,18 +56,15 @@ function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions
   e.splice(body);
   e.line('}');
   e.line('out[gi] = acc;');
-  const main = `@compute @workgroup_size(${WG_SERIAL})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
-  return b.finish(kernelName(out), main, [WG_SERIAL, 1, 1], grid);
+  return b.finish(kernelName(out), `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
 }
 
 function treeReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
   const b = new KernelBuilder(out, mat);
-  const grid = dispatchGrid(n, opts.maxWorkgroupsPerDim);
   const e = b.root;
   const t = wgslType(out.dtype);
   // Surplus workgroups of a 2-D grid compute a copy of the last output and do not store it,
   // so every invocation reaches every barrier (uniform control flow).
-  e.line(linearWorkgroup(grid));
   e.line(`let o = min(wid, ${n - 1});`);
   const od = e.dims({ shape: out.shape, flat: 'o' });
   e.line(`var acc: ${t} = ${init(out)};`);
@@ -85,6 +81,5 @@ function treeReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
   e.line('}');
   e.line(`if (li == 0u && wid < ${n}) { out[o] = part[0]; }`);
   const decl = `var<workgroup> part: array<${t}, ${WG_TREE}>;`;
-  const main = `@compute @workgroup_size(${WG_TREE})\nfn main(${ENTRY_ARGS}) {\n${e.lines.join('\n')}\n}`;
-  return b.finish(kernelName(out), main, [WG_TREE, 1, 1], grid, decl);
+  return b.finish(kernelName(out), e.lines.join('\n'), [WG_TREE, 1, 1], n, opts, decl);
 }

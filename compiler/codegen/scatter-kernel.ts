@@ -8,7 +8,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { ENTRY_ARGS, KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { literal, wgslType } from './wgsl-values.ts';
 
@@ -21,7 +21,7 @@ export function scatterAddKernel(out: Node, mat: (n: Node) => boolean, opts: Cod
   const rs = numel(rest);
   const p = numel(idx.shape);
   const b = new KernelBuilder(out, mat);
-  const { grid, prologue } = linearInvocations(rows * rs, WG, opts);
+  const { groups, prologue } = linearInvocations(rows * rs, WG);
   const e = b.root;
   e.line(`let row = gi / ${rs};`);
   e.line(`let j = gi % ${rs};`);
@@ -39,6 +39,5 @@ export function scatterAddKernel(out: Node, mat: (n: Node) => boolean, opts: Cod
   e.splice(loop);
   e.line('}');
   e.line('out[gi] = acc;');
-  const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n${prologue}\n${e.lines.join('\n')}\n}`;
-  return b.finish(kernelName(out), main, [WG, 1, 1], grid);
+  return b.finish(kernelName(out), `${prologue}\n${e.lines.join('\n')}`, [WG, 1, 1], groups, opts);
 }

@@ -136,7 +136,7 @@ const SPECIAL_F32 = `var<private> ftl_nan: u32 = 0x7fc00000u;
 var<private> ftl_pinf: u32 = 0x7f800000u;
 var<private> ftl_ninf: u32 = 0xff800000u;`;
 
-/** `wgsl` with the special-value variables declared if it uses them. */
-export function withSpecialValues(wgsl: string): string {
-  return /\bftl_(nan|pinf|ninf)\b/.test(wgsl) ? `${SPECIAL_F32}\n${wgsl}` : wgsl;
+/** The special-value declarations `wgsl` needs (none or one helper text). */
+export function specialValues(wgsl: string): string[] {
+  return /\bftl_(nan|pinf|ninf)\b/.test(wgsl) ? [SPECIAL_F32] : [];
 }
