@@ -1,16 +1,18 @@
 // Spans from tokens and CST nodes, robust to error recovery.
 //
 // Tokens inserted by Chevrotain's recovery have NaN offsets, and a recovered CST node may
-// have a NaN location. Such positions fall back to a zero-width span at the end of the last
-// real token seen (the "previous token"), so every span lies within the text.
+// have a NaN location. Such positions fall back to a zero-width span at the start of the
+// previous real token (the builder converts in source order and records the start of each
+// token or node it converts; recording starts, not ends, keeps a parent's span from moving
+// the cursor past children not yet converted), so every span lies within the text.
 
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { Span } from '../compiler/diagnostics/span.ts';
 
 export class SpanMaker {
   private readonly lineStarts: number[] = [0];
-  /** End offset of the last real token a span was made from. */
-  private lastEnd = 0;
+  /** Start offset of the last real token or node a span was made from. */
+  private last = 0;
 
   constructor(
     readonly file: string,
@@ -34,14 +36,14 @@ export class SpanMaker {
     return { file: this.file, start: s, end: e, line: lo + 1, col: s - this.lineStarts[lo]! + 1 };
   }
 
-  /** Zero-width span just after the previous real token. */
+  /** Zero-width span at the previous real token. */
   fallback(): Span {
-    return this.at(this.lastEnd, this.lastEnd);
+    return this.at(this.last, this.last);
   }
 
   tok(t: IToken | undefined): Span {
     if (!t || !validTok(t)) return this.fallback();
-    this.lastEnd = Math.max(this.lastEnd, t.endOffset! + 1);
+    this.last = Math.max(this.last, t.startOffset);
     return this.at(t.startOffset, t.endOffset! + 1);
   }
 
@@ -54,14 +56,14 @@ export class SpanMaker {
       Number.isFinite(loc.endOffset) &&
       loc.endOffset! >= loc.startOffset
     ) {
-      this.lastEnd = Math.max(this.lastEnd, loc.endOffset! + 1);
+      this.last = Math.max(this.last, loc.startOffset);
       return this.at(loc.startOffset, loc.endOffset! + 1);
     }
     const toks = realTokens(n);
     if (toks.length === 0) return this.fallback();
     const first = toks.reduce((a, b) => (b.startOffset < a.startOffset ? b : a));
     const last = toks.reduce((a, b) => (b.endOffset! > a.endOffset! ? b : a));
-    this.lastEnd = Math.max(this.lastEnd, last.endOffset! + 1);
+    this.last = Math.max(this.last, first.startOffset);
     return this.at(first.startOffset, last.endOffset! + 1);
   }
 
