@@ -10,4 +10,5 @@ if [ ! -d bench/node_modules/@tensorflow/tfjs-backend-webgpu ]; then
   npm ci --prefix bench --no-audit --no-fund --loglevel=error
 fi
 export EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}"
-exec npx tsx bench/run.ts "$@"
+# Dawn prints two lines about its own dynamic-offset limits on every device it creates.
+exec npx tsx bench/run.ts "$@" 2> >(grep -v --line-buffered '^Warning: maxDynamic' >&2)

@@ -75,7 +75,7 @@ const gptItems = (c: GptConfig) => c.batch * c.ctx;
 export function workloads(quick: boolean): Workload[] {
   const steps = quick ? 5 : 20;
   const warmup = quick ? 1 : 2;
-  const ref = quick ? 1 : 3;
+  const ref = quick ? 1 : 2;
   const ablationSteps = quick ? 2 : 5;
   const mlp: MlpConfig = { kind: 'mlp', sizes: [784, 256, 256, 10], batch: 64, lr: 1e-3 };
   const gpt = tinyGpt('full');
