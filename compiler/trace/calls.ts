@@ -13,7 +13,7 @@ import { leavesOf, type ModuleInst, type ParamSpec } from '../elaborate/tree.ts'
 import { TraceCodes, fmtShape } from './errors.ts';
 import { Interp, bindFormals, err } from './interp.ts';
 import * as T from './tensor.ts';
-import { Scope, isTensor, list, typeName, type AppliedV, type Args, type DeclV, type ModuleV, type Value } from './values.ts';
+import { Scope, isTensor, list, typeName, type AppliedV, type Args, type BuiltinV, type DeclV, type ModuleV, type Value } from './values.ts';
 
 /** The IR value of a parameter: one leaf, or the concat of its row-slice leaves. */
 export function paramNode(p: ParamSpec, overrides?: ReadonlyMap<string, Node>): Node {
@@ -192,5 +192,17 @@ function memberOf(obj: Value, name: string, env: CallEnv): Value | undefined {
   if (obj.kind === 'applied' && obj.args.has(name)) return obj.args.get(name);
   return undefined;
 }
+
+/** `has_param(m, "bias")`: whether module m has a parameter of that name (for optional biases). */
+export const hasParam: BuiltinV = {
+  kind: 'builtin',
+  name: 'has_param',
+  call: (a) => {
+    const [m, name] = a.positional;
+    if (typeof m !== 'object' || !('kind' in m) || m.kind !== 'module' || typeof name !== 'string')
+      return err(TraceCodes.badArgument, '`has_param` takes a module and a parameter name', a.span);
+    return m.inst.params.has(name);
+  },
+};
 
 export { typeName };

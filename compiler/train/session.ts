@@ -14,7 +14,7 @@ import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
 import { cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
 import type { Node } from '../ir/node.ts';
 import { builtins, type TraceContext } from '../trace/builtins.ts';
-import { makeInterp, type CallEnv } from '../trace/calls.ts';
+import { hasParam, makeInterp, type CallEnv } from '../trace/calls.ts';
 import type { Interp } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
 import { Scope, type Args, type Value } from '../trace/values.ts';
@@ -66,6 +66,7 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
   const base = new Scope();
   for (const [k, v] of builtins(ctx)) base.define(k, v);
   for (const [k, v] of dataBuiltins()) base.define(k, v);
+  base.define('has_param', hasParam);
   // reference(model): a frozen copy of the model as it is at the start of training.
   base.define('reference', {
     kind: 'builtin',

@@ -25,7 +25,7 @@ model gpt2(vocab: int, ctx: int, d: int, heads: int, layers: int, eps: float = 1
   blocks[layers] = gpt2_block(d, heads, eps)
   ln_f = layernorm(d, eps)
   forward(tokens: i32[B, T]) -> f32[B, T, vocab] {
-    let x = wte(tokens) + wpe(arange(T))
+    let x = wte(tokens) + wpe(positions(T))
     for b in blocks { x = b(x) }
     return ln_f(x) @ wte.weight^T
   }

@@ -3,11 +3,12 @@ import std.nn.linear
 /// Scaled dot-product attention with a causal mask over heads already split:
 /// q[B, H, T, dh], k/v[B, Hkv, T, dh]; each key/value head serves H / Hkv query heads
 /// (grouped-query attention; Hkv = H is multi-head attention). Returns [B, H, T, dh].
+/// When generating, `kv_cache` extends k/v with the cached keys/values of earlier tokens.
 fn causal_attention(q, k, v) {
   let T = q.shape[2]
   let group = q.shape[1] / k.shape[1]
-  let kr = repeat_heads(k, group)
-  let vr = repeat_heads(v, group)
+  let kr = repeat_heads(kv_cache(k), group)
+  let vr = repeat_heads(kv_cache(v), group)
   let scores = q @ kr^T / sqrt(q.shape[3]) + causal_mask(T)   // (B, H, T, T)
   return softmax(scores) @ vr
 }
