@@ -12,6 +12,10 @@
 //   - everywhere else `target = value` (and `+=`, `-=`, `*=`, `/=`) is an `AssignStmt`.
 // Bodies written `= expr` are kept as the bare `Expr` (`body: Expr | Block`).
 //
+// Parentheses leave no node: an expression written in `( )` has `parens: true`, and a printer
+// re-inserts the ones precedence needs. Comments are not in the tree: `Program.comments`
+// holds them all in source order with spans, for a formatter to re-attach.
+//
 // Nodes produced while recovering from a syntax error use `ErrorExpr` for missing
 // expressions and an `Ident` with name `''` for missing names; their spans are still valid.
 //
@@ -380,6 +384,11 @@ export interface TrainStmt extends NodeBase {
 
 // ─── expressions ──────────────────────────────────────────────────────────────────────
 
+interface ExprBase extends NodeBase {
+  /** Written inside `( )` (the span is the inner expression's). Printers may keep such parens. */
+  readonly parens?: true;
+}
+
 export type Expr =
   | NumberLit
   | StringLit
@@ -399,7 +408,7 @@ export type Expr =
   | Comprehension
   | ErrorExpr;
 
-export interface NumberLit extends NodeBase {
+export interface NumberLit extends ExprBase {
   readonly kind: 'NumberLit';
   readonly value: number;
   /** Written without `.` or exponent: `128` (an int), not `128.0` or `1e3` (floats). */
@@ -407,32 +416,32 @@ export interface NumberLit extends NodeBase {
   readonly raw: string;
 }
 
-export interface StringLit extends NodeBase {
+export interface StringLit extends ExprBase {
   readonly kind: 'StringLit';
   /** The decoded value (escapes applied). */
   readonly value: string;
 }
 
-export interface BoolLit extends NodeBase {
+export interface BoolLit extends ExprBase {
   readonly kind: 'BoolLit';
   readonly value: boolean;
 }
 
 /** A reference to a name in scope. */
-export interface Name extends NodeBase {
+export interface Name extends ExprBase {
   readonly kind: 'Name';
   readonly name: string;
 }
 
 /** `object.name` */
-export interface Member extends NodeBase {
+export interface Member extends ExprBase {
   readonly kind: 'Member';
   readonly object: Expr;
   readonly name: Ident;
 }
 
 /** `x[i]`, `x[:, :-1]`, `b["**.bias"]` */
-export interface Index extends NodeBase {
+export interface Index extends ExprBase {
   readonly kind: 'Index';
   readonly object: Expr;
   readonly items: readonly (Expr | Slice)[];
@@ -453,7 +462,7 @@ export interface Arg extends NodeBase {
   readonly value: Expr;
 }
 
-export interface Call extends NodeBase {
+export interface Call extends ExprBase {
   readonly kind: 'Call';
   readonly callee: Expr;
   readonly args: readonly Arg[];
@@ -464,47 +473,47 @@ export interface Call extends NodeBase {
 export type BinaryOp =
   '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%' | '@' | '^';
 
-export interface Binary extends NodeBase {
+export interface Binary extends ExprBase {
   readonly kind: 'Binary';
   readonly op: BinaryOp;
   readonly left: Expr;
   readonly right: Expr;
 }
 
-export interface Unary extends NodeBase {
+export interface Unary extends ExprBase {
   readonly kind: 'Unary';
   readonly op: '-' | '!';
   readonly operand: Expr;
 }
 
 /** Postfix `x^T`: swap the last two axes. */
-export interface Transpose extends NodeBase {
+export interface Transpose extends ExprBase {
   readonly kind: 'Transpose';
   readonly operand: Expr;
 }
 
 /** `left |> right`: `right` is a call (or callable) that receives `left` as its first argument. */
-export interface Pipe extends NodeBase {
+export interface Pipe extends ExprBase {
   readonly kind: 'Pipe';
   readonly left: Expr;
   readonly right: Expr;
 }
 
 /** `(m, s) => expr`, `s => expr`, `() => expr` */
-export interface Lambda extends NodeBase {
+export interface Lambda extends ExprBase {
   readonly kind: 'Lambda';
   readonly params: readonly Ident[];
   readonly body: Expr;
 }
 
 /** `[a, b, c]` */
-export interface ListLit extends NodeBase {
+export interface ListLit extends ExprBase {
   readonly kind: 'ListLit';
   readonly items: readonly Expr[];
 }
 
 /** `{a: 1, b: "x"}` */
-export interface RecordLit extends NodeBase {
+export interface RecordLit extends ExprBase {
   readonly kind: 'RecordLit';
   readonly fields: readonly RecordField[];
 }
@@ -516,7 +525,7 @@ export interface RecordField extends NodeBase {
 }
 
 /** `a .. b` (end exclusive for ints; for row/col selectors, fractions when floats). */
-export interface Range extends NodeBase {
+export interface Range extends ExprBase {
   readonly kind: 'Range';
   readonly start: Expr;
   readonly end: Expr;
@@ -526,7 +535,7 @@ export interface Range extends NodeBase {
  * `w * load(c) for c, w in zip(cs, ws)` as a call's sole argument (form `generator`),
  * or `[x * 2 for x in xs if x > 0]` (form `list`).
  */
-export interface Comprehension extends NodeBase {
+export interface Comprehension extends ExprBase {
   readonly kind: 'Comprehension';
   readonly form: 'generator' | 'list';
   readonly element: Expr;
@@ -536,7 +545,7 @@ export interface Comprehension extends NodeBase {
 }
 
 /** Stands for an expression the parser could not read (a diagnostic was reported). */
-export interface ErrorExpr extends NodeBase {
+export interface ErrorExpr extends ExprBase {
   readonly kind: 'ErrorExpr';
 }
 

@@ -244,7 +244,7 @@ export class ExprBuilder {
       }
       return { kind: 'Lambda', params, body: this.expr(sub(n, 'lambdaBody')), span };
     }
-    if (inner.length === 1) return inner[0]!;
+    if (inner.length === 1) return { ...inner[0]!, parens: true };
     if (inner.length === 0) {
       this.report(
         'invalid-form',
