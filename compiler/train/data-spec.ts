@@ -32,7 +32,7 @@ export interface DataSpec {
   readonly fields: readonly InputField[];
 }
 
-const SOURCES = new Set(['text', 'jsonl', 'synthetic_classification']);
+const SOURCES = new Set(['text', 'jsonl', 'parquet', 'synthetic_classification']);
 const TRANSFORMS = new Set(['tokenize', 'chunks', 'shuffle', 'batch', 'take', 'pad']);
 
 function stageArgs(a: Args, names: readonly string[]): Record<string, StageArg> {
@@ -54,7 +54,7 @@ const pipeline = (stages: Value[]): RecordV => record({ __pipeline: true, stages
 const stageValue = (op: string, args: Record<string, StageArg>): Value => record({ op, args: record(args) });
 
 const ARG_NAMES: Record<string, string[]> = {
-  text: ['path'], jsonl: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
+  text: ['path'], jsonl: ['path'], parquet: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
   tokenize: ['tokenizer'], chunks: ['seq'], shuffle: ['seed'], batch: ['size'], take: ['n'], pad: ['seq'],
 };
 

@@ -4,7 +4,8 @@
 // tokenizer argument is resolved by the caller (it knows the model). Unknown ops and bad
 // arguments are diagnostics.
 //
-//   text(path, documents?)  jsonl(path, shape?)  tokenize(tokenizer, eos?, bos?)  chunks(seq)
+//   text(path, documents?)  jsonl(path, shape?)  parquet(path, shape?, columns?)
+//   tokenize(tokenizer, eos?, bos?, template?)  chunks(seq)
 //   pad(seq, truncate?)     shuffle(seed, buffer?)  take(n)  batch(size)
 
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import { type Result, ok } from './result.ts';
 import type { Source, Stage } from './stage.ts';
 import type { RecordShape } from './records.ts';
 import { text, jsonl } from './readers.ts';
+import { parquet } from './parquet.ts';
 import { tokenize } from './tokenize.ts';
 import { chunks, pad } from './pack.ts';
 import { shuffle } from './shuffle.ts';
@@ -53,7 +55,7 @@ export function loaderFromSpec(stages: readonly StageSpec[], ctx: SpecContext): 
   const [src, ...rest] = stages;
   let source: Source<unknown> | undefined;
   if (!src) bad('the data pipeline is empty');
-  else if (src.op === 'text' || src.op === 'jsonl') {
+  else if (src.op === 'text' || src.op === 'jsonl' || src.op === 'parquet') {
     const p = str(src, 'path');
     if (!p) bad(`${src.op}: \`path\` must be a string`);
     const file = path.resolve(ctx.baseDir, p ?? '');
@@ -64,10 +66,20 @@ export function loaderFromSpec(stages: readonly StageSpec[], ctx: SpecContext): 
     } else {
       const shape = str(src, 'shape');
       if (shape !== undefined && !SHAPES.has(shape))
-        bad(`jsonl: \`shape\` must be one of ${[...SHAPES].join(', ')}`);
-      source = jsonl(file, shape ? { shape: shape as RecordShape } : {});
+        bad(`${src.op}: \`shape\` must be one of ${[...SHAPES].join(', ')}`);
+      const shapeOpt = shape ? { shape: shape as RecordShape } : {};
+      if (src.op === 'jsonl') source = jsonl(file, shapeOpt);
+      else {
+        const columns = parseRenames(str(src, 'columns') ?? '');
+        if (typeof columns === 'string') bad(`parquet: ${columns}`, 'write `columns: "text=content"`');
+        else source = parquet(file, { ...shapeOpt, ...(Object.keys(columns).length ? { columns } : {}) });
+      }
     }
-  } else bad(`\`${src.op}\` is not a text data source`, 'start the pipeline with text(path) or jsonl(path)');
+  } else
+    bad(
+      `\`${src.op}\` is not a text data source`,
+      'start the pipeline with text(path), jsonl(path) or parquet(path)',
+    );
 
   let tok: Tokenizer | undefined;
   const built: Stage<unknown, unknown>[] = [];
@@ -125,4 +137,18 @@ export function loaderFromSpec(stages: readonly StageSpec[], ctx: SpecContext): 
   if (diagnostics.length || !source) return { ok: false, diagnostics };
   const r = pipeline(source, ...built);
   return r.ok ? ok(r.value) : r;
+}
+
+/** `columns: "text=content, messages=conversations"` -> { text: 'content', messages: 'conversations' }. */
+function parseRenames(spec: string): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^(\w+)\s*=\s*(.+)$/.exec(part);
+    if (!m) return `\`columns\` entry \`${part}\` is not \`field=column\``;
+    out[m[1]!] = m[2]!.trim();
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
 // The data pipeline's public API, in the order a recipe writes it:
-//   text(path) | jsonl(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> take(n)? |> batch(n)
+//   text(path) | jsonl(path) | parquet(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> take(n)? |> batch(n)
 // composed by pipeline(...) (or loaderFromSpec for the compiler's stage list) into a
 // DataLoader (next / position / restore / batchesPerEpoch).
 
 export { text, jsonl, fromRecords } from './readers.ts';
+export { parquet, type ParquetOptions } from './parquet.ts';
 export { tokenize, alpacaPrompt, type TokenizeOptions } from './tokenize.ts';
 export { chunks, pad } from './pack.ts';
 export { shuffle } from './shuffle.ts';

@@ -76,7 +76,8 @@ function bufferedShuffle<T>(up: Cursor<T>, seed: number, size: number): Cursor<T
       buf = [];
       up.rewind(e);
     },
-    save: (): JsonValue => ({ buf: buf as unknown as JsonValue, rng: prng.state(), up: up.save() }),
+    // A copy of the buffer: the live one keeps changing, and a position must be a snapshot.
+    save: (): JsonValue => ({ buf: [...buf] as unknown as JsonValue, rng: prng.state(), up: up.save() }),
     restore(s) {
       const st = s as { buf: T[]; rng: PrngState; up: JsonValue };
       buf = [...st.buf];
