@@ -1,6 +1,7 @@
 // More builtins the checker's table (compiler/check/builtins.ts) promises: clamp, pow,
 // sign, norm, argmax, range, gather along an axis, token_logprob, kl_div and a generic
-// scaled dot-product `attention`. Each is a composition of IR primitives.
+// scaled dot-product `attention`. Each is a composition of IR primitives. Also the KV-cache
+// builtins of decode.ts (kv_cache, positions, rope, causal_mask), which override the plain ones.
 
 import type { Node } from '../ir/node.ts';
 import { arg, need, num, optTensor, tensor, type Fn } from './args.ts';
@@ -8,6 +9,7 @@ import { TraceCodes, fmtShape } from './errors.ts';
 import { err } from './interp.ts';
 import * as nn from './nn-ops.ts';
 import * as T from './tensor.ts';
+import { decodeBuiltins } from './decode.ts';
 import { isTensor, list, type Value } from './values.ts';
 
 /** x[..., i, ...] picked along `axis` by an i32 index tensor shaped like x off that axis (torch.gather). */
@@ -100,4 +102,6 @@ export const moreBuiltins: Record<string, Fn> = {
     if (m) s = m.dtype === 'bool' ? T.where(m, s, -1e9) : T.add(s, m);
     return T.matmul(nn.softmax(s), v);
   },
+  // KV-cache decoding (decode.ts): kv_cache, positions, and decode-aware rope/causal_mask.
+  ...decodeBuiltins,
 };
