@@ -7,23 +7,40 @@
 //   module m.name = adapter(...)                          (a new child module)
 //   wrap m(x) = base(x) + ...                             (a new forward layer over m)
 //   merge m.weight += expr                                (kept as data for export)
-// Added parameters are trainable unless written `frozen`.
+//   loss = ... | optim = ... | gradient = ... | data = ...  (replace a recipe part; the
+//       current value is in scope under the same name, so `let l = loss` then
+//       `loss = (m, b) => l(m, b) + aux` adds an auxiliary term)
+// Added parameters are trainable unless written `frozen`. Methods run after the recipe's
+// fields are set, in `apply` order.
 
 import type * as A from '../../grammar/ast.ts';
 import { TraceCodes, TraceError } from '../trace/errors.ts';
 import { bindFormals, err, type Interp } from '../trace/interp.ts';
-import { list, typeName, type AppliedV, type ModuleV, type Scope, type Value } from '../trace/values.ts';
+import { NULL, list, typeName, type AppliedV, type ModuleV, type Scope, type Value } from '../trace/values.ts';
 import { asModuleSpec, instantiate, paramSpec } from './instantiate.ts';
 import { compilePattern } from './pattern.ts';
 import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainable.ts';
 import { joinPath, type ModelTree, type ModuleInst } from './tree.ts';
 
-export function applyMethod(tree: ModelTree, method: AppliedV, span: A.Span, it: Interp): void {
+/** The recipe parts a method may read and replace. */
+export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
+export type RecipePart = (typeof RECIPE_PARTS)[number];
+
+export function applyMethod(
+  tree: ModelTree,
+  method: AppliedV,
+  span: A.Span,
+  it: Interp,
+  parts: Partial<Record<RecipePart, Value>> = {},
+): Partial<Record<RecipePart, Value>> {
   const decl = method.decl.decl;
   if (decl.kind !== 'MethodDecl') err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
   const scope = method.decl.scope.child();
   bindFormals(decl.params.map((f) => ({ name: f.name.name, default: f.default })), { positional: [], named: method.args, span }, scope, it, decl.name.name);
   scope.define('model', { kind: 'module', inst: tree.root });
+  // The recipe parts live in their own scope level so assignments land there.
+  const partScope = scope.child();
+  for (const k of RECIPE_PARTS) partScope.define(k, parts[k] ?? NULL);
   scope.define('modules', {
     kind: 'builtin',
     name: 'modules',
@@ -35,7 +52,13 @@ export function applyMethod(tree: ModelTree, method: AppliedV, span: A.Span, it:
       return list(ms.map((m): ModuleV => ({ kind: 'module', inst: m })));
     },
   });
-  it.withStmtHook((s, sc, itp) => methodStmt(tree, s, sc, itp), () => it.execStmts(decl.body.stmts, scope));
+  it.withStmtHook((s, sc, itp) => methodStmt(tree, s, sc, itp), () => it.execStmts(decl.body.stmts, partScope.child()));
+  const out: Partial<Record<RecipePart, Value>> = {};
+  for (const k of RECIPE_PARTS) {
+    const v = partScope.lookup(k);
+    if (v !== undefined && !(typeof v === 'object' && 'kind' in v && v.kind === 'null')) out[k] = v;
+  }
+  return out;
 }
 
 function noModules(root: ModuleInst, pattern: string, within: string, span: A.Span): TraceError {

@@ -154,18 +154,19 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     const trainSpec = trainSpecOf(parts.train);
     s.env.totalSteps = trainSpec.steps;
     if (!parts.model) err(TraceCodes.badArgument, 'the recipe needs `model = ...`', recipe.name.span);
-    if (!parts.data) err(TraceCodes.badArgument, 'the recipe needs `data = ...`', recipe.name.span);
-    if (!parts.loss) err(TraceCodes.badArgument, 'the recipe needs `loss = ...`', recipe.name.span);
-    if (!parts.optim) err(TraceCodes.badArgument, 'the recipe needs `optim = ...`', recipe.name.span);
     at = parts.modelSpan ?? recipe.span;
     const tree = modelTree(s, parts.model, undefined, at);
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
       at = a.span;
-      T.withSpan(a.span, () => applyMethod(tree, m, a.span, s.it));
+      Object.assign(parts, T.withSpan(a.span, () => applyMethod(tree, m, a.span, s.it, parts)));
     }
     at = recipe.span;
+    // Methods may have supplied these (e.g. a method that sets `optim`).
+    if (!parts.data) err(TraceCodes.badArgument, 'the recipe needs `data = ...`', recipe.name.span);
+    if (!parts.loss) err(TraceCodes.badArgument, 'the recipe needs `loss = ...`', recipe.name.span);
+    if (!parts.optim) err(TraceCodes.badArgument, 'the recipe needs `optim = ...`', recipe.name.span);
     const spec = dataSpec(parts.data, trainSpec.accumulate, recipe.span);
     const optim = asApplied(parts.optim);
     if (!optim) err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(parts.optim)}`, recipe.span);
@@ -307,7 +308,7 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
-      applyMethod(tree, m, a.span, s.it);
+      Object.assign(parts, applyMethod(tree, m, a.span, s.it, parts));
     }
     const spec = dataSpec(parts.data, 1, recipe.span);
     const batch = batchRecord(spec, 0, spec.rows);
