@@ -48,6 +48,23 @@ describe('elaborate', () => {
     expect(() => setTrainable(t.root, 'wieght', true)).toThrow(TraceError);
   });
 
+  it('column ranges split along axis 1', () => {
+    const t = tree('import std.nn.linear', 'linear(6, 3)');
+    setTrainable(t.root, 'all', false);
+    setTrainable(t.root, 'weight', true, { range: { start: 2, end: 4, ratio: false, axis: 1 } });
+    const w = allParams(t.root)[0];
+    expect(leavesOf(w).map((l) => [l.name, l.shape, l.trainable])).toEqual([
+      ['weight#axis1[0:2]', [3, 2], false],
+      ['weight#axis1[2:4]', [3, 2], true],
+      ['weight#axis1[4:6]', [3, 2], false],
+    ]);
+    const vals = initParams(t.root, 1);
+    const whole = initTensor(w.init, w.shape, 1, nameStream('weight'));
+    // Row r of the whole tensor is the concatenation of row r of each leaf.
+    for (let r = 0; r < 3; r++)
+      expect([0, 2, 4].flatMap((c) => Array.from(vals.get(`weight#axis1[${c}:${c + 2}]`)!.subarray(r * 2, r * 2 + 2)))).toEqual(Array.from(whole.subarray(r * 6, r * 6 + 6)));
+  });
+
   it('init: kaiming_uniform bound and normal std follow PyTorch conventions', () => {
     const k = initTensor({ kind: 'kaiming_uniform', a: Math.sqrt(5) }, [64, 100], 0, 1);
     const bound = Math.sqrt(6 / (6 * 100)); // = 1/sqrt(fan_in)

@@ -111,3 +111,21 @@ describe('rope', () => {
     expectClose(y, want, 1e-5);
   });
 });
+
+describe('dropout', () => {
+  it('drops about p of the entries, scales the rest by 1/(1-p), and repeats for the same seed', () => {
+    const r = rng(17);
+    const x = leaf([64, 64], r);
+    const seed = input('seed', [], 'i32');
+    const y = nn.dropout(x.node, 0.25, seed, 3);
+    const run = (s: number) => evalWith([y], [x], new Map<string, Int32Array | Float32Array>([['seed', Int32Array.of(s)]]))[0];
+    const a = run(5);
+    const zeros = a.filter((v) => v === 0).length / a.length;
+    expect(Math.abs(zeros - 0.25)).toBeLessThan(0.03);
+    a.forEach((v, i) => {
+      if (v !== 0) expect(Math.abs(v - x.data[i] / 0.75)).toBeLessThan(1e-6);
+    });
+    expect(Array.from(run(5))).toEqual(Array.from(a));
+    expect(Array.from(run(6))).not.toEqual(Array.from(a));
+  });
+});
