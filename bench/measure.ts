@@ -8,7 +8,7 @@
 import { counters, peakBytes as devicePeak, resetWindow } from './gpu-counters.ts';
 import type { Measurement } from './report.ts';
 import { stepStats, throughput } from './stats.ts';
-import type { BenchData, System } from './systems/types.ts';
+import type { BenchData, Session, System } from './systems/types.ts';
 import type { Workload } from './workloads.ts';
 
 export interface MeasureOptions {
@@ -17,6 +17,8 @@ export interface MeasureOptions {
   warmup: number;
   /** Stop timing after this many seconds of this measurement (at least 3 timed steps run). */
   maxSeconds?: number;
+  /** Called once the session exists (the harness takes ftl's initial values from it). */
+  onSession?: (s: Session) => void;
   /** Called with a short progress note. */
   progress?: (msg: string) => void;
 }
@@ -36,6 +38,7 @@ export async function measure(
   }
   if ('unavailable' in prepared) return { ...base, status: 'unavailable', reason: prepared.unavailable };
   const { session } = prepared;
+  o.onSession?.(session);
   try {
     const started = performance.now();
     const overTime = (done: number) =>
@@ -82,6 +85,7 @@ export async function measure(
       memoryKind,
       lossFirst,
       lossLast,
+      sharedInitial: session.sharedInitial,
     };
   } catch (e) {
     return { ...base, status: 'failed', reason: errorText(e) };

@@ -25,6 +25,8 @@ export interface Measurement {
   memoryKind?: 'gpu-buffers' | 'tensor-bytes';
   lossFirst?: number;
   lossLast?: number;
+  /** Parameters that started from ftl's initial values (so lossFirst is comparable). */
+  sharedInitial?: number;
 }
 
 export interface Ratio {

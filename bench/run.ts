@@ -17,11 +17,12 @@ import { measure } from './measure.ts';
 import { ablationTable, measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
 import { ftlCompileTime, ftlSystem } from './systems/ftl.ts';
 import { tfjsSystems } from './systems/tfjs.ts';
-import type { System, Unavailable } from './systems/types.ts';
+import type { BenchData, System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
 import { gpt2Small, workloads } from './workloads.ts';
 
-const ALL_SYSTEMS = ['tfjs-webgpu', 'ftl', 'ftl-unopt', 'tfjs-cpu'];
+// ftl first: the peers then start from its initial weights (same names, same values).
+const ALL_SYSTEMS = ['ftl', 'tfjs-webgpu', 'tfjs-cpu', 'ftl-unopt'];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
   const results: Measurement[] = [];
   for (const w of selected) {
     console.log(`\n== ${w.name}: ${w.title}`);
+    const wdata: BenchData = { bytes: data.bytes, corpusSource: data.source };
     for (const sys of systems) {
       if (sys.role === 'ablation' && !w.ablationSteps) continue; // it covers the tiny GPT only
       let m: Measurement;
@@ -119,24 +121,23 @@ async function main(): Promise<number> {
       } else {
         const reference = sys.role === 'reference';
         const started = performance.now();
-        m = await measure(
-          sys,
-          w,
-          { bytes: data.bytes, corpusSource: data.source },
-          {
-            steps: reference ? w.referenceSteps : sys.role === 'ablation' ? w.ablationSteps! : w.steps,
-            warmup: reference ? 0 : w.warmup,
-            // Per-measurement cap, shrinking as the run nears its budget (+30 s for the last one).
-            maxSeconds: Math.max(15, Math.min(reference ? 45 : 90, budgetS + 30 - (started - t0) / 1000)),
-            progress: (msg) => {
-              if (process.stderr.isTTY) process.stderr.write(`  ${msg}\x1b[K\r`);
-            },
+        m = await measure(sys, w, wdata, {
+          steps: reference ? w.referenceSteps : sys.role === 'ablation' ? w.ablationSteps! : w.steps,
+          warmup: reference ? 0 : w.warmup,
+          onSession: (s) => {
+            if (sys.role === 'ftl' && s.initialValues) wdata.initial = s.initialValues;
           },
-        );
+          // Per-measurement cap, shrinking as the run nears its budget (+30 s for the last one).
+          maxSeconds: Math.max(15, Math.min(reference ? 45 : 90, budgetS + 30 - (started - t0) / 1000)),
+          progress: (msg) => {
+            if (process.stderr.isTTY) process.stderr.write(`  ${msg}\x1b[K\r`);
+          },
+        });
         const secs = ((performance.now() - started) / 1000).toFixed(1);
         console.log(
           m.status === 'ok'
-            ? `  ${sys.name}: ${m.medianMs!.toFixed(1)} ms/step over ${m.steps} steps, ${m.kernelsPerStep ?? '-'} kernels/step (${secs} s)`
+            ? `  ${sys.name}: ${m.medianMs!.toFixed(1)} ms/step over ${m.steps} steps, ${m.kernelsPerStep ?? '-'} kernels/step, ` +
+                `first-step loss ${m.lossFirst!.toFixed(5)}${m.sharedInitial ? ` (from ftl's initial weights: ${m.sharedInitial} tensors)` : ''} (${secs} s)`
             : `  ${sys.name}: ${m.status}: ${m.reason}`,
         );
       }

@@ -1,6 +1,7 @@
 // The peer's GPT in TensorFlow.js: byte vocabulary, learned positions, pre-LayerNorm blocks
 // (separate q, k, v, o projections so LoRA can target q and v), GELU MLP, tied output head,
-// next-token cross-entropy on logits[:, :-1] vs tokens[:, 1:] (ftl's causal_lm).
+// next-token cross-entropy on logits[:, :-1] vs tokens[:, 1:] (ftl's causal_lm). Parameter
+// names are std.models.gpt2's, so the harness can start both systems from the same weights.
 // Optional LoRA on attn.q and attn.v: W x + (alpha/r) B A x with A Kaiming-uniform, B zeros.
 //
 // Dimension letters: B batch, T context, C d_model, H heads, V vocab, R LoRA rank.
@@ -33,9 +34,9 @@ export function initGpt(c: GptConfig, seed = 0): Params {
   };
   for (let i = 0; i < c.layers; i++) {
     const b = `blocks.${i}`;
-    ln(`${b}.ln1`);
+    ln(`${b}.ln_1`);
     for (const m of ['q', 'k', 'v', 'o']) lin(`${b}.attn.${m}`, C, C);
-    ln(`${b}.ln2`);
+    ln(`${b}.ln_2`);
     lin(`${b}.mlp.fc`, F, C);
     lin(`${b}.mlp.proj`, C, F);
     if (c.lora) {
@@ -85,12 +86,12 @@ export function gptLoss(c: GptConfig, p: Params, tokens: tf.Tensor2D, mask: tf.T
   let x = tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D;
   for (let i = 0; i < c.layers; i++) {
     const b = `blocks.${i}`;
-    const h = layerNorm(x, w(`${b}.ln1.weight`), w(`${b}.ln1.bias`));
+    const h = layerNorm(x, w(`${b}.ln_1.weight`), w(`${b}.ln_1.bias`));
     const q = lora(h, `${b}.attn.q`, lin(h, `${b}.attn.q`));
     const k = lin(h, `${b}.attn.k`);
     const v = lora(h, `${b}.attn.v`, lin(h, `${b}.attn.v`));
     x = tf.add(x, lin(attention(q, k, v, mask, B, T, c.heads), `${b}.attn.o`));
-    const h2 = layerNorm(x, w(`${b}.ln2.weight`), w(`${b}.ln2.bias`));
+    const h2 = layerNorm(x, w(`${b}.ln_2.weight`), w(`${b}.ln_2.bias`));
     x = tf.add(x, lin(gelu(lin(h2, `${b}.mlp.fc`)) as tf.Tensor2D, `${b}.mlp.proj`));
   }
   const hf = layerNorm(x, w('ln_f.weight'), w('ln_f.bias'));

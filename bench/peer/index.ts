@@ -80,7 +80,7 @@ async function prepare(backend: TfjsBackend, w: Workload, data: BenchData): Prom
   if (w.ftlOnly) return { unavailable: 'not expressed for the peer (ftl-only workload)' };
   await tf.setBackend(backend);
   const c = w.config;
-  return { session: c.kind === 'mlp' ? mlpSession(c) : gptSession(c, data) };
+  return { session: c.kind === 'mlp' ? mlpSession(c, data) : gptSession(c, data) };
 }
 
 interface Model {
@@ -88,13 +88,29 @@ interface Model {
   trainable: tf.Variable[];
   lr: number;
   weightDecay: number;
+  /** Parameters that start from the shared initial values. */
+  shared: number;
   /** Build this step's inputs and return the loss function over them. */
   lossFor(s: number): { loss: () => tf.Scalar; inputs: tf.Tensor[] };
   constants: tf.Tensor[];
 }
 
+/** Overwrite parameters with same-named, same-sized values from `initial`; returns how many. */
+function shareInitial(params: Params, initial: BenchData['initial']): number {
+  let n = 0;
+  for (const [name, v] of params) {
+    const value = initial?.get(name);
+    if (value && value.length === v.size) {
+      v.assign(tf.tensor(value, v.shape));
+      n++;
+    }
+  }
+  return n;
+}
+
 function gptSession(c: GptConfig, data: BenchData): Session {
   const params = initGpt(c);
+  const shared = shareInitial(params, data.initial);
   const mask = causalMask(c.ctx);
   const names = new Set(trainableNames(c, params));
   return session({
@@ -102,6 +118,7 @@ function gptSession(c: GptConfig, data: BenchData): Session {
     trainable: [...params].filter(([n]) => names.has(n)).map(([, v]) => v),
     lr: c.lr,
     weightDecay: c.weightDecay,
+    shared,
     constants: [mask],
     lossFor: (s) => {
       const tokens = tf.tensor2d(tokenBatch(data.bytes, c.batch, c.ctx, s), [c.batch, c.ctx], 'int32');
@@ -110,8 +127,9 @@ function gptSession(c: GptConfig, data: BenchData): Session {
   });
 }
 
-function mlpSession(c: MlpConfig): Session {
+function mlpSession(c: MlpConfig, data: BenchData): Session {
   const params = initMlp(c);
+  const shared = shareInitial(params, data.initial);
   const inputs = c.sizes[0];
   const classes = c.sizes[c.sizes.length - 1];
   return session({
@@ -119,6 +137,7 @@ function mlpSession(c: MlpConfig): Session {
     trainable: [...params.values()],
     lr: c.lr,
     weightDecay: 0,
+    shared,
     constants: [],
     lossFor: (s) => {
       const b = mlpBatch(c.batch, inputs, classes, s);
@@ -144,6 +163,7 @@ function session(m: Model): Session {
   };
   return {
     step,
+    sharedInitial: m.shared,
     peakBytesOfStep:
       tf.getBackend() === 'cpu' ? async (s) => (await tf.profile(() => step(s))).peakBytes : undefined,
     dispose: () => {

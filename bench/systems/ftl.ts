@@ -164,6 +164,7 @@ async function prepare(
         return (await exec.readOutputs([lossName]))[lossName][0];
       },
       dispose: () => exec.destroy(),
+      initialValues: init,
     },
   };
 }

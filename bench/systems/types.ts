@@ -8,6 +8,11 @@ export interface BenchData {
   /** Byte corpus for the GPT workloads. */
   bytes: Uint8Array;
   corpusSource: string;
+  /**
+   * Initial parameter values by name (ftl's, from its compile): a system that has a
+   * parameter of that name and size starts from it, so first-step losses are comparable.
+   */
+  initial?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface Session {
@@ -22,6 +27,10 @@ export interface Session {
    */
   peakBytesOfStep?(s: number): Promise<number>;
   dispose(): void;
+  /** The initial parameter values it started from, by name (ftl's session provides them). */
+  readonly initialValues?: ReadonlyMap<string, Float32Array>;
+  /** How many of its parameters came from BenchData.initial. */
+  readonly sharedInitial?: number;
 }
 
 export type Prepared = { session: Session } | { unavailable: string };
