@@ -1,7 +1,7 @@
 // Data pipelines as compile-time values. A recipe's `data = text(...) |> tokenize(...) |>
 // chunks(seq: T) |> shuffle(seed: 0) |> batch(B)` evaluates to a list of stages that the
 // runtime's data layer executes; the compiler only needs the shapes of one batch:
-//   text / jsonl + chunks(seq: T)            -> tokens i32[B, T], loss_mask f32[B, T]
+//   text / jsonl / parquet + chunks or pad(seq: T) -> tokens i32[B, T], loss_mask f32[B, T]
 //   synthetic_classification(dim:, classes:) -> x f32[B, dim], label i32[B]
 // With gradient accumulation over K micro-batches a step's inputs hold K * B rows.
 //
@@ -54,7 +54,7 @@ const pipeline = (stages: Value[]): RecordV => record({ __pipeline: true, stages
 const stageValue = (op: string, args: Record<string, StageArg>): Value => record({ op, args: record(args) });
 
 const ARG_NAMES: Record<string, string[]> = {
-  text: ['path'], jsonl: ['path'], parquet: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
+  text: ['path'], jsonl: ['path'], parquet: ['path'], parquet: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
   tokenize: ['tokenizer'], chunks: ['seq'], shuffle: ['seed'], batch: ['size'], take: ['n'], pad: ['seq'],
 };
 
