@@ -146,7 +146,9 @@ async function runCompiled(
     const r = feeder.loader.restore(resumed.data);
     if (!r.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: r.diagnostics });
   }
-  const outDir = opts.out ?? build.trainSpec.save;
+  // `save:` is relative to the recipe's folder, like its data paths; --out to the cwd.
+  const save = build.trainSpec.save;
+  const outDir = opts.out ?? (save !== undefined ? resolve(dirname(file), save) : undefined);
   const saveEvery = Number(build.trainSpec.options.save_every ?? 0);
   if (outDir) writeRunInfo(outDir, { recipe: resolve(file), name: opts.recipe ?? null, seed });
   const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
