@@ -17,7 +17,8 @@ import { literal, wgslType } from './wgsl-values.ts';
 import type { Emitter } from './emitter.ts';
 
 const WG_SERIAL = 64;
-const WG_TREE = 128;
+// 64 like every other template, so reductions can share merged dispatches (plan/pack.ts).
+const WG_TREE = 64;
 
 export function reduceKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
   const x = out.src[0];

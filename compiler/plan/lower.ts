@@ -17,6 +17,7 @@ import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
+import { packMerges } from './pack.ts';
 import { kernelSource } from '../codegen/kernel.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
@@ -37,6 +38,8 @@ export interface LowerOptions {
   /** Matmul template; default 'register' on CPU adapters, else 'tiled'. */
   readonly matmul?: 'register' | 'scalar' | 'tiled';
   readonly reduce?: 'serial' | 'workgroup' | 'auto';
+  /** Merge independent kernels into one dispatch (default: with `fuse`). */
+  readonly merge?: boolean;
   /** The adapter is a CPU rasterizer (llvmpipe): picks kernels that suit it. */
   readonly isCPU?: boolean;
 }
@@ -93,15 +96,21 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     else bufOf.set(n, addBuffer(`%${n.id}.${n.op}`, 'temp', n));
   }
 
-  const groups = opts.fuse === false ? undefined : groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage);
-  const kernels: PlanKernel[] = [];
-  const step: PlanStep[] = [];
+  const fuse = opts.fuse ?? true;
+  const groups = fuse ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage) : undefined;
+  const built: BuiltKernel[] = [];
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
     const leader = groups?.leaderOf.get(n);
     if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
-    const k = buildKernel(n, mat, copts, groups?.others.get(n));
+    built.push(buildKernel(n, mat, copts, groups?.others.get(n)));
+  }
+  const kernels: PlanKernel[] = [];
+  const step: PlanStep[] = [];
+  const final = fuse && opts.merge !== false ? packMerges(built, limits, copts) : built;
+  for (const k of final) {
     const id = kernels.length;
+    const n = k.nodes[0];
     kernels.push({
       id,
       name: k.spec.name,

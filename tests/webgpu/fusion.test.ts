@@ -14,7 +14,8 @@ import { gpu, mismatch, runBoth } from './harness.ts';
 import { mlp } from './mlp-graph.ts';
 
 const LIMITS: PlanLimits = { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 30 };
-const count = (g: Graph, limits = LIMITS) => dispatchCount(lowerToPlan(g, limits, { fuse: true }));
+// Vertical fusion alone (no merging of independent kernels into one dispatch).
+const count = (g: Graph, limits = LIMITS) => dispatchCount(lowerToPlan(g, limits, { fuse: true, merge: false }));
 
 let h: DeviceHandle;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(() => h?.destroy());
 
 async function agree(g: Graph, b: Builder, limits?: Partial<PlanLimits>, floor = 1e-30) {
   const dev = { ...h, limits: { ...h.limits, ...limits } };
-  const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true });
+  const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true, merge: false });
   for (const name of Object.keys(g.outputs)) {
     const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, floor);
     expect(m.worst, `${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
@@ -77,9 +78,9 @@ describe('fusion', () => {
     const upd = bin('sub', w, bin('mul', g2, c(0.1, [20, 12])));
     const g = { outputs: { y, upd }, updates: [] };
     for (const matmul of ['register', 'scalar', 'tiled'] as const) {
-      const plan = lowerToPlan(g, LIMITS, { fuse: true, matmul });
+      const plan = lowerToPlan(g, LIMITS, { fuse: true, matmul, merge: false });
       expect(plan.kernels.map((k) => k.name.split('_')[0])).toEqual(['tanh', 'sub']);
-      const r = await runBoth(h, g, b.params, b.inputs, { fuse: true, matmul });
+      const r = await runBoth(h, g, b.params, b.inputs, { fuse: true, matmul, merge: false });
       for (const name of ['y', 'upd']) {
         const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, 8);
         expect(m.worst, `${matmul} ${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
@@ -109,10 +110,38 @@ describe('fusion', () => {
     const p2 = bin('sub', p, bin('mul', k(0.01), bin('div', m2, bin('add', un('sqrt', v2), k(1e-8)))));
     const g = { outputs: {}, updates: [{ target: m, value: m2 }, { target: v, value: v2 }, { target: p as never, value: p2 }] };
     expect(count(g)).toBe(1);
-    const r = await runBoth(h, g, b.params, b.inputs, { fuse: true });
+    const r = await runBoth(h, g, b.params, b.inputs, { fuse: true, merge: false });
     for (const name of ['update:m', 'update:v', 'update:p']) {
       const mm = mismatch(r.gpu[name], r.cpu[name], 1e-5, 1e-3);
       expect(mm.worst, `${name}: gpu ${mm.g} vs cpu ${mm.c} at ${mm.at}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('independent kernels merge into one dispatch; dependent ones stay ordered', async () => {
+    const b = new Builder();
+    const xs = [b.param('a', [257, 3]), b.param('b', [33]), b.param('c', [7, 1031])];
+    const w = b.param('w', [3, 8]);
+    const outputs: Record<string, Node> = {
+      ea: un('exp', xs[0]),
+      sb: mk('reduce_sum', [un('tanh', xs[1])], { axes: [0] }), // tree template
+      mc: mk('reduce_max', [xs[2]], { axes: [1] }), // serial template
+      mm: mk('matmul', [xs[0], w], null), // vec4 register template
+    };
+    // Depends on sb: must run in a later dispatch.
+    outputs.dep = bin('mul', xs[1], mk('expand', [outputs.sb], { shape: [33] }));
+    const g = { outputs, updates: [] };
+    const limits16 = { ...LIMITS, maxStorageBuffersPerShaderStage: 16 };
+    const merged = lowerToPlan(g, limits16, { fuse: true, reduce: 'auto' });
+    expect(count(g)).toBe(5);
+    // sb first; then ea, mc, mm (placed as late as possible) with dep, sharing a's binding.
+    expect(merged.kernels.map((k) => k.name.split('+').length)).toEqual([1, 4]);
+    for (const k of merged.kernels) expect(k.bindings.length).toBeLessThanOrEqual(16);
+    const dev = { ...h, limits: { ...h.limits, maxStorageBuffersPerShaderStage: 16 } };
+    const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true });
+    expect(r.dispatches).toBe(2);
+    for (const name of Object.keys(outputs)) {
+      const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, 2);
+      expect(m.worst, `${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
     }
   });
 
@@ -141,7 +170,7 @@ describe('fusion', () => {
     for (const matmul of ['register', 'tiled'] as const)
       for (const reduce of ['serial', 'workgroup'] as const) {
         const dev = { ...h, limits: { ...h.limits, maxComputeWorkgroupsPerDimension: 11 } };
-        const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true, matmul, reduce });
+        const r = await runBoth(dev, g, b.params, b.inputs, { fuse: true, matmul, reduce, merge: false });
         expect(r.plan.kernels.some((k) => k.dispatch[1] > 1)).toBe(true);
         expect(r.plan.kernels.some((k) => k.dispatch[2] > 1)).toBe(true);
         expect(r.plan.kernels.find((k) => k.name.startsWith('matmul'))!.dispatch[1]).toBeGreaterThan(1);

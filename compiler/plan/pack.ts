@@ -1,0 +1,64 @@
+// Scheduling for horizontal fusion. Kernels form a DAG (a kernel depends on the kernels
+// whose outputs it reads). Each kernel may run at any level between its ASAP level (after
+// its producers as placed) and its ALAP level (before its consumers, on a schedule as deep
+// as the critical path). In topological order each kernel joins, from its ALAP level down,
+// the first open group (same workgroup size, within the device's storage-buffer and
+// workgroup-memory limits); otherwise it opens a group at its ALAP level. Kernels of one
+// level never read each other's outputs, so each group is one merged dispatch, and
+// running levels in order respects every dependency.
+
+import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
+import { mergeKernels, mergedBindingCount, workgroupBytes } from '../codegen/merge.ts';
+import type { Node } from '../ir/node.ts';
+import type { PlanLimits } from './lower.ts';
+
+/** At most this many kernels per merged dispatch (bounds shader size and compile time). */
+const MAX_MEMBERS = 8;
+/** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
+const WORKGROUP_BYTES = 16384;
+
+export function packMerges(built: readonly BuiltKernel[], limits: PlanLimits, opts: CodegenOptions): BuiltKernel[] {
+  // Dependencies: producers[i] = kernels whose outputs kernel i reads.
+  const writer = new Map<Node, number>();
+  const producers: number[][] = built.map((k, i) => {
+    const ps = new Set<number>();
+    k.spec.bindings.forEach((b, j) => {
+      const w = b.access === 'read' ? writer.get(k.nodes[j]) : undefined;
+      if (w !== undefined) ps.add(w);
+    });
+    k.spec.bindings.forEach((b, j) => b.access === 'read_write' && writer.set(k.nodes[j], i));
+    return [...ps];
+  });
+  const asap: number[] = [];
+  producers.forEach((ps, i) => (asap[i] = ps.reduce((l, p) => Math.max(l, asap[p] + 1), 0)));
+  const depth = Math.max(0, ...asap);
+  const alap = built.map(() => depth);
+  for (let i = built.length - 1; i >= 0; i--) for (const p of producers[i]) alap[p] = Math.min(alap[p], alap[i] - 1);
+
+  const groups = new Map<number, BuiltKernel[][]>(); // level -> open groups
+  const placed: number[] = [];
+  const fits = (g: BuiltKernel[], k: BuiltKernel) => {
+    const next = [...g, k];
+    return (
+      g[0].spec.workgroupSize.join() === k.spec.workgroupSize.join() &&
+      next.length <= MAX_MEMBERS &&
+      mergedBindingCount(next) <= limits.maxStorageBuffersPerShaderStage &&
+      next.reduce((a, x) => a + workgroupBytes(x), 0) <= WORKGROUP_BYTES
+    );
+  };
+  built.forEach((k, i) => {
+    const lo = producers[i].reduce((l, p) => Math.max(l, placed[p] + 1), 0);
+    const hi = Math.max(lo, alap[i]);
+    for (let level = hi; level >= lo; level--) {
+      const g = groups.get(level)?.find((x) => fits(x, k));
+      if (g) {
+        g.push(k);
+        placed[i] = level;
+        return;
+      }
+    }
+    (groups.get(hi) ?? groups.set(hi, []).get(hi)!).push([k]);
+    placed[i] = hi;
+  });
+  return [...groups.keys()].sort((a, b) => a - b).flatMap((l) => groups.get(l)!.map((g) => mergeKernels(g, opts)));
+}
