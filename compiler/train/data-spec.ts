@@ -54,7 +54,7 @@ const pipeline = (stages: Value[]): RecordV => record({ __pipeline: true, stages
 const stageValue = (op: string, args: Record<string, StageArg>): Value => record({ op, args: record(args) });
 
 const ARG_NAMES: Record<string, string[]> = {
-  text: ['path'], jsonl: ['path'], parquet: ['path'], parquet: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
+  text: ['path'], jsonl: ['path'], parquet: ['path'], synthetic_classification: ['n', 'dim', 'classes', 'seed'],
   tokenize: ['tokenizer'], chunks: ['seq'], shuffle: ['seed'], batch: ['size'], take: ['n'], pad: ['seq'],
 };
 
