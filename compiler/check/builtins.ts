@@ -94,7 +94,7 @@ const builtinTable: Row[] = [
   ['shuffle', 'data', 'src, seed?: int, buffer?: int', 'seeded shuffle'], ['batch', 'data', 'src, size?: int, drop_last?: bool', 'group into batches'],
   ['prompt', 'data', 'src, template, field?: string', 'render a prompt template'],
   ['chat', 'data', 'src, template, system?: string', 'render a chat template with loss masks on assistant turns'],
-  ['pad', 'data', 'src, length: int, value?: int', 'pad to a fixed length with a loss mask'],
+  ['pad', 'data', 'src, seq: int, truncate?: string', 'pad (or cut) to seq tokens with a loss mask'],
   ['filter', 'data', 'src, keep: fn', 'keep records where keep(record) is true'], ['map', 'data', 'src, f: fn', 'transform records'],
   ['take', 'data', 'src, n: int', 'the first n records'], ['repeat', 'data', 'src, times?: int', 'repeat the dataset'],
   ['score', 'data', 'src, f: fn, as?: string', 'attach a per-example score field'],

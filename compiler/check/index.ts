@@ -20,6 +20,7 @@ import { registerNameChecks } from './checks/names.ts';
 import { registerPlacementChecks } from './checks/placement.ts';
 import { registerRecipeChecks } from './checks/recipe.ts';
 import { registerShapeChecks } from './checks/shapes.ts';
+import { registerTargetChecks } from './checks/targets.ts';
 import { registerTypeChecks } from './checks/types.ts';
 import { fsImportResolver, type ImportResolver } from './imports.ts';
 import { CheckRegistry } from './registry.ts';
@@ -48,6 +49,7 @@ export function defaultRegistry(): CheckRegistry {
   registerPlacementChecks(r);
   registerTypeChecks(r);
   registerShapeChecks(r);
+  registerTargetChecks(r);
   return r;
 }
 
@@ -177,7 +179,19 @@ export function check(
   const binder = new Binder(scope, opts.file);
   for (const d of program.decls) binder.bindDecl(d);
   diags.push(...binder.diagnostics);
-  diags.push(...registry.run(program, { file: opts.file, binding: binder.binding, fileScope: scope }));
+  // scopes of imported files, built on demand (their own diagnostics are not this file's)
+  const scopes = new Map<string, Scope | undefined>([[opts.file, scope]]);
+  const scopeOf = (file: string): Scope | undefined => {
+    if (!scopes.has(file)) {
+      scopes.set(file, undefined); // cycle guard
+      const l = importCache.get(file);
+      scopes.set(file, l ? fileScope(l.program, file, resolve, []) : undefined);
+    }
+    return scopes.get(file);
+  };
+  diags.push(
+    ...registry.run(program, { file: opts.file, binding: binder.binding, fileScope: scope, scopeOf }),
+  );
   return diags.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
 }
 
@@ -186,7 +200,7 @@ export interface CheckResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Parse and check one source text. Semantic checks run even after syntax errors (on the recovered AST). */
+/** Parse and check one source text. After syntax errors only those are reported (see docs). */
 export function checkSource(text: string, file: string, opts: Partial<CheckOptions> = {}): CheckResult {
   const parsed = parse(text, file);
   let semantic: Diagnostic[] = [];

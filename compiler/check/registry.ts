@@ -11,6 +11,8 @@ export interface CheckContext {
   readonly file: string;
   readonly binding: Binding;
   readonly fileScope: Scope;
+  /** The file scope of an imported file (by path), for following declarations across files. */
+  scopeOf(file: string): Scope | undefined;
   /** Parent of any node visited so far (the walk is pre-order, so a node's ancestors are known). */
   parentOf(node: Node): Node | undefined;
   report(d: Diagnostic): void;
