@@ -9,6 +9,7 @@
 
 import type { Diagnostic, Note, Severity } from './diagnostic.ts';
 import type { Span } from './span.ts';
+import { runtimeCatalogue } from '../../runtime/data/codes.ts';
 
 export interface CatalogueEntry {
   readonly code: string;
@@ -252,7 +253,9 @@ const entries: readonly CatalogueEntry[] = [
 export const catalogue: readonly CatalogueEntry[] = entries;
 
 const byName = new Map(entries.map((e) => [e.name, e]));
-const byCode = new Map(entries.map((e) => [e.code, e]));
+// The runtime's file-facing codes (FTL07xx: checkpoints, tokenizers, data) are listed in
+// runtime/data/codes.ts; they are found by code too (`ftl explain FTL0741`).
+const byCode = new Map([...entries, ...runtimeCatalogue].map((e) => [e.code, e]));
 
 export type DiagnosticName = (typeof entries)[number]['name'];
 

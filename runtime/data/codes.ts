@@ -61,6 +61,13 @@ export const runtimeCatalogue: readonly CatalogueEntry[] = [
     severity: 'error',
     summary: 'a training checkpoint or adapter folder that is missing or malformed',
   },
+  {
+    code: 'FTL0710',
+    name: 'checkpoint-resume-mismatch',
+    severity: 'error',
+    summary: 'a run folder to resume from that is not an ftl run, or was written by a different recipe',
+    hint: 'resume with the recipe (and methods) that wrote the checkpoint, or start a new run',
+  },
   // ─── FTL072x tokenizers ───
   {
     code: 'FTL0720',
@@ -74,6 +81,12 @@ export const runtimeCatalogue: readonly CatalogueEntry[] = [
     severity: 'error',
     summary: 'a tokenizer model or component ftl does not implement',
   },
+  {
+    code: 'FTL0722',
+    name: 'chat-template-invalid',
+    severity: 'error',
+    summary: 'a chat template that does not parse, or `template: "model"` for a tokenizer without one',
+  },
   // ─── FTL074x data ───
   {
     code: 'FTL0740',
@@ -85,7 +98,7 @@ export const runtimeCatalogue: readonly CatalogueEntry[] = [
     code: 'FTL0741',
     name: 'data-malformed-record',
     severity: 'error',
-    summary: 'a data record (JSONL line) of the wrong shape or not JSON',
+    summary: 'a data record (JSONL line, Parquet row) of the wrong shape or not JSON',
   },
   {
     code: 'FTL0742',
@@ -99,5 +112,11 @@ export const runtimeCatalogue: readonly CatalogueEntry[] = [
     severity: 'error',
     summary: 'a data pipeline that yields no batch in a whole epoch',
     hint: 'use a smaller batch or seq, or more data',
+  },
+  {
+    code: 'FTL0744',
+    name: 'data-chat-template-failed',
+    severity: 'error',
+    summary: 'a chat template that raised an error on a record, or whose assistant turns cannot be located',
   },
 ];

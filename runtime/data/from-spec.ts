@@ -5,12 +5,15 @@
 // arguments are diagnostics.
 //
 //   text(path, documents?)  jsonl(path, shape?)  parquet(path, shape?, columns?)
-//   tokenize(tokenizer, eos?, bos?, template?)  chunks(seq)
-//   pad(seq, truncate?)     shuffle(seed, buffer?)  take(n)  batch(size)
+//   tokenize(tokenizer, eos?, bos?, template?)  chunks(seq)  pad(seq, truncate?)
+//   shuffle(seed, buffer?)  take(n)  batch(size)
+// tokenize's `template: "model"` is the tokenizer folder's chat_template; any other string is
+// the Jinja template itself. parquet's `columns: "text=content"` renames record fields.
 
 import * as path from 'node:path';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { type ChatTemplate, templateFor } from '../tokenizer/chat-template.ts';
 import { type Result, ok } from './result.ts';
 import type { Source, Stage } from './stage.ts';
 import type { RecordShape } from './records.ts';
@@ -91,11 +94,21 @@ export function loaderFromSpec(stages: readonly StageSpec[], ctx: SpecContext): 
         else {
           tok = r.value;
           const eos = s.args.eos,
-            bos = s.args.bos;
+            bos = s.args.bos,
+            tpl = s.args.template;
+          let template: ChatTemplate | undefined;
+          if (tpl !== undefined && typeof tpl !== 'string')
+            bad('tokenize: `template` must be "model" or the template text');
+          else if (tpl !== undefined) {
+            const t = templateFor(tok, tpl);
+            if (t.ok) template = t.value;
+            else diagnostics.push(...t.diagnostics);
+          }
           built.push(
             tokenize(tok, {
               ...(typeof eos === 'boolean' ? { eos } : {}),
               ...(typeof bos === 'boolean' ? { bos } : {}),
+              ...(template ? { template } : {}),
             }) as Stage<unknown, unknown>,
           );
         }

@@ -21,6 +21,7 @@ import { BpeModel, type Merge } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, toByteChars } from './byte-unicode.ts';
 import { normalizer, preTokenizer, bosTemplate, mentions } from './hf-components.ts';
 import { symbolIds, tokenBytes, hasByteTokens, SPACE_MARK } from './sentencepiece.ts';
+import { configChatTemplate } from './chat-template.ts';
 
 export interface SpecialNames {
   readonly eos?: string;
@@ -213,9 +214,11 @@ export function loadHfTokenizer(file: string, names: SpecialNames = {}): Result<
   return parseHfTokenizer(json, file, names);
 }
 
-/** Load a model folder's tokenizer.json, taking eos/bos/pad names from tokenizer_config.json when present. */
+/** Load a model folder's tokenizer.json, taking eos/bos/pad names and the chat template from
+ *  tokenizer_config.json when present. */
 export function loadTokenizerFolder(dir: string): Result<Tokenizer> {
   const names: { eos?: string; bos?: string; pad?: string } = {};
+  let chatTemplate: string | undefined;
   const cfgFile = path.join(dir, 'tokenizer_config.json');
   if (fs.existsSync(cfgFile)) {
     try {
@@ -229,9 +232,11 @@ export function loadTokenizerFolder(dir: string): Result<Tokenizer> {
       names.eos = name(cfg.eos_token);
       names.bos = name(cfg.bos_token);
       names.pad = name(cfg.pad_token);
+      chatTemplate = configChatTemplate(cfg);
     } catch (e) {
       return fail('FTL0720', cfgFile, `not valid JSON: ${(e as Error).message}`);
     }
   }
-  return loadHfTokenizer(path.join(dir, 'tokenizer.json'), names);
+  const r = loadHfTokenizer(path.join(dir, 'tokenizer.json'), names);
+  return r.ok && chatTemplate !== undefined ? ok({ ...r.value, chatTemplate }) : r;
 }

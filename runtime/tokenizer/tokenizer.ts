@@ -26,6 +26,9 @@ export interface Tokenizer {
   encode(text: string, opts?: EncodeOptions): number[];
   /** Ids outside the vocabulary decode to U+FFFD; invalid UTF-8 byte runs too. */
   decode(ids: readonly number[], opts?: { skipSpecials?: boolean }): string;
+  /** The model's chat template (Jinja source from tokenizer_config.json), when it has one;
+   *  chat-template.ts compiles it. */
+  readonly chatTemplate?: string;
   /** A short description for error messages: "byte-level BPE, 1256 tokens". */
   describe(): string;
 }

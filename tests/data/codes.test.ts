@@ -10,7 +10,7 @@ describe('runtime diagnostic codes', () => {
   it('are catalogued, unique, and disjoint from the compiler catalogue', () => {
     const root = path.join(import.meta.dirname, '../../runtime');
     const used = new Set<string>();
-    for (const d of ['data', 'tokenizer', 'checkpoint'])
+    for (const d of ['data', 'tokenizer', 'checkpoint', 'train'])
       for (const f of fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith('.ts') && f !== 'codes.ts'))
         for (const m of fs.readFileSync(path.join(root, d, f), 'utf8').matchAll(/'(FTL07\d\d)'/g))
           used.add(m[1]!);
@@ -25,5 +25,12 @@ describe('runtime diagnostic codes', () => {
           catalogue.find((e) => e.code === c)!.name !== runtimeCatalogue.find((e) => e.code === c)!.name,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('the compiler catalogue finds runtime codes', () => {
+  it('entryByCode knows FTL07xx', async () => {
+    const { entryByCode } = await import('../../compiler/diagnostics/catalogue.ts');
+    for (const e of runtimeCatalogue) expect(entryByCode(e.code)).toEqual(e);
   });
 });
