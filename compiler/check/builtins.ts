@@ -205,5 +205,46 @@ export const typeNames: readonly string[] = [
   'any',
 ];
 
+/**
+ * Names other trainers use for parameters ftl spells differently (Hugging Face / PEFT /
+ * YAML configs), so a named argument `learning_rate:` gets "did you mean `lr`?" even though
+ * the two are not close as strings. Each maps to the ftl names it may stand for.
+ */
+export const argumentAliases: Readonly<Record<string, readonly string[]>> = {
+  learning_rate: ['lr'],
+  rank: ['r'],
+  lora_r: ['r'],
+  lora_rank: ['r'],
+  lora_alpha: ['alpha'],
+  lora_dropout: ['dropout', 'lora_dropout'],
+  target_modules: ['targets'],
+  target: ['targets'],
+  max_steps: ['steps'],
+  num_steps: ['steps'],
+  total_steps: ['steps'],
+  num_train_epochs: ['epochs'],
+  warmup_steps: ['warmup'],
+  wd: ['weight_decay'],
+  seq_len: ['seq'],
+  seq_length: ['seq'],
+  max_length: ['seq', 'max_tokens'],
+  max_new_tokens: ['max_tokens'],
+  batch_size: ['size'],
+  gradient_accumulation_steps: ['grad_accum'],
+  logging_steps: ['log_every'],
+  eval_steps: ['eval_every'],
+  save_steps: ['save_every'],
+  output_dir: ['save'],
+  num_return_sequences: ['k'],
+  num_samples: ['k'],
+  // recipe keys
+  optimizer: ['optim'],
+  dataset: ['data'],
+  train_dataset: ['data'],
+  objective: ['loss'],
+  base_model: ['model'],
+  model_name_or_path: ['model'],
+};
+
 /** Element types of tensor types `f32[...]`. */
 export const dtypes: readonly string[] = ['f32', 'f16', 'bf16', 'i32', 'bool'];
