@@ -65,3 +65,20 @@ describe('ftl check', () => {
     expect(checkFiles([good, bad]).errors).toBe(1);
   });
 });
+
+describe("hints for other trainers' spellings", () => {
+  it('maps learning_rate, rank, max_steps and optimizer to ftl names', async () => {
+    const f = join(dir, 'aliases.ftl');
+    writeFileSync(
+      f,
+      'import std.methods.lora\nimport std.optim.adamw\nrecipe r {\n  model = m\n  apply lora(rank: 8)\n  optimizer = adamw(learning_rate: 1e-4)\n  train(max_steps: 3)\n}\nfn m() = 1\n',
+    );
+    const [file] = checkFiles([f]).files;
+    expect(file!.diagnostics.map((d) => [d.code, d.hint?.split('?')[0]])).toEqual([
+      ['FTL0302', 'did you mean `r`'],
+      ['FTL0209', 'did you mean `optim`'],
+      ['FTL0302', 'did you mean `lr`'],
+      ['FTL0302', 'did you mean `steps`'],
+    ]);
+  });
+});

@@ -6,7 +6,7 @@
 import type * as A from '../../../grammar/ast.ts';
 import { diag } from '../../diagnostics/catalogue.ts';
 import { didYouMean } from '../../diagnostics/suggest.ts';
-import { trainParams } from '../builtins.ts';
+import { argumentAliases, trainParams } from '../builtins.ts';
 import type { CheckContext, CheckRegistry } from '../registry.ts';
 import { sigOf, type Signature } from '../signatures.ts';
 import { accepts, expectedName, patternProblem, typeName, typeOfTypeExpr, valueType } from '../types.ts';
@@ -62,11 +62,11 @@ export function checkArgs(
     const name = a.name.name;
     const p = sig.params.find((q) => q.name === name && !q.variadic);
     if (!p) {
+      const names = sig.params.map((q) => q.name);
+      const alias = argumentAliases[name]?.find((n) => names.includes(n));
       const hint =
-        didYouMean(
-          name,
-          sig.params.map((q) => q.name),
-        ) ??
+        didYouMean(name, names) ??
+        (alias ? `did you mean \`${alias}\`? (\`${name}\` is spelled \`${alias}\` here)` : undefined) ??
         (sig.params.length
           ? `its parameters are ${sig.params.map((q) => `\`${q.name}\``).join(', ')}`
           : `\`${sig.name}\` takes no arguments`);

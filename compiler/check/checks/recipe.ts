@@ -5,7 +5,12 @@
 import type * as A from '../../../grammar/ast.ts';
 import { diag } from '../../diagnostics/catalogue.ts';
 import { didYouMean } from '../../diagnostics/suggest.ts';
-import { recipeKeys } from '../builtins.ts';
+import { argumentAliases, recipeKeys } from '../builtins.ts';
+
+const aliasHint = (key: string): string | undefined => {
+  const k = argumentAliases[key]?.find((a) => recipeKeys.includes(a));
+  return k ? `did you mean \`${k}\`? (\`${key}\` is spelled \`${k}\` here)` : undefined;
+};
 import type { CheckContext, CheckRegistry } from '../registry.ts';
 
 /** Fields of a body, including those inside `for`/`if`, but not inside nested stages. */
@@ -33,6 +38,7 @@ function checkKeys(stmts: readonly A.Stmt[], ctx: CheckContext): void {
           ? '`train` is a statement: `train(steps: ...)`'
           : undefined) ??
         didYouMean(key, recipeKeys) ??
+        aliasHint(key) ??
         `recipe keys are ${recipeKeys.map((k) => `\`${k}\``).join(', ')}; use \`let ${key} = ...\` for a local value`;
       ctx.report(diag('unknown-recipe-key', `unknown recipe key \`${key}\``, f.key.span, { hint }));
       continue;
