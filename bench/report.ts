@@ -97,7 +97,13 @@ export function fmt(x: number | null | undefined, digits = 3): string {
 
 const MiB = 1024 * 1024;
 
-export function measurementTable(ms: readonly Measurement[]): string {
+/** A table as data, rendered as text (formatTable) or Markdown (bench/markdown.ts). */
+export interface Grid {
+  headers: string[];
+  rows: string[][];
+}
+
+export function measurementGrid(ms: readonly Measurement[]): Grid {
   const rows = ms.map((m) => {
     if (m.status !== 'ok')
       return [m.workload, m.system, '-', '-', '-', '-', '-', '-', `${m.status}: ${m.reason ?? ''}`];
@@ -114,13 +120,23 @@ export function measurementTable(ms: readonly Measurement[]): string {
       `${m.steps} steps`,
     ];
   });
-  return formatTable(
-    ['workload', 'system', 'ms/step', 'tok/s', 'kernels/step', 'peak MiB', 'first step s', 'loss', 'note'],
+  return {
+    headers: [
+      'workload',
+      'system',
+      'ms/step',
+      'tok/s',
+      'kernels/step',
+      'peak MiB',
+      'first step s',
+      'loss',
+      'note',
+    ],
     rows,
-  );
+  };
 }
 
-export function ratioTable(rs: readonly Ratio[]): string {
+export function ratioGrid(rs: readonly Ratio[]): Grid {
   const status = (r: Ratio) => {
     if (r.ratio === undefined) return r.missing ?? '';
     if (r.target.min === undefined && r.target.max === undefined) return 'info';
@@ -133,11 +149,11 @@ export function ratioTable(rs: readonly Ratio[]): string {
     targetText(r.target),
     status(r),
   ]);
-  return formatTable(['workload', 'ftl / reference (same run)', 'ratio', 'target', 'status'], rows);
+  return { headers: ['workload', 'ftl / reference (same run)', 'ratio', 'target', 'status'], rows };
 }
 
 /** ftl with every optimization pass vs with none, per workload where both ran (issue 6). */
-export function ablationTable(ms: readonly Measurement[]): string | undefined {
+export function ablationGrid(ms: readonly Measurement[]): Grid | undefined {
   const rows: string[][] = [];
   for (const opt of ms.filter((m) => m.role === 'ftl' && m.status === 'ok')) {
     const un = find(ms, opt.workload, 'ablation');
@@ -153,8 +169,35 @@ export function ablationTable(ms: readonly Measurement[]): string | undefined {
     ]);
   }
   if (!rows.length) return undefined;
-  return formatTable(
-    ['workload', 'kernels opt / unopt', 'peak MiB opt / unopt', 'ms/step opt / unopt', 'speed-up'],
+  return {
+    headers: ['workload', 'kernels opt / unopt', 'peak MiB opt / unopt', 'ms/step opt / unopt', 'speed-up'],
     rows,
+  };
+}
+
+const text = (g: Grid) => formatTable(g.headers, g.rows);
+export const measurementTable = (ms: readonly Measurement[]) => text(measurementGrid(ms));
+export const ratioTable = (rs: readonly Ratio[]) => text(ratioGrid(rs));
+export function ablationTable(ms: readonly Measurement[]): string | undefined {
+  const g = ablationGrid(ms);
+  return g && text(g);
+}
+
+/** The JSON record `npm run bench` writes to bench/results/ (and bench/markdown.ts renders). */
+export interface BenchRecord {
+  date: string;
+  adapter: string;
+  cpuCores: number;
+  node: string;
+  quick: boolean;
+  data: string;
+  systems: { name: string; role: string; description?: string; unavailable?: string }[];
+  workloads: { name: string; title: string }[];
+  loadAverage: { start: number; end: number };
+  results: Measurement[];
+  compileTime?: { workload: { name: string; title: string } } & (
+    { ms: number; kernels: number } | { unavailable: string }
   );
+  ratios: Ratio[];
+  totalSeconds: number;
 }

@@ -14,7 +14,15 @@ import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/in
 import { corpus } from './data.ts';
 import { installGpuCounters } from './gpu-counters.ts';
 import { measure } from './measure.ts';
-import { ablationTable, measurementTable, ratios, ratioTable, type Measurement } from './report.ts';
+import { recordMarkdown } from './markdown.ts';
+import {
+  ablationTable,
+  measurementTable,
+  ratios,
+  ratioTable,
+  type BenchRecord,
+  type Measurement,
+} from './report.ts';
 import { ftlCompileTime, ftlSystem } from './systems/ftl.ts';
 import { tfjsSystems } from './systems/tfjs.ts';
 import type { BenchData, System, Unavailable } from './systems/types.ts';
@@ -180,7 +188,7 @@ async function main(): Promise<number> {
   if (Math.max(load0, load1) > cpus().length + 0.5)
     console.log('bench: the machine was busy with other work: step times are inflated and noisy');
 
-  const record = {
+  const record: BenchRecord = {
     date: new Date().toISOString(),
     adapter,
     cpuCores: cpus().length,
@@ -196,23 +204,14 @@ async function main(): Promise<number> {
     loadAverage: { start: load0, end: load1 },
     results,
     compileTime: compileTime && { workload: compileOnly, ...compileTime },
-    ratios: rs.map((r) => ({
-      label: r.target.label,
-      workload: r.target.workload,
-      metric: r.target.metric,
-      min: r.target.min,
-      max: r.target.max,
-      ftl: r.ftl,
-      reference: r.reference,
-      ratio: r.ratio,
-      met: r.met,
-      missing: r.missing,
-    })),
+    ratios: rs,
     totalSeconds: totalS,
   };
   const out = values.out ?? resultPath();
   writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
-  console.log(`bench: wrote ${out}`);
+  const md = out.replace(/\.json$/, '') + '.md';
+  writeFileSync(md, recordMarkdown(record));
+  console.log(`bench: wrote ${out} and ${md}`);
   return 0;
 }
 
