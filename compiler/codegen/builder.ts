@@ -94,15 +94,23 @@ export class KernelBuilder implements KernelContext {
   ): BuiltKernel {
     const bindings: KernelBinding[] = [
       { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
-      ...this.extraOuts.map((n, i): KernelBinding => ({ name: `out${i + 1}`, type: storageType(n.dtype), access: 'read_write' })),
-      ...this.inputs.map(
-        (n): KernelBinding => ({ name: this.names.get(n)!, type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype), access: 'read' }),
-      ),
+      ...this.extraOuts.map((n, i): KernelBinding => ({
+        name: `out${i + 1}`,
+        type: storageType(n.dtype),
+        access: 'read_write',
+      })),
+      ...this.inputs.map((n): KernelBinding => ({
+        name: this.names.get(n)!,
+        type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype),
+        access: 'read',
+      })),
     ];
     const fn = `fn kmain(wid: i32, li: u32) {\n${body}\n}`;
     const helpers = [...this.helpers, ...specialValues(`${decls}\n${fn}\n${[...this.helpers].join('\n')}`)];
     const grid = dispatchGrid(Math.max(groups, 1), opts.maxWorkgroupsPerDim);
-    const text = [...helpers, decls, fn, entryPoint(workgroupSize, grid, 'kmain(wid, li);')].filter((x) => x.trim().length).join('\n');
+    const text = [...helpers, decls, fn, entryPoint(workgroupSize, grid, 'kmain(wid, li);')]
+      .filter((x) => x.trim().length)
+      .join('\n');
     return {
       spec: { name, bindings, workgroupSize, body: text },
       nodes: [this.out, ...this.extraOuts, ...this.inputs],
@@ -114,7 +122,11 @@ export class KernelBuilder implements KernelContext {
 }
 
 /** The `@compute fn main` that linearizes the (possibly 2-D/3-D) grid into `wid` and runs `body`. */
-export function entryPoint(workgroupSize: readonly [number, number, number], grid: readonly [number, number, number], body: string): string {
+export function entryPoint(
+  workgroupSize: readonly [number, number, number],
+  grid: readonly [number, number, number],
+  body: string,
+): string {
   return [
     `@compute @workgroup_size(${workgroupSize.join(', ')})`,
     'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {',

@@ -4,7 +4,13 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import {
+  KernelBuilder,
+  kernelName,
+  linearInvocations,
+  type BuiltKernel,
+  type CodegenOptions,
+} from './builder.ts';
 import { toStorage } from './emitter.ts';
 
 const WG = 64;
@@ -14,7 +20,12 @@ const WG = 64;
  * see group.ts), in topological order before `out`; a member another member uses at the
  * same index is computed once.
  */
-export function elementwiseKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions, also: readonly Node[] = []): BuiltKernel {
+export function elementwiseKernel(
+  out: Node,
+  materialized: (n: Node) => boolean,
+  opts: CodegenOptions,
+  also: readonly Node[] = [],
+): BuiltKernel {
   const b = new KernelBuilder(out, materialized, false, also);
   const n = numel(out.shape);
   const { groups, prologue } = linearInvocations(n, WG);
@@ -23,5 +34,11 @@ export function elementwiseKernel(out: Node, materialized: (n: Node) => boolean,
     b.root.line(`${b.outName(m)}[gi] = ${toStorage(v, m.dtype)};`);
   }
   const body = `${prologue}\n${b.root.lines.join('\n')}`;
-  return b.finish(kernelName(out) + (also.length ? `_x${also.length + 1}` : ''), body, [WG, 1, 1], groups, opts);
+  return b.finish(
+    kernelName(out) + (also.length ? `_x${also.length + 1}` : ''),
+    body,
+    [WG, 1, 1],
+    groups,
+    opts,
+  );
 }

@@ -108,7 +108,9 @@ export class Emitter {
         return literal((n.arg as { value: number }).value, n.dtype);
       case 'iota': {
         const i = this.dims(ix)[(n.arg as { axis: number }).axis];
-        return n.dtype === 'i32' ? i : this.bind(n.dtype === 'bool' ? `(${i} != 0)` : `${wgslType(n.dtype)}(${i})`);
+        return n.dtype === 'i32'
+          ? i
+          : this.bind(n.dtype === 'bool' ? `(${i} != 0)` : `${wgslType(n.dtype)}(${i})`);
       }
       case 'rand': {
         const { dist, stream } = n.arg as { dist: 'uniform' | 'normal'; stream: number };

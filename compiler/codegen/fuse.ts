@@ -63,7 +63,13 @@ export function chooseMaterialized(
   const cost = new Map<Node, number>();
   for (const n of order) {
     if (KERNEL_OPS.has(n.op)) mat.add(n);
-    const own = PRICEY.has(n.op) ? 4 : n.op === 'gather' || n.op === 'rand' ? 6 : OpGroup.Elementwise.has(n.op) ? 1 : 0;
+    const own = PRICEY.has(n.op)
+      ? 4
+      : n.op === 'gather' || n.op === 'rand'
+        ? 6
+        : OpGroup.Elementwise.has(n.op)
+          ? 1
+          : 0;
     const c = own + n.src.reduce((a, s) => a + (mat.has(s) ? 0 : (cost.get(s) ?? 0)), 0);
     const computed = OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand';
     if (computed && (eff.get(n) ?? 0) > 1 && c > RECOMPUTE_COST) mat.add(n);
@@ -137,7 +143,10 @@ function fitBindingLimit(order: readonly Node[], mat: Set<Node>, maxInputs: numb
         const k = kernelRegion(c, mat).inputs.size;
         if (k > bestCount && k < inputs.size) [best, bestCount] = [c, k];
       }
-      if (!best) throw new Error(`node %${n.id} (${n.op}) reads ${inputs.size} buffers directly; the device allows ${maxInputs}`);
+      if (!best)
+        throw new Error(
+          `node %${n.id} (${n.op}) reads ${inputs.size} buffers directly; the device allows ${maxInputs}`,
+        );
       mat.add(best);
       changed = true;
     }

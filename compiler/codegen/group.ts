@@ -17,7 +17,14 @@ import type { Node } from '../ir/node.ts';
 import { sameShape } from '../ir/node.ts';
 import { kernelRegion } from './fuse.ts';
 
-const NOT_ELEMENTWISE_KERNEL = new Set(['param', 'input', 'reduce_sum', 'reduce_max', 'matmul', 'scatter_add']);
+const NOT_ELEMENTWISE_KERNEL = new Set([
+  'param',
+  'input',
+  'reduce_sum',
+  'reduce_max',
+  'matmul',
+  'scatter_add',
+]);
 
 /** Leader (last member, where the kernel runs) -> the other members in order; members -> their leader. */
 export interface Groups {
@@ -29,7 +36,10 @@ export function groupElementwise(order: readonly Node[], mat: ReadonlySet<Node>,
   const pos = new Map(order.map((n, i) => [n, i]));
   const inputs = new Map<Node, Set<Node>>();
   const readers = new Map<Node, Node[]>();
-  const eligible = (n: Node) => mat.has(n) && !NOT_ELEMENTWISE_KERNEL.has(n.op) && !kernelRegion(n, mat).inlined.some((s) => s.op === 'matmul');
+  const eligible = (n: Node) =>
+    mat.has(n) &&
+    !NOT_ELEMENTWISE_KERNEL.has(n.op) &&
+    !kernelRegion(n, mat).inlined.some((s) => s.op === 'matmul');
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input') continue;
     const ins = kernelRegion(n, mat).inputs;
@@ -47,7 +57,13 @@ export function groupElementwise(order: readonly Node[], mat: ReadonlySet<Node>,
   for (const r of order) {
     if (!eligible(r)) continue;
     // The groups of same-shape members R reads: join all of them if possible, else the first that fits.
-    const cands = [...new Set([...inputs.get(r)!].map((p) => groupOf.get(p)).filter((g): g is Node[] => !!g && sameShape(g[0].shape, r.shape)))];
+    const cands = [
+      ...new Set(
+        [...inputs.get(r)!]
+          .map((p) => groupOf.get(p))
+          .filter((g): g is Node[] => !!g && sameShape(g[0].shape, r.shape)),
+      ),
+    ];
     const tries = cands.length > 1 ? [cands, ...cands.map((g) => [g])] : cands.map((g) => [g]);
     let joined: Node[] = [r];
     for (const gs of tries) {

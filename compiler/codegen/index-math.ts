@@ -49,7 +49,13 @@ export function add(a: string, b: string): string {
 }
 
 export function addC(a: string, c: number): string {
-  return c === 0 ? a : c < 0 ? (isLit(a) ? String(Number(a) + c) : `(${atom(a)} - ${-c})`) : add(a, String(c));
+  return c === 0
+    ? a
+    : c < 0
+      ? isLit(a)
+        ? String(Number(a) + c)
+        : `(${atom(a)} - ${-c})`
+      : add(a, String(c));
 }
 
 export function mulC(a: string, c: number): string {

@@ -43,13 +43,11 @@ export function declareBindings(bindings: readonly KernelBinding[]): { wgsl: str
   const wgsl = bindings
     .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`)
     .join('\n');
-  const layout = bindings.map(
-    (b, i): LayoutEntry => ({
-      binding: i,
-      visibility: 'compute',
-      buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' },
-    }),
-  );
+  const layout = bindings.map((b, i): LayoutEntry => ({
+    binding: i,
+    visibility: 'compute',
+    buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' },
+  }));
   return { wgsl, layout };
 }
 

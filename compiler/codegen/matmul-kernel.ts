@@ -15,7 +15,13 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import {
+  KernelBuilder,
+  kernelName,
+  linearInvocations,
+  type BuiltKernel,
+  type CodegenOptions,
+} from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { toStorage, type Emitter } from './emitter.ts';
 import { canVec4, vec4Matmul } from './matmul-vec4.ts';
@@ -38,7 +44,12 @@ export function matmulShape(out: Node): MatmulShape {
  * region reaches `mm`, not materialized, only through elementwise ops), the kernel writes
  * `epilogue` instead: its value is computed from the accumulators before the store.
  */
-export function matmulKernel(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epilogue?: Node): BuiltKernel {
+export function matmulKernel(
+  mm: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  epilogue?: Node,
+): BuiltKernel {
   if (opts.matmul === 'tiled') return tiledMatmul(mm, mat, opts, epilogue);
   const vec4 = opts.matmul === 'register' && canVec4(mm, mat) && (epilogue ?? mm).dtype === 'f32';
   return vec4 ? vec4Matmul(mm, mat, opts, epilogue) : registerMatmul(mm, mat, opts, epilogue);
@@ -73,18 +84,43 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
   const body = e.child();
   const av = ms.map((m) => body.value(A, { shape: A.shape, dims: [...bd, m, 'k'] }));
   const bv = ns.map((n) => body.value(B, { shape: B.shape, dims: [...bd, 'k', n] }));
-  for (const i of range(TM)) for (const j of range(TN)) body.line(`c${i}_${j} = c${i}_${j} + ${av[i]} * ${bv[j]};`);
+  for (const i of range(TM))
+    for (const j of range(TN)) body.line(`c${i}_${j} = c${i}_${j} + ${av[i]} * ${bv[j]};`);
   e.splice(body);
   e.line('}');
-  storeBlock(e, mm, epi, bd, TM, TN, (i) => `m0 + ${i}`, (j) => `n0 + ${j * nt}`);
-  return b.finish(`${kernelName(out)}_reg${TM}x${TN}`, `${prologue}\n${e.lines.join('\n')}`, [WG, 1, 1], groups, opts);
+  storeBlock(
+    e,
+    mm,
+    epi,
+    bd,
+    TM,
+    TN,
+    (i) => `m0 + ${i}`,
+    (j) => `n0 + ${j * nt}`,
+  );
+  return b.finish(
+    `${kernelName(out)}_reg${TM}x${TN}`,
+    `${prologue}\n${e.lines.join('\n')}`,
+    [WG, 1, 1],
+    groups,
+    opts,
+  );
 }
 
 /**
  * Guarded stores of the c{i}_{j} accumulators (rows row(i), columns col(j) of batch `bi`),
  * through the epilogue when there is one: `epi` evaluated with `mm`'s value preset.
  */
-function storeBlock(e: Emitter, mm: Node, epi: Node | undefined, bd: readonly string[], tm: number, tn: number, row: (i: number) => string, col: (j: number) => string) {
+function storeBlock(
+  e: Emitter,
+  mm: Node,
+  epi: Node | undefined,
+  bd: readonly string[],
+  tm: number,
+  tn: number,
+  row: (i: number) => string,
+  col: (j: number) => string,
+) {
   const { M, N } = matmulShape(mm);
   e.line(`let base = bi * ${M * N};`);
   for (const i of range(tm))
@@ -99,7 +135,13 @@ function storeBlock(e: Emitter, mm: Node, epi: Node | undefined, bd: readonly st
 }
 
 /** The stored value at C[dims]: the accumulator, or the epilogue computed from it. */
-export function epilogueValue(e: Emitter, mm: Node, epi: Node | undefined, dims: readonly string[], acc: string): string {
+export function epilogueValue(
+  e: Emitter,
+  mm: Node,
+  epi: Node | undefined,
+  dims: readonly string[],
+  acc: string,
+): string {
   if (!epi) return acc;
   const ix = { shape: mm.shape, dims };
   e.preset(mm, ix, acc);
@@ -139,9 +181,15 @@ function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
     s.line(`let e = i32(li) + ${l * TW * TW};`);
     s.line(`let r = e / ${T};`);
     s.line(`let c = e % ${T};`);
-    const a = s.value(A, { shape: A.shape, dims: [...bd, s.bind(`min(m0 + r, ${M - 1})`), s.bind(`min(k0 + c, ${K - 1})`)] });
+    const a = s.value(A, {
+      shape: A.shape,
+      dims: [...bd, s.bind(`min(m0 + r, ${M - 1})`), s.bind(`min(k0 + c, ${K - 1})`)],
+    });
     s.line(`As[e] = select(0.0f, ${a}, m0 + r < ${M} && k0 + c < ${K});`);
-    const bb = s.value(B, { shape: B.shape, dims: [...bd, s.bind(`min(k0 + r, ${K - 1})`), s.bind(`min(n0 + c, ${N - 1})`)] });
+    const bb = s.value(B, {
+      shape: B.shape,
+      dims: [...bd, s.bind(`min(k0 + r, ${K - 1})`), s.bind(`min(n0 + c, ${N - 1})`)],
+    });
     s.line(`Bs[e] = select(0.0f, ${bb}, k0 + r < ${K} && n0 + c < ${N});`);
     loop.splice(s);
     loop.line('}');
@@ -157,7 +205,16 @@ function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
   e.line('}');
   e.line(`if (wid < ${groups}) {`);
   const st = e.child();
-  storeBlock(st, mm, epi, bd, R, R, (i) => `m0 + ty + ${i * TW}`, (j) => `n0 + tx + ${j * TW}`);
+  storeBlock(
+    st,
+    mm,
+    epi,
+    bd,
+    R,
+    R,
+    (i) => `m0 + ty + ${i * TW}`,
+    (j) => `n0 + tx + ${j * TW}`,
+  );
   e.splice(st);
   e.line('}');
   const decl = `var<workgroup> As: array<f32, ${T * T}>;\nvar<workgroup> Bs: array<f32, ${T * T}>;`;

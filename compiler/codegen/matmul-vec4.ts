@@ -7,7 +7,13 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import {
+  KernelBuilder,
+  kernelName,
+  linearInvocations,
+  type BuiltKernel,
+  type CodegenOptions,
+} from './builder.ts';
 import { epilogueValue, matmulShape } from './matmul-kernel.ts';
 import { dimsOfFlat } from './index-math.ts';
 
@@ -25,7 +31,12 @@ export function canVec4(out: Node, mat: (n: Node) => boolean): boolean {
 }
 
 /** With `epilogue` (f32), the kernel writes it instead of `mm` (see matmul-kernel.ts). */
-export function vec4Matmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+export function vec4Matmul(
+  mm: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  epi?: Node,
+): BuiltKernel {
   const out = epi ?? mm;
   const { batch, M, K, N } = matmulShape(mm);
   const [k4, n4] = [K / 4, N / 4];
@@ -40,7 +51,9 @@ export function vec4Matmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOpt
   const store = (i: number): string => {
     if (!epi) return `    out[obase + (m0 + ${i}) * ${n4}] = c${i};`;
     const s = b.root.child().child();
-    const v = 'xyzw'.split('').map((ch, cc) => epilogueValue(s, mm, epi, [...bd, `m0 + ${i}`, `nv * 4 + ${cc}`], `c${i}.${ch}`));
+    const v = 'xyzw'
+      .split('')
+      .map((ch, cc) => epilogueValue(s, mm, epi, [...bd, `m0 + ${i}`, `nv * 4 + ${cc}`], `c${i}.${ch}`));
     s.line(`out[obase + (m0 + ${i}) * ${n4}] = vec4<f32>(${v.join(', ')});`);
     return s.lines.join('\n');
   };

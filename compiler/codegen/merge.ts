@@ -31,7 +31,8 @@ const bindingKey = (n: Node, b: KernelBinding, member: number) =>
 export function mergeKernels(ks: readonly BuiltKernel[], opts: CodegenOptions): BuiltKernel {
   if (ks.length === 1) return ks[0];
   const wgs = ks[0].spec.workgroupSize;
-  if (ks.some((k) => k.spec.workgroupSize.join() !== wgs.join())) throw new Error('mergeKernels: workgroup sizes differ');
+  if (ks.some((k) => k.spec.workgroupSize.join() !== wgs.join()))
+    throw new Error('mergeKernels: workgroup sizes differ');
   const bindings: KernelBinding[] = [];
   const nodes: Node[] = [];
   const slot = new Map<string, string>();
@@ -59,12 +60,24 @@ export function mergeKernels(ks: readonly BuiltKernel[], opts: CodegenOptions): 
     if (k.parts.decls.trim()) decls.push(sub(k.parts.decls));
     fns.push(sub(k.parts.fn));
     const end = start + k.groups;
-    calls.push(j === ks.length - 1 ? `k${j}(wid - ${start}, li);` : `if (wid < ${end}) { k${j}(wid - ${start}, li); return; }`);
+    calls.push(
+      j === ks.length - 1
+        ? `k${j}(wid - ${start}, li);`
+        : `if (wid < ${end}) { k${j}(wid - ${start}, li); return; }`,
+    );
     start = end;
   });
   const grid = dispatchGrid(start, opts.maxWorkgroupsPerDim);
   const fn = fns.join('\n');
-  const body = [...helpers, ...decls, fn, entryPoint(wgs, grid, calls.join('\n  '))].filter((x) => x.trim().length).join('\n');
+  const body = [...helpers, ...decls, fn, entryPoint(wgs, grid, calls.join('\n  '))]
+    .filter((x) => x.trim().length)
+    .join('\n');
   const name = ks.map((k) => k.spec.name).join('+');
-  return { spec: { name, bindings, workgroupSize: wgs, body }, nodes, grid, groups: start, parts: { helpers, decls: decls.join('\n'), fn } };
+  return {
+    spec: { name, bindings, workgroupSize: wgs, body },
+    nodes,
+    grid,
+    groups: start,
+    parts: { helpers, decls: decls.join('\n'), fn },
+  };
 }

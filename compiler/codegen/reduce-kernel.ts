@@ -11,7 +11,13 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import {
+  KernelBuilder,
+  kernelName,
+  linearInvocations,
+  type BuiltKernel,
+  type CodegenOptions,
+} from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { literal, wgslType } from './wgsl-values.ts';
 import type { Emitter } from './emitter.ts';
@@ -20,32 +26,47 @@ const WG_SERIAL = 64;
 // 64 like every other template, so reductions can share merged dispatches (plan/pack.ts).
 const WG_TREE = 64;
 
-export function reduceKernel(out: Node, materialized: (n: Node) => boolean, opts: CodegenOptions): BuiltKernel {
+export function reduceKernel(
+  out: Node,
+  materialized: (n: Node) => boolean,
+  opts: CodegenOptions,
+): BuiltKernel {
   const x = out.src[0];
   if (x.dtype === 'bool') throw new Error(`reduceKernel: bool reductions are not supported (%${out.id})`);
   const axes = (out.arg as { axes: readonly number[] }).axes;
   const n = numel(out.shape);
   const rShape = axes.map((a) => x.shape[a]);
   const rt = numel(rShape);
-  const useTree = opts.reduce === 'workgroup' || (opts.reduce === 'auto' && (rt >= 2048 || (rt >= 128 && n < 512)));
+  const useTree =
+    opts.reduce === 'workgroup' || (opts.reduce === 'auto' && (rt >= 2048 || (rt >= 128 && n < 512)));
   return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n, rt);
 }
 
 const isMax = (out: Node) => out.op === 'reduce_max';
-const init = (out: Node) => (isMax(out) ? literal(out.dtype === 'f32' ? -Infinity : -2147483648, out.dtype) : literal(0, out.dtype));
+const init = (out: Node) =>
+  isMax(out) ? literal(out.dtype === 'f32' ? -Infinity : -2147483648, out.dtype) : literal(0, out.dtype);
 const combine = (out: Node, a: string, b: string) => (isMax(out) ? `max(${a}, ${b})` : `(${a} + ${b})`);
 
 /** Emit `acc = combine(acc, X[kept dims of o, reduced dims of r])` into `body`. */
 function accumulate(out: Node, body: Emitter, outDims: readonly string[], r: string): void {
   const x = out.src[0];
   const axes = (out.arg as { axes: readonly number[] }).axes;
-  const rd = dimsOfFlat(r, axes.map((a) => x.shape[a])).map((d) => body.bind(d, 'r'));
+  const rd = dimsOfFlat(
+    r,
+    axes.map((a) => x.shape[a]),
+  ).map((d) => body.bind(d, 'r'));
   const xd = outDims.map((d, i) => (axes.includes(i) ? rd[axes.indexOf(i)] : d));
   const v = body.value(x, { shape: x.shape, dims: xd });
   body.line(`acc = ${combine(out, 'acc', v)};`);
 }
 
-function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
+function serialReduce(
+  out: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  n: number,
+  rt: number,
+): BuiltKernel {
   const b = new KernelBuilder(out, mat);
   const { groups, prologue } = linearInvocations(n, WG_SERIAL);
   const e = b.root;
@@ -60,7 +81,13 @@ function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions
   return b.finish(kernelName(out), `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
 }
 
-function treeReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number, rt: number): BuiltKernel {
+function treeReduce(
+  out: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  n: number,
+  rt: number,
+): BuiltKernel {
   const b = new KernelBuilder(out, mat);
   const e = b.root;
   const t = wgslType(out.dtype);

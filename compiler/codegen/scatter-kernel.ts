@@ -8,7 +8,13 @@
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
-import { KernelBuilder, kernelName, linearInvocations, type BuiltKernel, type CodegenOptions } from './builder.ts';
+import {
+  KernelBuilder,
+  kernelName,
+  linearInvocations,
+  type BuiltKernel,
+  type CodegenOptions,
+} from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { literal, wgslType } from './wgsl-values.ts';
 

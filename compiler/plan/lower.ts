@@ -37,6 +37,7 @@ export interface LowerOptions {
   readonly fuse?: boolean;
   /** Matmul template; default 'register' on CPU adapters, else 'tiled'. */
   readonly matmul?: 'register' | 'scalar' | 'tiled';
+  /** Reduction template; default 'serial' on CPU adapters, else 'auto' (by size). */
   readonly reduce?: 'serial' | 'workgroup' | 'auto';
   /** Merge independent kernels into one dispatch (default: with `fuse`). */
   readonly merge?: boolean;
@@ -45,7 +46,12 @@ export interface LowerOptions {
 }
 
 /** Kernel template for a materialized computed node. */
-export function buildKernel(n: Node, mat: ReadonlySet<Node>, opts: CodegenOptions, also: readonly Node[] = []): BuiltKernel {
+export function buildKernel(
+  n: Node,
+  mat: ReadonlySet<Node>,
+  opts: CodegenOptions,
+  also: readonly Node[] = [],
+): BuiltKernel {
   const isMat = (x: Node) => mat.has(x);
   if (also.length) return elementwiseKernel(n, isMat, opts, also);
   const mm = epilogueMatmul(n, mat);
@@ -67,7 +73,8 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   const copts: CodegenOptions = {
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
     matmul: opts.matmul ?? (opts.isCPU === false ? 'tiled' : 'register'),
-    reduce: opts.reduce ?? 'auto',
+    // llvmpipe runs barriers slowly: serial reductions won at every size (bench/reduce.ts).
+    reduce: opts.reduce ?? (opts.isCPU === false ? 'auto' : 'serial'),
   };
   const rootNodes = graphRoots(graph);
   const targets = graph.updates.map((u) => u.target);
@@ -83,7 +90,14 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   for (const [name, n] of Object.entries(graph.outputs)) if (!outputNames.has(n)) outputNames.set(n, name);
   const addBuffer = (name: string, role: BufferRole, n: Pick<Node, 'dtype' | 'shape'>): number => {
     const id = buffers.length;
-    buffers.push({ id, name, role, dtype: n.dtype, shape: [...n.shape], byteSize: Math.max(4, numel(n.shape) * 4) });
+    buffers.push({
+      id,
+      name,
+      role,
+      dtype: n.dtype,
+      shape: [...n.shape],
+      byteSize: Math.max(4, numel(n.shape) * 4),
+    });
     return id;
   };
   for (const n of order) {
@@ -144,9 +158,21 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     .filter((n) => n.op === 'param')
     .map((n) => {
       const { name, role } = n.arg as { name: string; role: 'param' | 'state' };
-      return { name, buffer: bufOf.get(n)!, role, trainable: updated.has(n as Node<'param'>), shape: [...n.shape], dtype: n.dtype };
+      return {
+        name,
+        buffer: bufOf.get(n)!,
+        role,
+        trainable: updated.has(n as Node<'param'>),
+        shape: [...n.shape],
+        dtype: n.dtype,
+      };
     });
-  const slot = (name: string, n: Node): PlanSlot => ({ name, buffer: bufOf.get(n)!, shape: [...n.shape], dtype: n.dtype });
+  const slot = (name: string, n: Node): PlanSlot => ({
+    name,
+    buffer: bufOf.get(n)!,
+    shape: [...n.shape],
+    dtype: n.dtype,
+  });
   const inputs = order.filter((n) => n.op === 'input').map((n) => slot((n.arg as { name: string }).name, n));
   const outputs = Object.entries(graph.outputs).map(([name, n]) => slot(name, n));
   return { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };

@@ -17,7 +17,11 @@ const MAX_MEMBERS = 8;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WORKGROUP_BYTES = 16384;
 
-export function packMerges(built: readonly BuiltKernel[], limits: PlanLimits, opts: CodegenOptions): BuiltKernel[] {
+export function packMerges(
+  built: readonly BuiltKernel[],
+  limits: PlanLimits,
+  opts: CodegenOptions,
+): BuiltKernel[] {
   // Dependencies: producers[i] = kernels whose outputs kernel i reads.
   const writer = new Map<Node, number>();
   const producers: number[][] = built.map((k, i) => {
@@ -33,7 +37,8 @@ export function packMerges(built: readonly BuiltKernel[], limits: PlanLimits, op
   producers.forEach((ps, i) => (asap[i] = ps.reduce((l, p) => Math.max(l, asap[p] + 1), 0)));
   const depth = Math.max(0, ...asap);
   const alap = built.map(() => depth);
-  for (let i = built.length - 1; i >= 0; i--) for (const p of producers[i]) alap[p] = Math.min(alap[p], alap[i] - 1);
+  for (let i = built.length - 1; i >= 0; i--)
+    for (const p of producers[i]) alap[p] = Math.min(alap[p], alap[i] - 1);
 
   const groups = new Map<number, BuiltKernel[][]>(); // level -> open groups
   const placed: number[] = [];
@@ -60,5 +65,7 @@ export function packMerges(built: readonly BuiltKernel[], limits: PlanLimits, op
     (groups.get(hi) ?? groups.set(hi, []).get(hi)!).push([k]);
     placed[i] = hi;
   });
-  return [...groups.keys()].sort((a, b) => a - b).flatMap((l) => groups.get(l)!.map((g) => mergeKernels(g, opts)));
+  return [...groups.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((l) => groups.get(l)!.map((g) => mergeKernels(g, opts)));
 }

@@ -35,7 +35,9 @@ export class WebGPUExecutor implements Executor {
   ) {
     this.description = description;
     this.dispatchesPerStep = dispatchCount(plan);
-    this.buffers = plan.buffers.map((b) => device.createBuffer({ size: align4(b.byteSize), usage: STORAGE_USAGE }));
+    this.buffers = plan.buffers.map((b) =>
+      device.createBuffer({ size: align4(b.byteSize), usage: STORAGE_USAGE }),
+    );
     for (const p of plan.params) this.byName.set(`param:${p.name}`, plan.buffers[p.buffer]);
     for (const s of plan.inputs) this.byName.set(`input:${s.name}`, plan.buffers[s.buffer]);
     for (const s of plan.outputs) this.outputsByName.set(s.name, plan.buffers[s.buffer]);
@@ -113,7 +115,8 @@ export class WebGPUExecutor implements Executor {
       for (const d of this.program) d(pass);
       pass.end();
     }
-    for (const c of this.copies) enc.copyBufferToBuffer(this.buffers[c.src], 0, this.buffers[c.dst], 0, c.size);
+    for (const c of this.copies)
+      enc.copyBufferToBuffer(this.buffers[c.src], 0, this.buffers[c.dst], 0, c.size);
     this.device.queue.submit([enc.finish()]);
   }
 
@@ -123,7 +126,9 @@ export class WebGPUExecutor implements Executor {
    */
   async profile(): Promise<{ kernel: number; name: string; ms: number }[]> {
     const out: { kernel: number; name: string; ms: number }[] = [];
-    const dispatches = this.plan.step.filter((s): s is { op: 'dispatch'; kernel: number } => s.op === 'dispatch');
+    const dispatches = this.plan.step.filter(
+      (s): s is { op: 'dispatch'; kernel: number } => s.op === 'dispatch',
+    );
     for (let i = 0; i < this.program.length; i++) {
       const t0 = performance.now();
       const enc = this.device.createCommandEncoder();
@@ -142,11 +147,19 @@ export class WebGPUExecutor implements Executor {
   async readOutputs(names: readonly string[]): Promise<Record<string, Float32Array>> {
     const bufs = names.map((n) => {
       const b = this.outputsByName.get(n);
-      if (!b) throw new Error(`the plan has no output named '${n}' (has: ${[...this.outputsByName.keys()].join(', ')})`);
+      if (!b)
+        throw new Error(
+          `the plan has no output named '${n}' (has: ${[...this.outputsByName.keys()].join(', ')})`,
+        );
       return b.id;
     });
     const vals = await this.readBuffers(bufs);
-    return Object.fromEntries(names.map((n, i) => [n, vals[i] instanceof Float32Array ? (vals[i] as Float32Array) : Float32Array.from(vals[i])]));
+    return Object.fromEntries(
+      names.map((n, i) => [
+        n,
+        vals[i] instanceof Float32Array ? (vals[i] as Float32Array) : Float32Array.from(vals[i]),
+      ]),
+    );
   }
 
   /** Raw contents of plan buffers, typed by dtype (bool as Int32Array 0/1). For tests and tools. */
@@ -189,11 +202,15 @@ export class WebGPUExecutor implements Executor {
 
   private write(b: PlanBuffer, value: Float32Array | Int32Array | Uint8Array): void {
     const n = b.shape.reduce((a, x) => a * x, 1);
-    if (value.length !== n) throw new Error(`${b.name}: got ${value.length} elements, expected ${n} (${b.dtype}[${b.shape.join(',')}])`);
+    if (value.length !== n)
+      throw new Error(
+        `${b.name}: got ${value.length} elements, expected ${n} (${b.dtype}[${b.shape.join(',')}])`,
+      );
     const data = b.dtype === 'f32' ? toF32(value) : Int32Array.from(value as ArrayLike<number>);
     this.writeBuffer(b.id, data);
   }
 }
 
 const align4 = (n: number) => Math.max(4, Math.ceil(n / 4) * 4);
-const toF32 = (v: Float32Array | Int32Array | Uint8Array): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
+const toF32 = (v: Float32Array | Int32Array | Uint8Array): Float32Array =>
+  v instanceof Float32Array ? v : Float32Array.from(v);

@@ -6,7 +6,10 @@ import { add, addC, dimsOfFlat, flatOfDims, mulC } from '../../compiler/codegen/
 
 // Integer division: generated divisions are always `(x / <literal>)`, so `| 0` truncates them.
 const evalIdx = (e: string, env: Record<string, number>) =>
-  Function(...Object.keys(env), `return ${e.replace(/\/ (\d+)/g, '/ $1 | 0')};`)(...Object.values(env)) as number;
+  Function(
+    ...Object.keys(env),
+    `return ${e.replace(/\/ (\d+)/g, '/ $1 | 0')};`,
+  )(...Object.values(env)) as number;
 
 describe('index math', () => {
   it('folds constants', () => {

@@ -22,7 +22,13 @@ function elementType(t: unknown): string {
   return f?.format ? `${f.name}<${f.format.name}>` : (f?.name ?? '?');
 }
 
-const cases = [...elementwiseCases(), ...movementCases(), ...reduceCases(), ...matmulCases(), ...indexingCases()];
+const cases = [
+  ...elementwiseCases(),
+  ...movementCases(),
+  ...reduceCases(),
+  ...matmulCases(),
+  ...indexingCases(),
+];
 const variants = [
   { fuse: false, matmul: 'register', reduce: 'serial' },
   { fuse: true, matmul: 'tiled', reduce: 'workgroup' },
@@ -41,11 +47,23 @@ describe('generated WGSL reflects to its kernel spec', () => {
           const r = new WgslReflect(kernel.wgsl);
           const groups = r.getBindGroups();
           expect(groups.length, kernel.name).toBe(1);
-          const got = groups[0].map((b) => ({ binding: b.binding, name: b.name, access: b.access, type: elementType(b.type) }));
-          const want = kernel.bindings.map((b, i) => ({ binding: i, name: b.name, access: b.access, type: b.type }));
+          const got = groups[0].map((b) => ({
+            binding: b.binding,
+            name: b.name,
+            access: b.access,
+            type: elementType(b.type),
+          }));
+          const want = kernel.bindings.map((b, i) => ({
+            binding: i,
+            name: b.name,
+            access: b.access,
+            type: b.type,
+          }));
           expect(got, kernel.name).toEqual(want);
           const layout = declareBindings(kernel.bindings).layout;
-          expect(layout.map((e) => (e.buffer.type === 'storage' ? 'read_write' : 'read'))).toEqual(got.map((b) => b.access));
+          expect(layout.map((e) => (e.buffer.type === 'storage' ? 'read_write' : 'read'))).toEqual(
+            got.map((b) => b.access),
+          );
           expect(r.entry.compute.map((f) => f.name)).toEqual([kernel.entryPoint]);
           expect(r.entry.compute[0].workgroupSize).toEqual([...kernel.workgroupSize]);
           // A read-write binding is never also bound read-only (WebGPU forbids it).

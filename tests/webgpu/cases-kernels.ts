@@ -16,33 +16,42 @@ export function movementCases(): Case[] {
   {
     const b = new Builder();
     const x = b.param('x', [7, 33, 5]);
-    out.push(b.done('reshape/permute/slice/pad', {
-      r: reshape(x, [33, 35]),
-      p: permute(x, [2, 0, 1]),
-      s: mk('slice', [x], { starts: [1, 3, 0], ends: [6, 33, 4] }),
-      pd: mk('pad', [x], { before: [1, 0, 2], after: [0, 3, 1] }),
-      chain: un('exp', permute(reshape(mk('slice', [x], { starts: [0, 1, 0], ends: [7, 31, 5] }), [35, 30]), [1, 0])),
-    }));
+    out.push(
+      b.done('reshape/permute/slice/pad', {
+        r: reshape(x, [33, 35]),
+        p: permute(x, [2, 0, 1]),
+        s: mk('slice', [x], { starts: [1, 3, 0], ends: [6, 33, 4] }),
+        pd: mk('pad', [x], { before: [1, 0, 2], after: [0, 3, 1] }),
+        chain: un(
+          'exp',
+          permute(reshape(mk('slice', [x], { starts: [0, 1, 0], ends: [7, 31, 5] }), [35, 30]), [1, 0]),
+        ),
+      }),
+    );
   }
   {
     const b = new Builder();
     const row = b.param('row', [1, 257]);
     const col = b.param('col', [3, 1]);
-    out.push(b.done('broadcast via expand', {
-      sum: bin('add', expand(row, [3, 257]), expand(col, [3, 257])),
-      outer: bin('mul', expand(reshape(row, [257, 1]), [257, 3]), expand(reshape(col, [1, 3]), [257, 3])),
-    }));
+    out.push(
+      b.done('broadcast via expand', {
+        sum: bin('add', expand(row, [3, 257]), expand(col, [3, 257])),
+        outer: bin('mul', expand(reshape(row, [257, 1]), [257, 3]), expand(reshape(col, [1, 3]), [257, 3])),
+      }),
+    );
   }
   {
     const b = new Builder();
     const a = b.param('a', [3, 7]);
     const d = b.param('d', [3, 1]);
     const e = b.param('e', [3, 33]);
-    out.push(b.done('concat', {
-      c1: mk('concat', [a, d, e], { axis: 1 }),
-      c0: mk('concat', [a, un('neg', a)], { axis: 0 }),
-      k: un('tanh', mk('concat', [e, e], { axis: 1 })),
-    }));
+    out.push(
+      b.done('concat', {
+        c1: mk('concat', [a, d, e], { axis: 1 }),
+        c0: mk('concat', [a, un('neg', a)], { axis: 0 }),
+        k: un('tanh', mk('concat', [e, e], { axis: 1 })),
+      }),
+    );
   }
   return out;
 }
@@ -50,8 +59,14 @@ export function movementCases(): Case[] {
 export function reduceCases(): Case[] {
   const out: Case[] = [];
   const shapes: [Shape, number[][]][] = [
-    [[7, 33, 5], [[0], [1], [2], [0, 2], [0, 1, 2]]],
-    [[257, 3], [[0], [1]]],
+    [
+      [7, 33, 5],
+      [[0], [1], [2], [0, 2], [0, 1, 2]],
+    ],
+    [
+      [257, 3],
+      [[0], [1]],
+    ],
     [[1], [[0]]],
     [[4099], [[0]]],
     [[3, 1031], [[1]]],
@@ -64,13 +79,17 @@ export function reduceCases(): Case[] {
         const k = b.ints('k', s, -100, 100);
         const n = axes.reduce((a, ax) => a * s[ax], 1);
         out.push(
-          b.done(`reduce [${s}] axes [${axes}] ${reduce}`, {
-            sum: mk('reduce_sum', [x], { axes }),
-            max: mk('reduce_max', [x], { axes }),
-            isum: mk('reduce_sum', [k], { axes }),
-            imax: mk('reduce_max', [k], { axes }),
-            fused: mk('reduce_sum', [un('exp', x)], { axes }),
-          }, { reduce, rtol: 1e-5, floor: Math.sqrt(n) } as Partial<Case>),
+          b.done(
+            `reduce [${s}] axes [${axes}] ${reduce}`,
+            {
+              sum: mk('reduce_sum', [x], { axes }),
+              max: mk('reduce_max', [x], { axes }),
+              isum: mk('reduce_sum', [k], { axes }),
+              imax: mk('reduce_max', [k], { axes }),
+              fused: mk('reduce_sum', [un('exp', x)], { axes }),
+            },
+            { reduce, rtol: 1e-5, floor: Math.sqrt(n) } as Partial<Case>,
+          ),
         );
       }
   return out;
@@ -101,18 +120,30 @@ export function matmulCases(): Case[] {
       const wt = b.param('wt', [...batch, N, K]);
       const r = batch.length;
       const tperm = [...batch.map((_, i) => i), r + 1, r];
-      out.push(b.done(`matmul [${batch}] ${M}x${K}x${N} ${matmul}`, {
-        c: mk('matmul', [a, w], null),
-        // B transposed through a folded permute, A computed by a fused chain.
-        ct: mk('matmul', [un('tanh', a), permute(wt, tperm)], null),
-      }, { matmul, rtol: 1e-5, floor: Math.sqrt(K) } as Partial<Case>));
+      out.push(
+        b.done(
+          `matmul [${batch}] ${M}x${K}x${N} ${matmul}`,
+          {
+            c: mk('matmul', [a, w], null),
+            // B transposed through a folded permute, A computed by a fused chain.
+            ct: mk('matmul', [un('tanh', a), permute(wt, tperm)], null),
+          },
+          { matmul, rtol: 1e-5, floor: Math.sqrt(K) } as Partial<Case>,
+        ),
+      );
     }
   {
     // Batch broadcast: one weight for every batch entry, through reshape + expand.
     const b = new Builder();
     const x = b.param('x', [3, 7, 33]);
     const w = b.param('w', [33, 5]);
-    out.push(b.done('matmul batch-broadcast weight', { y: mk('matmul', [x, expand(reshape(w, [1, 33, 5]), [3, 33, 5])], null) }, { floor: 6 }));
+    out.push(
+      b.done(
+        'matmul batch-broadcast weight',
+        { y: mk('matmul', [x, expand(reshape(w, [1, 33, 5]), [3, 33, 5])], null) },
+        { floor: 6 },
+      ),
+    );
   }
   return out;
 }
@@ -124,23 +155,39 @@ export function indexingCases(): Case[] {
     const table = b.param('emb', [65, 7]);
     const idx = b.ints('tok', [3, 11], 0, 65);
     const upd = b.param('g', [3, 11, 7]);
-    out.push(b.done('gather and scatter_add', {
-      rows: mk('gather', [table, idx], null),
-      grad: mk('scatter_add', [idx, upd], { rows: 65 }),
-      fused: mk('scatter_add', [idx, un('exp', upd)], { rows: 65 }),
-      g2: bin('mul', mk('gather', [table, idx], null), c(2, [3, 11, 7])),
-    }, { floor: 4 }));
+    out.push(
+      b.done(
+        'gather and scatter_add',
+        {
+          rows: mk('gather', [table, idx], null),
+          grad: mk('scatter_add', [idx, upd], { rows: 65 }),
+          fused: mk('scatter_add', [idx, un('exp', upd)], { rows: 65 }),
+          g2: bin('mul', mk('gather', [table, idx], null), c(2, [3, 11, 7])),
+        },
+        { floor: 4 },
+      ),
+    );
   }
   {
     const b = new Builder();
     const seed = b.input('seed', [], 'i32', Int32Array.of(-12345));
-    out.push(b.done('rand uniform/normal', {
-      u: mk('rand', [seed], { stream: 3, dist: 'uniform' }, { shape: [7, 1031] }),
-      n: mk('rand', [seed], { stream: 7, dist: 'normal' }, { shape: [33, 33] }),
-      scaled: bin('add', mk('rand', [seed], { stream: 1, dist: 'uniform' }, { shape: [257] }), c(1, [257])),
-    // Uniforms are exact (checked bit for bit in rand.test.ts); normals go through f32
-    // log/cos, so they agree to ~1e-6 absolute.
-    }, { floor: 0.1 }));
+    out.push(
+      b.done(
+        'rand uniform/normal',
+        {
+          u: mk('rand', [seed], { stream: 3, dist: 'uniform' }, { shape: [7, 1031] }),
+          n: mk('rand', [seed], { stream: 7, dist: 'normal' }, { shape: [33, 33] }),
+          scaled: bin(
+            'add',
+            mk('rand', [seed], { stream: 1, dist: 'uniform' }, { shape: [257] }),
+            c(1, [257]),
+          ),
+          // Uniforms are exact (checked bit for bit in rand.test.ts); normals go through f32
+          // log/cos, so they agree to ~1e-6 absolute.
+        },
+        { floor: 0.1 },
+      ),
+    );
   }
   return out;
 }

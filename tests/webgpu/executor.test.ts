@@ -48,10 +48,16 @@ it('a Plan round-trips through JSON and runs; updates see old values (swap)', as
   const g = {
     outputs: { dot: mk('reduce_sum', [bin('mul', a, x)], { axes: [0] }) },
     // a := b, b := a + x: both computed from the old a and b.
-    updates: [{ target: a, value: b }, { target: b, value: bin('add', a, x) }],
+    updates: [
+      { target: a, value: b },
+      { target: b, value: bin('add', a, x) },
+    ],
   };
   const plan = JSON.parse(JSON.stringify(lowerToPlan(g, h.limits, { isCPU: h.isCPU }))) as Plan;
-  expect(plan.params.map((p) => [p.name, p.trainable])).toEqual([['a', true], ['b', true]]);
+  expect(plan.params.map((p) => [p.name, p.trainable])).toEqual([
+    ['a', true],
+    ['b', true],
+  ]);
   expect(plan.inputs.map((s) => s.name)).toEqual(['x']);
   const ex = await WebGPUExecutor.load(plan, h.device);
   expect(ex.dispatchesPerStep).toBe(dispatchCount(plan));
@@ -64,7 +70,10 @@ it('a Plan round-trips through JSON and runs; updates see old values (swap)', as
     ex.setInput('x', xv);
     await ex.step();
     const dot = (await ex.readOutputs(['dot'])).dot[0];
-    expect(dot).toBeCloseTo(av.reduce((acc, v, i) => acc + v * xv[i], 0), 5);
+    expect(dot).toBeCloseTo(
+      av.reduce((acc, v, i) => acc + v * xv[i], 0),
+      5,
+    );
     [av, bv] = [bv, av.map((v, i) => v + xv[i])];
     expect(Array.from(await ex.getParam('a'))).toEqual(Array.from(av));
     expect(mismatch(await ex.getParam('b'), bv, 1e-6).worst).toBeLessThanOrEqual(1);

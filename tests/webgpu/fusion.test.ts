@@ -13,9 +13,15 @@ import { Builder, bin, c, un } from './cases.ts';
 import { gpu, mismatch, runBoth } from './harness.ts';
 import { mlp } from './mlp-graph.ts';
 
-const LIMITS: PlanLimits = { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 30 };
+const LIMITS: PlanLimits = {
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxStorageBufferBindingSize: 1 << 27,
+  maxBufferSize: 1 << 30,
+};
 // Vertical fusion alone (no merging of independent kernels into one dispatch).
-const count = (g: Graph, limits = LIMITS) => dispatchCount(lowerToPlan(g, limits, { fuse: true, merge: false }));
+const count = (g: Graph, limits = LIMITS) =>
+  dispatchCount(lowerToPlan(g, limits, { fuse: true, merge: false }));
 
 let h: DeviceHandle;
 beforeAll(async () => {
@@ -65,7 +71,9 @@ describe('fusion', () => {
     // (tanh(exp(sin x)) computed once, in registers).
     expect(count(g)).toBe(4);
     const r = await agree(g, b, {}, 1);
-    expect(r.plan.kernels.map((k) => k.bindings.filter((x) => x.access === 'read_write').length).sort()).toEqual([1, 1, 1, 3]);
+    expect(
+      r.plan.kernels.map((k) => k.bindings.filter((x) => x.access === 'read_write').length).sort(),
+    ).toEqual([1, 1, 1, 3]);
   });
 
   it('matmul epilogues: bias + activation, and an SGD update, run in the matmul kernel', async () => {
@@ -108,7 +116,14 @@ describe('fusion', () => {
     const m2 = bin('add', bin('mul', m, k(0.9)), bin('mul', gr, k(0.1)));
     const v2 = bin('add', bin('mul', v, k(0.99)), bin('mul', bin('mul', gr, gr), k(0.01)));
     const p2 = bin('sub', p, bin('mul', k(0.01), bin('div', m2, bin('add', un('sqrt', v2), k(1e-8)))));
-    const g = { outputs: {}, updates: [{ target: m, value: m2 }, { target: v, value: v2 }, { target: p as never, value: p2 }] };
+    const g = {
+      outputs: {},
+      updates: [
+        { target: m, value: m2 },
+        { target: v, value: v2 },
+        { target: p as never, value: p2 },
+      ],
+    };
     expect(count(g)).toBe(1);
     const r = await runBoth(h, g, b.params, b.inputs, { fuse: true, merge: false });
     for (const name of ['update:m', 'update:v', 'update:p']) {
@@ -164,7 +179,12 @@ describe('fusion', () => {
     const a = b.param('a', [260, 33]);
     const w = b.param('w', [33, 70]);
     const g = {
-      outputs: { e: un('exp', xe), s: mk('reduce_sum', [x], { axes: [0] }), t: mk('reduce_sum', [x], { axes: [1] }), mm: mk('matmul', [a, w], null) },
+      outputs: {
+        e: un('exp', xe),
+        s: mk('reduce_sum', [x], { axes: [0] }),
+        t: mk('reduce_sum', [x], { axes: [1] }),
+        mm: mk('matmul', [a, w], null),
+      },
       updates: [],
     };
     for (const matmul of ['register', 'tiled'] as const)
@@ -176,7 +196,10 @@ describe('fusion', () => {
         expect(r.plan.kernels.find((k) => k.name.startsWith('matmul'))!.dispatch[1]).toBeGreaterThan(1);
         for (const name of Object.keys(g.outputs)) {
           const m = mismatch(r.gpu[name], r.cpu[name], 1e-5, 32);
-          expect(m.worst, `${matmul}/${reduce} ${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+          expect(
+            m.worst,
+            `${matmul}/${reduce} ${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`,
+          ).toBeLessThanOrEqual(1);
         }
       }
   });

@@ -32,7 +32,10 @@ export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Arra
 }
 
 export function randomI32(n: number, seed: number, lo: number, hi: number): Int32Array {
-  return Int32Array.from(randomF32(n, seed, 0, 1), (u) => lo + Math.min(hi - lo - 1, Math.floor(u * (hi - lo))));
+  return Int32Array.from(
+    randomF32(n, seed, 0, 1),
+    (u) => lo + Math.min(hi - lo - 1, Math.floor(u * (hi - lo))),
+  );
 }
 
 export interface BothResult {
@@ -78,7 +81,10 @@ export function poison(ex: WebGPUExecutor, plan: Plan): void {
   for (const b of plan.buffers) {
     if (b.role === 'param' || b.role === 'state' || b.role === 'input') continue;
     const n = b.byteSize / 4;
-    ex.writeBuffer(b.id, b.dtype === 'f32' ? new Float32Array(n).fill(NaN) : new Int32Array(n).fill(0x7fffffff));
+    ex.writeBuffer(
+      b.id,
+      b.dtype === 'f32' ? new Float32Array(n).fill(NaN) : new Int32Array(n).fill(0x7fffffff),
+    );
   }
 }
 
@@ -86,7 +92,12 @@ export function poison(ex: WebGPUExecutor, plan: Plan): void {
  * Max violation of |gpu - cpu| <= rtol * (|cpu| + floor); <= 1 passes. `floor` is the
  * scale below which errors are judged absolutely (sums and matmuls cancel).
  */
-export function mismatch(gpu: ArrayLike<number>, cpu: ArrayLike<number>, rtol: number, floor = 1): { worst: number; at: number; g: number; c: number } {
+export function mismatch(
+  gpu: ArrayLike<number>,
+  cpu: ArrayLike<number>,
+  rtol: number,
+  floor = 1,
+): { worst: number; at: number; g: number; c: number } {
   if (gpu.length !== cpu.length) throw new Error(`length ${gpu.length} vs ${cpu.length}`);
   let worst = 0;
   let at = -1;

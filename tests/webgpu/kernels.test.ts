@@ -21,7 +21,11 @@ function check(groups: Record<string, () => Case[]>) {
       for (const fuse of [false, true])
         for (const k of make() as Variant[])
           it(`${k.name}${fuse ? ' (fused)' : ''}`, async () => {
-            const r = await runBoth(h, k.graph, k.params, k.inputs, { fuse, reduce: k.reduce, matmul: k.matmul });
+            const r = await runBoth(h, k.graph, k.params, k.inputs, {
+              fuse,
+              reduce: k.reduce,
+              matmul: k.matmul,
+            });
             for (const name of Object.keys(k.graph.outputs)) {
               const m = mismatch(r.gpu[name], r.cpu[name], k.rtol ?? 1e-5, k.floor ?? 1e-30);
               expect(m.worst, `${name}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);

@@ -15,7 +15,8 @@ const param = (name: string, shape: Shape) => mk('param', [], { name, role: 'par
 const k = (v: number, shape: Shape) => mk('const', [], { value: v }, { shape });
 const mm = (a: Node, b: Node) => mk('matmul', [a, b], null);
 const t = (a: Node) => mk('permute', [a], { perm: [1, 0] });
-const rowBias = (b: Node, rows: number) => mk('expand', [mk('reshape', [b], { shape: [1, b.shape[0]] })], { shape: [rows, b.shape[0]] });
+const rowBias = (b: Node, rows: number) =>
+  mk('expand', [mk('reshape', [b], { shape: [1, b.shape[0]] })], { shape: [rows, b.shape[0]] });
 const colSum = (a: Node) => mk('reshape', [mk('reduce_sum', [a], { axes: [0] })], { shape: [a.shape[1]] });
 const sgd = (w: Node, g: Node) => mk('sub', [w, mk('mul', [g, k(LR, w.shape)], null)], null);
 
@@ -26,7 +27,14 @@ export function mlp(): Graph {
   const h = mk('tanh', [mk('add', [mm(x, W1), rowBias(b1, B)], null)], null);
   const p = mk('add', [mm(h, W2), rowBias(b2, B)], null);
   const diff = mk('sub', [p, y], null);
-  const loss = mk('mul', [mk('reshape', [mk('reduce_sum', [mk('mul', [diff, diff], null)], { axes: [0, 1] })], { shape: [] }), k(1 / (B * O), [])], null);
+  const loss = mk(
+    'mul',
+    [
+      mk('reshape', [mk('reduce_sum', [mk('mul', [diff, diff], null)], { axes: [0, 1] })], { shape: [] }),
+      k(1 / (B * O), []),
+    ],
+    null,
+  );
   // Backward by hand: dp = 2 (p - y) / (B O); dz = (dp W2^T) * (1 - h^2).
   const dp = mk('mul', [diff, k(2 / (B * O), [B, O])], null);
   const dz = mk('mul', [mm(dp, t(W2)), mk('sub', [k(1, [B, H]), mk('mul', [h, h], null)], null)], null);
@@ -40,4 +48,3 @@ export function mlp(): Graph {
     ],
   };
 }
-

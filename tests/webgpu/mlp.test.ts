@@ -21,8 +21,15 @@ afterAll(() => h?.destroy());
 for (const fuse of [true, false])
   it(`2-layer MLP: 5 SGD steps on WebGPU equal the CPU executor (fuse: ${fuse})`, async () => {
     const g = mlp();
-    const init: [string, number][] = [['W1', D * H], ['b1', H], ['W2', H * O], ['b2', O]];
-    const store = new Map<string, TypedArray>(init.map(([n, len], i) => [n, randomF32(len, 100 + i, -0.5, 0.5)]));
+    const init: [string, number][] = [
+      ['W1', D * H],
+      ['b1', H],
+      ['W2', H * O],
+      ['b2', O],
+    ];
+    const store = new Map<string, TypedArray>(
+      init.map(([n, len], i) => [n, randomF32(len, 100 + i, -0.5, 0.5)]),
+    );
     const plan = lowerToPlan(g, h.limits, { isCPU: h.isCPU, fuse });
     const ex = await WebGPUExecutor.load(plan, h.device);
     for (const [n, v] of store) ex.setParam(n, v as Float32Array);
@@ -35,9 +42,20 @@ for (const fuse of [true, false])
       ex.setInput('y', y);
       await ex.step();
       gpuLoss.push((await ex.readOutputs(['loss'])).loss[0]);
-      cpuLoss.push(cpuStep(g, store, new Map([['x', x], ['y', y]])).loss[0]);
+      cpuLoss.push(
+        cpuStep(
+          g,
+          store,
+          new Map([
+            ['x', x],
+            ['y', y],
+          ]),
+        ).loss[0],
+      );
     }
-    expect(mismatch(gpuLoss, cpuLoss, 1e-5, 0).worst, `gpu ${gpuLoss} vs cpu ${cpuLoss}`).toBeLessThanOrEqual(1);
+    expect(mismatch(gpuLoss, cpuLoss, 1e-5, 0).worst, `gpu ${gpuLoss} vs cpu ${cpuLoss}`).toBeLessThanOrEqual(
+      1,
+    );
     expect(cpuLoss[4]).toBeLessThan(cpuLoss[0]); // it trains
     for (const [n] of init) {
       const m = mismatch(await ex.getParam(n), store.get(n)!, 1e-5, 1e-2);

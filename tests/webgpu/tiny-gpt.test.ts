@@ -24,24 +24,36 @@ it(`tiny-gpt: ${STEPS} steps on WebGPU equal the CPU executor within 1e-4`, asyn
   const res = compile(readFileSync(file, 'utf8'), file, { limits: h.limits, isCPU: h.isCPU });
   expect(res.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const plan = res.plan!;
-  const unfused = compile(readFileSync(file, 'utf8'), file, { limits: h.limits, isCPU: h.isCPU, disable: new Set(['fuse']) });
+  const unfused = compile(readFileSync(file, 'utf8'), file, {
+    limits: h.limits,
+    isCPU: h.isCPU,
+    disable: new Set(['fuse']),
+  });
   expect(dispatchCount(plan) * 2).toBeLessThan(dispatchCount(unfused.plan!));
 
   const ex = await WebGPUExecutor.load(plan, h.device);
   const store = new Map<string, TypedArray>(res.build!.initialValues(0) as Map<string, TypedArray>);
-  for (const p of plan.params) if (!store.has(p.name)) store.set(p.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
+  for (const p of plan.params)
+    if (!store.has(p.name)) store.set(p.name, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
   for (const [name, v] of store) ex.setParam(name, v as Float32Array);
   const bytes = readFileSync('examples/data/corpus.txt');
   const chunks = Math.floor(bytes.length / T);
   for (let s = 1; s <= STEPS; s++) {
     const tokens = new Int32Array(B * T);
-    for (let i = 0; i < B; i++) for (let t = 0; t < T; t++) tokens[i * T + t] = bytes[(((s - 1) * B + i) % chunks) * T + t];
-    const inputs = new Map<string, TypedArray>([['tokens', tokens], ['loss_mask', new Float32Array(B * T).fill(1)], ['step', Int32Array.of(s)]]);
+    for (let i = 0; i < B; i++)
+      for (let t = 0; t < T; t++) tokens[i * T + t] = bytes[(((s - 1) * B + i) % chunks) * T + t];
+    const inputs = new Map<string, TypedArray>([
+      ['tokens', tokens],
+      ['loss_mask', new Float32Array(B * T).fill(1)],
+      ['step', Int32Array.of(s)],
+    ]);
     for (const [k, v] of inputs) ex.setInput(k, v as Float32Array);
     await ex.step();
     const gpuLoss = (await ex.readOutputs(['loss'])).loss[0];
     const cpuLoss = cpuStep(res.graph!, store, inputs).loss[0];
-    expect(Math.abs(gpuLoss - cpuLoss), `step ${s}: gpu ${gpuLoss} cpu ${cpuLoss}`).toBeLessThanOrEqual(1e-4 * Math.abs(cpuLoss));
+    expect(Math.abs(gpuLoss - cpuLoss), `step ${s}: gpu ${gpuLoss} cpu ${cpuLoss}`).toBeLessThanOrEqual(
+      1e-4 * Math.abs(cpuLoss),
+    );
   }
   ex.destroy();
 }, 180_000);
