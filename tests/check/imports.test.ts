@@ -71,3 +71,15 @@ describe('checking with imports', () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe('unknown names the stdlib declares', () => {
+  it('hint at the import that brings them in', () => {
+    const { diagnostics } = checkSource(
+      'recipe r {\n  model = m\n  optim = adamw(lr: 1e-3)\n}\nfn m() = 1\n',
+      join(proj, 'r.ftl'),
+    );
+    expect(diagnostics.map((d) => [d.code, d.hint])).toEqual([
+      ['FTL0201', '`adamw` is in the stdlib: add `import std.optim.adamw`'],
+    ]);
+  });
+});

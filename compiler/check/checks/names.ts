@@ -6,13 +6,18 @@ import { diag } from '../../diagnostics/catalogue.ts';
 import { didYouMean } from '../../diagnostics/suggest.ts';
 import { modelMembers } from '../builtins.ts';
 import type { CheckRegistry } from '../registry.ts';
+import { stdlibImportsFor } from '../stdlib-index.ts';
 
 export function registerNameChecks(r: CheckRegistry): void {
   r.register('Name', (n, ctx) => {
     if (n.name === '') return; // a hole left by syntax-error recovery
     const ref = ctx.binding.refs.get(n);
     if (!ref || ref.sym) return;
-    const hint = didYouMean(n.name, ref.scope.names());
+    const std = stdlibImportsFor(n.name);
+    const hint =
+      std.length > 0
+        ? `\`${n.name}\` is in the stdlib: add \`import ${std[0]}\``
+        : didYouMean(n.name, ref.scope.names());
     ctx.report(diag('unknown-name', `unknown name \`${n.name}\``, n.span, hint ? { hint } : {}));
   });
 
