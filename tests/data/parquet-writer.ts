@@ -1,5 +1,5 @@
 // A minimal Parquet writer for tests, written from the format spec (parquet-format's
-// parquet.thrift and Encodings.md), independent of hyparquet: uncompressed, PLAIN values, one
+// parquet.thrift and Encodings.md), independent of hyparquet: uncompressed (or GZIP), PLAIN values, one
 // data page (v1) per column chunk, levels as RLE runs, a Thrift compact-protocol footer.
 // Supports BYTE_ARRAY (UTF8) and INT32 leaves under REQUIRED / OPTIONAL / REPEATED groups,
 // so it can write flat columns, nullable columns and list<struct<role, content>> chat messages
@@ -10,6 +10,7 @@
 // This is test-only code: hyparquet-writer would do the same job as a dev dependency.
 
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 
 export type Repetition = 'REQUIRED' | 'OPTIONAL' | 'REPEATED';
 export interface Field {
@@ -28,6 +29,9 @@ const CONVERTED_UTF8 = 0,
   CONVERTED_LIST = 3;
 const ENC_PLAIN = 0,
   ENC_RLE = 3;
+/** GZIP pages are really compressed (node:zlib); ZSTD is only declared, to test refusals. */
+export type Codec = 'UNCOMPRESSED' | 'GZIP' | 'ZSTD';
+const CODEC = { UNCOMPRESSED: 0, GZIP: 2, ZSTD: 6 } as const;
 
 // ─── Thrift compact protocol ───
 // Field header: (delta << 4) | type when 1 <= delta <= 15. Types: I32 5, I64 6, BINARY 8, LIST 9, STRUCT 12.
@@ -182,12 +186,16 @@ export function writeParquet(
   file: string,
   schema: readonly Field[],
   rows: readonly Record<string, unknown>[],
-  opts: { rowGroupSize?: number } = {},
+  opts: { rowGroupSize?: number; codec?: Codec } = {},
 ): void {
+  const codec = opts.codec ?? 'UNCOMPRESSED';
   const size = opts.rowGroupSize ?? Math.max(1, rows.length);
   const ls = leaves(schema);
   const bytes: number[] = [...new TextEncoder().encode('PAR1')];
-  const groups: { chunks: { leaf: Leaf; offset: number; size: number; n: number }[]; rows: number }[] = [];
+  const groups: {
+    chunks: { leaf: Leaf; offset: number; size: number; raw: number; n: number }[];
+    rows: number;
+  }[] = [];
   for (let g = 0; g < rows.length; g += size) {
     const part = rows.slice(g, g + size);
     const chunks = ls.map((leaf) => {
@@ -198,10 +206,11 @@ export function writeParquet(
         ...(leaf.maxDef > 0 ? rleLevels(lv.def, leaf.maxDef) : []),
         ...plain(leaf.path[leaf.path.length - 1]!.type!, lv.values),
       ];
+      const stored = codec === 'GZIP' ? [...zlib.gzipSync(new Uint8Array(page))] : page;
       const h = new Thrift();
       h.i32(1, 0); // DATA_PAGE
       h.i32(2, page.length);
-      h.i32(3, page.length);
+      h.i32(3, stored.length);
       h.struct(5, () => {
         h.i32(1, lv.rep.length);
         h.i32(2, ENC_PLAIN);
@@ -210,8 +219,14 @@ export function writeParquet(
       });
       h.bytes.push(0);
       const offset = bytes.length;
-      bytes.push(...h.bytes, ...page);
-      return { leaf, offset, size: bytes.length - offset, n: lv.rep.length };
+      bytes.push(...h.bytes, ...stored);
+      return {
+        leaf,
+        offset,
+        size: bytes.length - offset,
+        raw: h.bytes.length + page.length,
+        n: lv.rep.length,
+      };
     });
     groups.push({ chunks, rows: part.length });
   }
@@ -248,9 +263,9 @@ export function writeParquet(
             t.zigzag(ENC_RLE);
             t.list(3, 8, c.leaf.path.length);
             for (const p of c.leaf.path) t.rawBinary(p.name);
-            t.i32(4, 0); // UNCOMPRESSED
+            t.i32(4, CODEC[codec]);
             t.i64(5, c.n);
-            t.i64(6, c.size);
+            t.i64(6, c.raw);
             t.i64(7, c.size);
             t.i64(9, c.offset);
           });

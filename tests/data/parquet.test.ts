@@ -242,6 +242,39 @@ describe('malformed files are diagnostics naming the file', () => {
     expect(d.message).toMatch(/corrupt\.parquet: malformed Parquet data in row group 0/);
   });
 
+  it('streams: a corrupt second row group is met only after the first one’s rows', () => {
+    const f = good();
+    const pf = ParquetFile.open(f);
+    const chunk = pf.metadata.row_groups[1]!.columns[0]!.meta_data!;
+    const bytes = Uint8Array.from(fs.readFileSync(f));
+    bytes.fill(0xff, Number(chunk.data_page_offset), Number(chunk.data_page_offset) + 12);
+    fs.writeFileSync(f, bytes);
+    const c = parquet(f).open();
+    expect([c.next(), c.next(), c.next()].map((r) => r?.kind === 'text' && r.text)).toEqual([
+      w(0),
+      w(1),
+      w(2),
+    ]);
+    const r = catchDiagnostics(() => c.next());
+    expect(!r.ok && r.diagnostics[0]!.message).toMatch(
+      /good\.parquet: malformed Parquet data in row group 1/,
+    );
+  });
+
+  it('GZIP pages are read; ZSTD is refused up front', () => {
+    const rows = [0, 1, 2, 3, 4].map((i) => ({ text: w(i).repeat(20) }));
+    const gz = path.join(dir, 'gzip.parquet');
+    writeParquet(gz, [str('text')], rows, { rowGroupSize: 2, codec: 'GZIP' });
+    expect(drain(parquet(gz).open()).map((r) => r.kind === 'text' && r.text)).toEqual(
+      rows.map((r) => r.text),
+    );
+    const zs = path.join(dir, 'zstd.parquet');
+    writeParquet(zs, [str('text')], rows, { codec: 'ZSTD' });
+    const d = firstError(parquet(zs))!;
+    expect(d.message).toContain('zstd.parquet');
+    expect(d.message).toContain('ZSTD-compressed');
+  });
+
   it('a row of the wrong type, missing columns, no matching shape', () => {
     const f = path.join(dir, 'ints.parquet');
     writeParquet(f, [{ name: 'text', type: 'INT32' }], [{ text: 1 }]);
