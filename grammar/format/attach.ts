@@ -19,7 +19,7 @@ import { util } from 'prettier';
 import type * as A from '../ast.ts';
 import { walk } from '../ast.ts';
 import type { AttachedComment } from './comments.ts';
-import { needsParens, precOfOp } from './parens.ts';
+import { hasParens, precOfOp } from './parens.ts';
 
 interface Context {
   enclosingNode?: A.Node;
@@ -71,7 +71,7 @@ function keyOf(n: A.Node): string | null {
 function lastOperand(p: A.Node, chain: A.Pipe | A.Binary): A.Node {
   let n = p;
   for (;;) {
-    if (needsParens(n, parents.get(n), keyOf(n))) return n;
+    if (hasParens(n, parents.get(n), keyOf(n))) return n;
     if (chain.kind === 'Pipe' && n.kind === 'Pipe') n = n.right;
     else if (chain.kind === 'Binary' && n.kind === 'Binary' && precOfOp(n.op) === precOfOp(chain.op)) n = n.right;
     else return n;

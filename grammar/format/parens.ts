@@ -1,15 +1,14 @@
-// Where the formatter must write parentheses. The AST keeps no parentheses (`(a + b) * c` is a
-// `Binary('*', Binary('+', a, b), c)`), so the printer re-derives them from the parser's
-// precedence ladder (parser.ts), lowest to highest:
+// Where the formatter writes parentheses: wherever the user wrote them (`parens: true` on the
+// AST node: `(alpha / r) * x` stays as written) and wherever the parser's precedence ladder
+// needs them (parser.ts), lowest to highest:
 //
 //   0 lambda (its body runs to the end)   1 `|>` (left-assoc)   2 `..` (no chaining)
 //   3 `||`   4 `&&`   5 comparisons (no chaining)   6 `+ -`   7 `* / % @`
 //   8 unary `- !`   9 `^` (right-assoc; left operand postfix, right operand unary)
 //   10 postfix/primary: calls, `.name`, `[i]`, `^T`, literals, names, lists, records
 //
-// Beyond what the grammar needs, two clarity rules (as Prettier does for JavaScript) are
-// applied always, so the output is canonical: different multiplicative operators nest with
-// parentheses (`(alpha / r) * x`, `(x * w) @ v`), and `&&` inside `||` is parenthesised.
+// Needed parentheses were necessarily written by the user, so the output parses back to an
+// AST with the same `parens` flags.
 
 import type { BinaryOp, Expr, Node } from '../ast.ts';
 
@@ -60,7 +59,9 @@ export function prec(e: Expr): number {
   }
 }
 
-const multiplicative = new Set<BinaryOp>(['*', '/', '%', '@']);
+/** Parentheses around `child`: written by the user, or needed. */
+export const hasParens = (child: Node, parent: Node | undefined, key: string | number | null): boolean =>
+  (isExpr(child) && child.parens === true) || needsParens(child, parent, key);
 
 /** `key` is the property of `parent` that holds `child` (`left`, `object`, `iterable`, ...). */
 export function needsParens(child: Node, parent: Node | undefined, key: string | number | null): boolean {
@@ -72,10 +73,7 @@ export function needsParens(child: Node, parent: Node | undefined, key: string |
       const level = binaryPrec[parent.op];
       if (parent.op === '^') return key === 'left' ? p < 10 : p < 8;
       if (level === 5) return p <= 5; // `a < b < c` does not parse
-      if (p < level || (key === 'right' && p === level)) return true;
-      if (child.kind !== 'Binary') return false;
-      if (multiplicative.has(parent.op) && multiplicative.has(child.op) && child.op !== parent.op) return true;
-      return parent.op === '||' && child.op === '&&';
+      return p < level || (key === 'right' && p === level);
     }
     case 'Unary':
       return p < 8;
@@ -100,7 +98,7 @@ export function needsParens(child: Node, parent: Node | undefined, key: string |
  * decide whether the previous statement needs a `;` so that it does not swallow this one.
  */
 export function leadingToken(e: Expr, parent?: Node, key: string | number | null = null): string {
-  if (needsParens(e, parent, key)) return '(';
+  if (hasParens(e, parent, key)) return '(';
   switch (e.kind) {
     case 'Binary':
       return leadingToken(e.left, e, 'left');

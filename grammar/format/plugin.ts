@@ -19,7 +19,7 @@ import {
   printDanglingComments,
   printTrailingComments,
 } from './comments.ts';
-import { needsParens } from './parens.ts';
+import { hasParens } from './parens.ts';
 import { printExprNode, type Print } from './print-expr.ts';
 import { printStmtNode } from './print-stmt.ts';
 
@@ -70,7 +70,7 @@ function print(path: AstPath<A.Node>, options: { originalText: string }, print: 
   const text = options.originalText;
   const n = path.node;
   const body = printStmtNode(path, text, print) ?? printExprNode(path, text, print);
-  const wrapped = needsParens(n, path.parent ?? undefined, path.key) ? ['(', body, ')'] : body;
+  const wrapped = hasParens(n, path.parent ?? undefined, path.key) ? ['(', body, ')'] : body;
   // Prettier adds the leading comments around this; the rest are printed here
   return [wrapped, printDanglingComments(path, 'inline'), printTrailingComments(path, options)];
 }

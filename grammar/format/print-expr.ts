@@ -12,7 +12,7 @@
 
 import { doc, type AstPath, type Doc } from 'prettier';
 import type * as A from '../ast.ts';
-import { needsParens, precOfOp } from './parens.ts';
+import { hasParens, precOfOp } from './parens.ts';
 
 const { group, indent, line, softline, ifBreak, join } = doc.builders;
 
@@ -37,7 +37,7 @@ function binaryParts(path: Path, print: Print): Doc[] {
   const n = path.node as A.Binary;
   const left = n.left;
   const flatten =
-    left.kind === 'Binary' && precOfOp(left.op) === precOfOp(n.op) && !needsParens(left, n, 'left') && !hasComments(left);
+    left.kind === 'Binary' && precOfOp(left.op) === precOfOp(n.op) && !hasParens(left, n, 'left') && !hasComments(left);
   const parts: Doc[] = flatten ? path.call((p) => binaryParts(p, print), 'left') : [print('left')];
   parts.push([line, n.op, ' ', print('right')]);
   return parts;
@@ -45,7 +45,7 @@ function binaryParts(path: Path, print: Print): Doc[] {
 
 function pipeParts(path: Path, print: Print): Doc[] {
   const n = path.node as A.Pipe;
-  const flatten = n.left.kind === 'Pipe' && !needsParens(n.left, n, 'left') && !hasComments(n.left);
+  const flatten = n.left.kind === 'Pipe' && !hasParens(n.left, n, 'left') && !hasComments(n.left);
   const parts: Doc[] = flatten ? path.call((p) => pipeParts(p, print), 'left') : [print('left')];
   parts.push([line, '|> ', print('right')]);
   return parts;

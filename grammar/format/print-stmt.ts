@@ -49,7 +49,7 @@ function printFormals(path: Path, print: Print, key: 'params' = 'params'): Doc {
 }
 
 /** Whether a declaration was written with `(...)`: `method bitfit()` keeps its parentheses. */
-function hasParens(text: string, afterName: number): boolean {
+function writtenWithParens(text: string, afterName: number): boolean {
   return util.getNextNonSpaceNonCommentCharacter(text, afterName) === '(';
 }
 
@@ -160,7 +160,7 @@ export function printStmtNode(path: Path, text: string, print: Print): Doc | und
     case 'ScheduleDecl':
     case 'FnDecl':
     case 'MergeDecl': {
-      const formals = n.params.length > 0 || hasParens(text, n.name.span.end) ? printFormals(path, print) : '';
+      const formals = n.params.length > 0 || writtenWithParens(text, n.name.span.end) ? printFormals(path, print) : '';
       const ret = 'returnType' in n && n.returnType ? [' -> ', print('returnType')] : '';
       const bw = n.kind === 'FnDecl' && n.backward ? indent([hardline, print('backward')]) : '';
       return [declKeyword[n.kind]!, ' ', print('name'), formals, ret, printBody(path, print, n.body), bw];
