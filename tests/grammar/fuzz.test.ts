@@ -144,6 +144,7 @@ describe('fuzz', () => {
       ...ftlFiles(join(repo, 'tests/samples')),
       ...ftlFiles(join(repo, 'stdlib')),
       ...ftlFiles(join(repo, 'tests/grammar/errors')),
+      ...ftlFiles(join(repo, 'tests/check/errors')),
     ].map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
     expect(corpus.length).toBeGreaterThan(20);
     const rnd = prng(20261122);
