@@ -151,10 +151,10 @@ describe('fuzz', () => {
     let withErrors = 0;
     for (let n = 0; n < 10_000; n++) {
       const { file, text: whole } = corpus[Math.floor(rnd() * corpus.length)]!;
-      // a window of whole lines (up to ~800 characters) keeps each input small and fast
+      // a window of whole lines (up to ~600 characters) keeps each input small and fast
       const from = whole.lastIndexOf('\n', Math.floor(rnd() * whole.length)) + 1;
-      const to = whole.indexOf('\n', from + 800);
-      const src = rnd() < 0.25 ? whole : whole.slice(from, to < 0 ? undefined : to);
+      const to = whole.indexOf('\n', from + 600);
+      const src = rnd() < 0.1 ? whole : whole.slice(from, to < 0 ? undefined : to);
       let text = mutate(src, rnd);
       if (rnd() < 0.3) text = mutate(text, rnd);
       const where = `input #${n} (from ${file})`;
