@@ -22,7 +22,9 @@ function action(adapter: boolean) {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('write a run as a Hugging Face folder (adapters merged; LoRA runs also get a PEFT adapter folder)')
+    .description(
+      'write a run as a Hugging Face folder (adapters merged; LoRA runs also get a PEFT adapter folder)',
+    )
     .argument('<run>', "the run's output folder (train(save: ...) or --out)")
     .requiredOption('--to <dir>', 'folder to write')
     .action(action(true));

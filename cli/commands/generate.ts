@@ -47,7 +47,9 @@ export function register(program: Command): void {
           return;
         }
         process.stdout.write(r.value.text + '\n');
-        console.error(`device: ${r.value.device}; ${r.value.tokens.length} tokens, stopped by ${r.value.finish}`);
+        console.error(
+          `device: ${r.value.device}; ${r.value.tokens.length} tokens, stopped by ${r.value.finish}`,
+        );
       },
     );
 }

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .requiredOption('--heads <n>', 'attention heads', int)
     .option('--kv-heads <n>', 'key/value heads (llama; default: heads)', int)
     .option('--hidden <n>', 'MLP width (llama; default about 8d/3)', int)
-    .option('--vocab <n>', 'vocabulary size (default: the tokenizer\'s)', int)
+    .option('--vocab <n>', "vocabulary size (default: the tokenizer's)", int)
     .option('--tokenizer <spec>', 'bytes, or train:FILE (byte-level BPE trained on FILE)', 'bytes')
     .option('--ctx <n>', 'context length', int, 128)
     .requiredOption('--out <dir>', 'folder to write')

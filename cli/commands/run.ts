@@ -98,4 +98,3 @@ export async function runAndReport(file: string, opts: Omit<RunOptions, 'onLog'>
   );
   if (r.outDir) console.log(`saved:    ${r.outDir}/model.safetensors, ${r.outDir}/metrics.jsonl`);
 }
-

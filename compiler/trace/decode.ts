@@ -58,12 +58,26 @@ function absPositions(d: DecodeState, n: number): Node {
 function cacheStep(d: DecodeState, x: Node): Node {
   const r = x.shape.length;
   if (r < 2 || x.shape[r - 2] !== 1)
-    err(TraceCodes.shapeMismatch, `kv_cache decodes one token per step: x must be [..., 1, dh], got ${fmtShape(x.shape)}`);
+    err(
+      TraceCodes.shapeMismatch,
+      `kv_cache decodes one token per step: x must be [..., 1, dh], got ${fmtShape(x.shape)}`,
+    );
   const shape = x.shape.map((s, i) => (i === r - 2 ? d.maxT : s));
-  const leaf = mk('param', [], { name: `kv_cache.${d.caches.length}`, role: 'state' }, { shape, dtype: 'f32', span: T.spanNow() });
+  const leaf = mk(
+    'param',
+    [],
+    { name: `kv_cache.${d.caches.length}`, role: 'state' },
+    { shape, dtype: 'f32', span: T.spanNow() },
+  );
   // onehot[j] = (j == pos) over the cache rows, broadcast over the other axes.
   const rows = T.eq(T.iota([d.maxT], 0), T.broadcastTo(T.reshape(d.pos, [1]), [d.maxT]));
-  const hot = T.broadcastTo(T.reshape(T.cast(rows, 'f32'), shape.map((s, i) => (i === r - 2 ? s : 1))), shape);
+  const hot = T.broadcastTo(
+    T.reshape(
+      T.cast(rows, 'f32'),
+      shape.map((s, i) => (i === r - 2 ? s : 1)),
+    ),
+    shape,
+  );
   const next = T.add(T.mul(leaf, T.sub(1, hot)), T.mul(T.broadcastTo(T.cast(x, 'f32'), shape), hot));
   d.caches.push({ target: leaf, value: next });
   return next;

@@ -26,10 +26,17 @@ import { EOS } from './init-model.ts';
 import { hfModule } from './peft-names.ts';
 
 type R<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagnostic[] };
-const bad = (message: string, hint?: string): R<never> => ({ ok: false, diagnostics: [{ code: 'FTL0765', severity: 'error', message, hint }] });
+const bad = (message: string, hint?: string): R<never> => ({
+  ok: false,
+  diagnostics: [{ code: 'FTL0765', severity: 'error', message, hint }],
+});
 
 /** The tokenizer the recipe's data used: its folder's files, or the byte tokenizer. */
-function tokenizerOf(stages: readonly { op: string; args: Record<string, unknown> }[], recipeDir: string, vocab: number) {
+function tokenizerOf(
+  stages: readonly { op: string; args: Record<string, unknown> }[],
+  recipeDir: string,
+  vocab: number,
+) {
   const t = stages.find((s) => s.op === 'tokenize')?.args.tokenizer;
   if (typeof t === 'string' && t !== 'bytes') return { copyFrom: dirname(resolve(recipeDir, t)) };
   return { json: trainBpe('', { merges: 0, specials: vocab > 256 ? [EOS] : [] }) };
@@ -46,7 +53,11 @@ function loraOf(tree: ModelTree): { modules: string[]; r: number; alpha: number 
   return { modules: [...new Set(added.map((p) => p.name.replace(/\.lora_[ab]$/, '')))], r, alpha };
 }
 
-export function exportRun(runDir: string, toDir: string, opts: { adapter?: boolean } = {}): R<{ files: string[]; adapterFiles?: string[] }> {
+export function exportRun(
+  runDir: string,
+  toDir: string,
+  opts: { adapter?: boolean } = {},
+): R<{ files: string[]; adapterFiles?: string[] }> {
   const info = readRunInfo(runDir);
   if (!info.ok) return info;
   const file = info.value.recipe;
@@ -57,16 +68,24 @@ export function exportRun(runDir: string, toDir: string, opts: { adapter?: boole
     return bad(`cannot read the run's recipe ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
   const parsed = parse(source, file);
-  const built = buildForwardGraph({ file, program: parsed.ast }, { parse, recipe: info.value.name ?? undefined });
+  const built = buildForwardGraph(
+    { file, program: parsed.ast },
+    { parse, recipe: info.value.name ?? undefined },
+  );
   if (!('tree' in built)) return { ok: false, diagnostics: built.diagnostics };
   const tree = built.tree;
   const arch: Arch | undefined = archOf(tree.root.kind);
-  if (!arch) return bad(`the model \`${tree.root.kind}\` has no Hugging Face layout to export to`, 'export works for gpt2 and llama models');
+  if (!arch)
+    return bad(
+      `the model \`${tree.root.kind}\` has no Hugging Face layout to export to`,
+      'export works for gpt2 and llama models',
+    );
   const weights = readSafetensors(join(runDir, 'model.safetensors'));
   if (!weights.ok) return weights;
   const values = new Map(Object.entries(weights.value.tensors).map(([k, t]) => [k, t.data as Float32Array]));
   const missing = built.params.find((p) => !values.has(p.name));
-  if (missing) return bad(`${runDir}/model.safetensors has no \`${missing.name}\``, 'was it written by this recipe?');
+  if (missing)
+    return bad(`${runDir}/model.safetensors has no \`${missing.name}\``, 'was it written by this recipe?');
   let merged: Map<string, Float32Array>;
   try {
     merged = mergedParams(tree, values);
@@ -75,7 +94,9 @@ export function exportRun(runDir: string, toDir: string, opts: { adapter?: boole
     throw e;
   }
   const shapes = new Map(allParams(tree.root).map((p) => [p.name, p.shape]));
-  const params = new Map<string, NamedTensor>([...merged].map(([k, v]) => [k, { shape: shapes.get(k)!, data: v }]));
+  const params = new Map<string, NamedTensor>(
+    [...merged].map(([k, v]) => [k, { shape: shapes.get(k)!, data: v }]),
+  );
   const vocab = Number(tree.root.config.get('vocab'));
   const tok = tokenizerOf(built.dataSpec.stages as never, dirname(file), vocab);
   // Llama has no context length of its own: keep a loaded model's, else the training length.
@@ -91,21 +112,30 @@ export function exportRun(runDir: string, toDir: string, opts: { adapter?: boole
   const files = [...w.value.files];
   if (tok.copyFrom)
     for (const f of ['tokenizer.json', 'tokenizer_config.json'])
-      if (existsSync(join(tok.copyFrom, f))) (copyFileSync(join(tok.copyFrom, f), join(toDir, f)), files.push(f));
+      if (existsSync(join(tok.copyFrom, f)))
+        (copyFileSync(join(tok.copyFrom, f), join(toDir, f)), files.push(f));
   if (opts.adapter === false) return { ok: true, value: { files } };
   const lora = loraOf(tree);
   if (!lora) return { ok: true, value: { files } };
   const tensors: Record<string, HostTensor> = {};
   const names: Record<string, string> = {};
   for (const m of lora.modules)
-    for (const [ours, peft] of [['lora_a', 'A'], ['lora_b', 'B']] as const) {
+    for (const [ours, peft] of [
+      ['lora_a', 'A'],
+      ['lora_b', 'B'],
+    ] as const) {
       const n = `${m}.${ours}`;
       tensors[n] = f32(shapes.get(n)!, values.get(n)!);
       names[n] = `base_model.model.${hfModule(arch, m)}.lora_${peft}.weight`;
     }
   const targets = [...new Set(lora.modules.map((m) => m.split('.').pop()!))];
   mkdirSync(join(toDir, 'adapter'), { recursive: true });
-  const a = writeAdapter(join(toDir, 'adapter'), tensors, names, loraConfig({ r: lora.r, alpha: lora.alpha, targetModules: targets }));
+  const a = writeAdapter(
+    join(toDir, 'adapter'),
+    tensors,
+    names,
+    loraConfig({ r: lora.r, alpha: lora.alpha, targetModules: targets }),
+  );
   if (!a.ok) return a;
   return { ok: true, value: { files, adapterFiles: a.value.files.map((f) => `adapter/${f}`) } };
 }

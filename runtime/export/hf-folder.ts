@@ -26,7 +26,11 @@ export interface NamedTensor {
 }
 
 /** The stdlib model's config (ours names: vocab, d, heads, ...) as config.json. */
-export function hfConfig(arch: Arch, cfg: ReadonlyMap<string, unknown>, ctx?: number): Record<string, unknown> {
+export function hfConfig(
+  arch: Arch,
+  cfg: ReadonlyMap<string, unknown>,
+  ctx?: number,
+): Record<string, unknown> {
   const n = (k: string, d?: number) => (typeof cfg.get(k) === 'number' ? (cfg.get(k) as number) : d);
   if (arch === 'gpt2')
     return {
@@ -72,7 +76,10 @@ export function toHfTensors(
   const layout = layoutFor(arch)!;
   const prefix = arch === 'llama' ? 'model.' : '';
   // HF key -> parts placed at column ranges of the last axis.
-  const parts = new Map<string, { cols?: readonly [number, number]; shape: number[]; data: Float32Array }[]>();
+  const parts = new Map<
+    string,
+    { cols?: readonly [number, number]; shape: number[]; data: Float32Array }[]
+  >();
   for (const [name, t] of params) {
     const src = layout.source(name, cfg);
     if (!src) return fail('FTL0706', name, `\`${name}\` has no Hugging Face name in the ${arch} layout`);
@@ -99,7 +106,8 @@ export function toHfTensors(
     // Column-sliced parts (GPT-2 c_attn): the full width is the largest end.
     const width = Math.max(...ps.map((p) => p.cols![1]));
     const covered = ps.reduce((s, p) => s + (p.cols![1] - p.cols![0]), 0);
-    if (covered !== width) throw new Error(`hf-folder: ${key} is only partly covered (${covered} of ${width} columns)`);
+    if (covered !== width)
+      throw new Error(`hf-folder: ${key} is only partly covered (${covered} of ${width} columns)`);
     const lead = ps[0].shape.slice(0, -1);
     const rows = lead.reduce((a, b) => a * b, 1);
     const data = new Float32Array(rows * width);

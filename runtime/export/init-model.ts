@@ -68,13 +68,25 @@ export function initModel(o: InitModelOptions): Result<{ dir: string; files: str
   if (!tok.ok) return tok;
   const vocab = o.vocab ?? vocabOf(tok.value);
   if (vocab < vocabOf(tok.value))
-    return fail('FTL0720', o.out, `--vocab ${vocab} is smaller than the tokenizer's ${vocabOf(tok.value)} tokens`);
+    return fail(
+      'FTL0720',
+      o.out,
+      `--vocab ${vocab} is smaller than the tokenizer's ${vocabOf(tok.value)} tokens`,
+    );
   const built = readModel(modelSource(o, vocab), resolve('init-model.ftl'));
   if (!built.ok) return { ok: false, diagnostics: built.diagnostics as Diagnostic[] };
   const root = built.value.tree.root;
   const values = initParams(root, o.seed);
-  const params = new Map<string, NamedTensor>(allParams(root).map((p) => [p.name, { shape: p.shape, data: values.get(p.name)! }]));
+  const params = new Map<string, NamedTensor>(
+    allParams(root).map((p) => [p.name, { shape: p.shape, data: values.get(p.name)! }]),
+  );
   const dir = resolve(o.out);
-  const w = writeHfFolder(dir, { arch: o.arch, config: root.config, ctx: o.ctx, params, tokenizer: { json: tok.value, names: { eos: EOS } } });
+  const w = writeHfFolder(dir, {
+    arch: o.arch,
+    config: root.config,
+    ctx: o.ctx,
+    params,
+    tokenizer: { json: tok.value, names: { eos: EOS } },
+  });
   return w.ok ? { ok: true, value: { dir, files: w.value.files, vocab } } : w;
 }

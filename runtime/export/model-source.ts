@@ -51,7 +51,14 @@ export function readModel(
   if (!recipe)
     return {
       ok: false,
-      diagnostics: [{ code: 'FTL0301', severity: 'error', message: 'no recipe to read the model from', span: parsed.ast.span }],
+      diagnostics: [
+        {
+          code: 'FTL0301',
+          severity: 'error',
+          message: 'no recipe to read the model from',
+          span: parsed.ast.span,
+        },
+      ],
     };
   let at: A.Span = recipe.span;
   try {
@@ -71,7 +78,10 @@ export function readModel(
         if (st.kind === 'ApplyStmt') {
           const callee = it.eval(st.callee, sc);
           const a = it.args(st.args, sc, st.span);
-          applies.push({ m: a.positional.length || a.named.size ? it.call(callee, a) : callee, span: st.span });
+          applies.push({
+            m: a.positional.length || a.named.size ? it.call(callee, a) : callee,
+            span: st.span,
+          });
           return true;
         }
         return st.kind === 'TrainStmt' || st.kind === 'StageDecl';
@@ -81,14 +91,26 @@ export function readModel(
     if (!model)
       return {
         ok: false,
-        diagnostics: [{ code: 'FTL0301', severity: 'error', message: 'the recipe has no `model = ...`', span: recipe.span }],
+        diagnostics: [
+          {
+            code: 'FTL0301',
+            severity: 'error',
+            message: 'the recipe has no `model = ...`',
+            span: recipe.span,
+          },
+        ],
       };
     const tree = modelTree(s, model, undefined, at);
     for (const a of applies) {
       at = a.span;
       const m = asApplied(a.m);
       if (!m)
-        return { ok: false, diagnostics: [{ code: 'FTL0301', severity: 'error', message: '`apply` needs a method', span: a.span }] };
+        return {
+          ok: false,
+          diagnostics: [
+            { code: 'FTL0301', severity: 'error', message: '`apply` needs a method', span: a.span },
+          ],
+        };
       applyMethod(tree, m, a.span, s.it);
     }
     return { ok: true, value: { session: s, tree } };

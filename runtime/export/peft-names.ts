@@ -11,7 +11,11 @@
 
 import type { Arch } from './hf-folder.ts';
 
-const GPT2_MODULES: Record<string, string> = { 'attn.o': 'attn.c_proj', 'mlp.fc': 'mlp.c_fc', 'mlp.proj': 'mlp.c_proj' };
+const GPT2_MODULES: Record<string, string> = {
+  'attn.o': 'attn.c_proj',
+  'mlp.fc': 'mlp.c_fc',
+  'mlp.proj': 'mlp.c_proj',
+};
 
 export function hfModule(arch: Arch, path: string): string {
   if (arch === 'llama') return path.startsWith('lm_head') ? path : `model.${path}`;

@@ -34,14 +34,31 @@ export interface ModelGraph {
 
 type Built = { ok: true; value: ModelGraph } | { ok: false; diagnostics: Diagnostic[] };
 
-function trace(m: ModelSource, tokens: Node, shapeOut: (logits: Node) => Node, updates: DecodeState['caches']): Built {
+function trace(
+  m: ModelSource,
+  tokens: Node,
+  shapeOut: (logits: Node) => Node,
+  updates: DecodeState['caches'],
+): Built {
   const { session: s, tree } = m;
   const span = (tree.root.decl as { span: Span }).span;
   try {
-    const v = s.it.call({ kind: 'module', inst: tree.root }, { positional: [tokens], named: new Map(), span });
+    const v = s.it.call(
+      { kind: 'module', inst: tree.root },
+      { positional: [tokens], named: new Map(), span },
+    );
     const logits = s.it.tensor(v, span);
     if (logits.shape.length !== 3)
-      return { ok: false, diagnostics: [{ code: 'FTL0760', severity: 'error', message: `generation needs a model whose forward gives logits [B, T, V], got [${logits.shape}]` }] };
+      return {
+        ok: false,
+        diagnostics: [
+          {
+            code: 'FTL0760',
+            severity: 'error',
+            message: `generation needs a model whose forward gives logits [B, T, V], got [${logits.shape}]`,
+          },
+        ],
+      };
     const vocab = logits.shape[2];
     let graph: Graph = { outputs: { logits: shapeOut(logits) }, updates: [...updates] };
     graph = simplify(graph);
@@ -61,7 +78,17 @@ export function decodeGraph(source: string, file: string, maxT: number): Built {
   const tokens = T.input('tokens', [1, 1], 'i32');
   const built = trace(m.value, tokens, (l) => T.reshape(l, [l.shape[2]]), state.caches);
   if (built.ok && state.caches.length === 0)
-    return { ok: false, diagnostics: [{ code: 'FTL0760', severity: 'error', message: 'the model has no kv_cache(...) in its attention, so it cannot decode incrementally', hint: 'use fullGraph (no cache), or call kv_cache(k) / kv_cache(v) in the attention function' }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: 'FTL0760',
+          severity: 'error',
+          message: 'the model has no kv_cache(...) in its attention, so it cannot decode incrementally',
+          hint: 'use fullGraph (no cache), or call kv_cache(k) / kv_cache(v) in the attention function',
+        },
+      ],
+    };
   return built;
 }
 

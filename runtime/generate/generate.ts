@@ -83,7 +83,9 @@ export class Generator {
   async generate(prompt: readonly number[], o: GenerateOptions): Promise<Generation> {
     if (prompt.length === 0) throw new Error('generate: empty prompt');
     if (prompt.length + o.maxTokens > this.maxT)
-      throw new Error(`generate: prompt (${prompt.length}) + max tokens (${o.maxTokens}) exceed the cache (${this.maxT})`);
+      throw new Error(
+        `generate: prompt (${prompt.length}) + max tokens (${o.maxTokens}) exceed the cache (${this.maxT})`,
+      );
     for (const c of this.caches) this.exec.setParam(c.name, new Float32Array(c.size));
     const rand = uniform(o.seed ?? 0);
     let logits: Float32Array = new Float32Array(0);

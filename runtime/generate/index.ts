@@ -33,7 +33,10 @@ export interface TextOptions extends SamplingOptions {
 }
 
 type R<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagnostic[] };
-const bad = (message: string, hint?: string): R<never> => ({ ok: false, diagnostics: [{ code: 'FTL0762', severity: 'error', message, hint }] });
+const bad = (message: string, hint?: string): R<never> => ({
+  ok: false,
+  diagnostics: [{ code: 'FTL0762', severity: 'error', message, hint }],
+});
 
 /** The model's context length from config.json (n_positions / max_position_embeddings). */
 function contextOf(dir: string): number {
@@ -42,7 +45,9 @@ function contextOf(dir: string): number {
   return typeof n === 'number' ? n : 2048;
 }
 
-export async function generateText(o: TextOptions): Promise<R<Generation & { text: string; device: string }>> {
+export async function generateText(
+  o: TextOptions,
+): Promise<R<Generation & { text: string; device: string }>> {
   const f = folderModel(o.model, o.adapter);
   if (!f.ok) return f;
   const tok = loadTokenizerFolder(resolve(o.model));
@@ -51,14 +56,19 @@ export async function generateText(o: TextOptions): Promise<R<Generation & { tex
   const prompt = [...(t.addBos && t.bosId !== undefined ? [t.bosId] : []), ...t.encode(o.prompt)];
   if (prompt.length === 0) return bad('the prompt is empty', 'pass --prompt TEXT');
   const ctx = contextOf(resolve(o.model));
-  if (prompt.length + 1 > ctx) return bad(`the prompt has ${prompt.length} tokens; the model's context is ${ctx}`);
+  if (prompt.length + 1 > ctx)
+    return bad(`the prompt has ${prompt.length} tokens; the model's context is ${ctx}`);
   const maxTokens = Math.min(o.maxTokens, ctx - prompt.length);
   const d = decodeGraph(f.value.source, f.value.file, prompt.length + maxTokens);
   if (!d.ok) return d;
   for (const [k, v] of f.value.adapterValues) {
     const cur = d.value.values.get(k);
     if (!cur) return bad(`the adapter has \`${k}\`, which the model does not`);
-    if (cur.length !== v.length) return bad(`adapter tensor \`${k}\` has ${v.length} values, the model's ${cur.length}`, 'was the adapter trained on this base model?');
+    if (cur.length !== v.length)
+      return bad(
+        `adapter tensor \`${k}\` has ${v.length} values, the model's ${cur.length}`,
+        'was the adapter trained on this base model?',
+      );
     d.value.values.set(k, v);
   }
   let handle = o.handle;

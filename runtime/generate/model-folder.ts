@@ -26,7 +26,13 @@ const bad = (message: string, hint?: string): { ok: false; diagnostics: Diagnost
   diagnostics: [{ code: 'FTL0761', severity: 'error', message, hint }],
 });
 
-const ARCHS: Record<string, Arch> = { gpt2: 'gpt2', llama: 'llama', mistral: 'llama', smollm: 'llama', qwen2: 'llama' };
+const ARCHS: Record<string, Arch> = {
+  gpt2: 'gpt2',
+  llama: 'llama',
+  mistral: 'llama',
+  smollm: 'llama',
+  qwen2: 'llama',
+};
 
 export function folderModel(
   modelDir: string,
@@ -37,10 +43,17 @@ export function folderModel(
   try {
     cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   } catch (e) {
-    return bad(`cannot read ${join(dir, 'config.json')}: ${(e as Error).message}`, 'point --model at a Hugging Face model folder');
+    return bad(
+      `cannot read ${join(dir, 'config.json')}: ${(e as Error).message}`,
+      'point --model at a Hugging Face model folder',
+    );
   }
   const arch = ARCHS[cfg.model_type ?? ''];
-  if (!arch) return bad(`model_type \`${cfg.model_type}\` has no stdlib model`, `supported: ${Object.keys(ARCHS).join(', ')}`);
+  if (!arch)
+    return bad(
+      `model_type \`${cfg.model_type}\` has no stdlib model`,
+      `supported: ${Object.keys(ARCHS).join(', ')}`,
+    );
   let source = `import std.models.${arch}\nimport std.methods.lora\nrecipe generate {\n  model = ${arch}.load(${JSON.stringify(dir)})\n`;
   const adapterValues = new Map<string, Float32Array>();
   if (adapterDir) {
@@ -53,7 +66,10 @@ export function folderModel(
     const modules = new Set<string>();
     for (const [name, t] of Object.entries(a.value.tensors)) {
       const p = parsePeftName(name);
-      if (!p) return bad(`adapter tensor \`${name}\` is not a LoRA factor (base_model.model.<module>.lora_A/B.weight)`);
+      if (!p)
+        return bad(
+          `adapter tensor \`${name}\` is not a LoRA factor (base_model.model.<module>.lora_A/B.weight)`,
+        );
       const m = ftlModule(arch, p.module);
       modules.add(m);
       adapterValues.set(`${m}.lora_${p.factor.toLowerCase()}`, Float32Array.from(t.data));

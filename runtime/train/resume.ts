@@ -63,7 +63,12 @@ export async function captureState(
 const fmt = (s: readonly number[] | JsonValue) => `[${(s as number[]).join(', ')}]`;
 
 /** Why `state` cannot continue this build's run (empty when it can). */
-export function checkResumable(state: TrainingState, build: TrainingBuild, dir: string, totalSteps: number): Diagnostic[] {
+export function checkResumable(
+  state: TrainingState,
+  build: TrainingBuild,
+  dir: string,
+  totalSteps: number,
+): Diagnostic[] {
   const bad = (message: string): Diagnostic[] => [
     {
       code: CODE,
@@ -77,20 +82,26 @@ export function checkResumable(state: TrainingState, build: TrainingBuild, dir: 
   const slot = state.optimizer.slots[SLOT] ?? {};
   for (const e of [...params, ...states]) {
     const t = e.role === 'state' ? slot[e.name] : state.params[e.name];
-    if (!t) return bad(`it has no \`${e.name}\` (this recipe trains ${params.length} tensors; the checkpoint holds ${Object.keys(state.params).length})`);
-    if (t.shape.join() !== e.shape.join()) return bad(`\`${e.name}\` is ${fmt(t.shape)} there and ${fmt(e.shape)} here`);
+    if (!t)
+      return bad(
+        `it has no \`${e.name}\` (this recipe trains ${params.length} tensors; the checkpoint holds ${Object.keys(state.params).length})`,
+      );
+    if (t.shape.join() !== e.shape.join())
+      return bad(`\`${e.name}\` is ${fmt(t.shape)} there and ${fmt(e.shape)} here`);
   }
   const ours = new Set([...params, ...states].map((e) => e.name));
   const extra = Object.keys(saved).find((n) => !ours.has(n));
   if (extra) return bad(`it holds \`${extra}\`, which this recipe does not train`);
-  if (state.step >= totalSteps) return bad(`it is at step ${state.step}, and the run trains ${totalSteps} steps: nothing is left to do`);
+  if (state.step >= totalSteps)
+    return bad(`it is at step ${state.step}, and the run trains ${totalSteps} steps: nothing is left to do`);
   return [];
 }
 
 /** Put the checkpoint's trainable parameters and optimizer state into the executor. */
 export function restoreState(exec: Executor, state: TrainingState): void {
   for (const [name, t] of Object.entries(state.params)) exec.setParam(name, t.data as Float32Array);
-  for (const [name, t] of Object.entries(state.optimizer.slots[SLOT] ?? {})) exec.setParam(name, t.data as Float32Array);
+  for (const [name, t] of Object.entries(state.optimizer.slots[SLOT] ?? {}))
+    exec.setParam(name, t.data as Float32Array);
 }
 
 /** The init seed the checkpointed run used (frozen weights are rebuilt from it). */
@@ -111,7 +122,9 @@ export function writeRunInfo(dir: string, info: RunInfo): void {
   writeTextAtomic(join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
 }
 
-export function readRunInfo(dir: string): { ok: true; value: RunInfo } | { ok: false; diagnostics: Diagnostic[] } {
+export function readRunInfo(
+  dir: string,
+): { ok: true; value: RunInfo } | { ok: false; diagnostics: Diagnostic[] } {
   try {
     const j = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
     if (typeof j.recipe !== 'string') throw new Error('no `recipe` field');

@@ -135,8 +135,7 @@ async function runCompiled(
     resumed = st.value;
   }
   const seed = (resumed && savedSeed(resumed)) ?? opts.seed ?? 0;
-  for (const [name, value] of build.initialValues(seed))
-    if (persistent.has(name)) exec.setParam(name, value);
+  for (const [name, value] of build.initialValues(seed)) if (persistent.has(name)) exec.setParam(name, value);
   if (resumed) restoreState(exec, resumed);
 
   const fed = openFeeder(build.dataSpec, dirname(file), inputNames.has('seed'));

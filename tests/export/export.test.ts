@@ -31,7 +31,8 @@ async function logits(model: string, adapter?: string): Promise<Float32Array> {
   return (await ex.readOutputs(['logits'])).logits;
 }
 
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 const cases = {
   gpt2: 'blocks.*.{attn.q,attn.v,mlp.fc}',
@@ -43,7 +44,18 @@ describe('export', () => {
     it(`${arch} + LoRA: merged folder == base + PEFT adapter within 1e-5`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ftl-export-'));
       const base = join(dir, 'base');
-      expect(initModel({ arch, layers: 2, d: 16, heads: 4, kvHeads: arch === 'llama' ? 2 : undefined, ctx: 16, out: base, seed: 1 }).ok).toBe(true);
+      expect(
+        initModel({
+          arch,
+          layers: 2,
+          d: 16,
+          heads: 4,
+          kvHeads: arch === 'llama' ? 2 : undefined,
+          ctx: 16,
+          out: base,
+          seed: 1,
+        }).ok,
+      ).toBe(true);
       const recipe = join(dir, 'lora.ftl');
       writeFileSync(
         recipe,
@@ -59,8 +71,12 @@ describe('export', () => {
       expect(existsSync(join(to, 'tokenizer.json'))).toBe(true);
       const cfg = JSON.parse(readFileSync(join(to, 'adapter', 'adapter_config.json'), 'utf8'));
       expect(cfg).toMatchObject({ peft_type: 'LORA', r: 2, lora_alpha: 4 });
-      const names = Object.keys((readSafetensors(join(to, 'adapter', 'adapter_model.safetensors')) as { value: { tensors: object } }).value.tensors);
-      if (arch === 'llama') expect(names).toContain('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight');
+      const names = Object.keys(
+        (readSafetensors(join(to, 'adapter', 'adapter_model.safetensors')) as { value: { tensors: object } })
+          .value.tensors,
+      );
+      if (arch === 'llama')
+        expect(names).toContain('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight');
       else expect(names).toContain('base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight');
       const merged = await logits(to);
       const adapted = await logits(base, join(to, 'adapter'));
@@ -71,7 +87,9 @@ describe('export', () => {
 
   it('a folder without run.json is a diagnostic', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ftl-export-'));
-    const r = spawnSync(process.execPath, ['cli/ftl.js', 'export', dir, '--to', join(dir, 'x')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['cli/ftl.js', 'export', dir, '--to', join(dir, 'x')], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/not an ftl run folder/);
   });

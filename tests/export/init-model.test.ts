@@ -31,12 +31,32 @@ describe('init-model', () => {
     it(`${arch}: load(dir) gives the same weights as a fresh model with the seed, and trains`, async () => {
       const dir = tmp();
       const out = join(dir, 'm');
-      const r = initModel({ arch, layers: 2, d: 16, heads: 4, kvHeads: arch === 'llama' ? 2 : undefined, ctx: 16, out, seed: 7, tokenizer: `train:${corpus}`, vocab: 300 });
+      const r = initModel({
+        arch,
+        layers: 2,
+        d: 16,
+        heads: 4,
+        kvHeads: arch === 'llama' ? 2 : undefined,
+        ctx: 16,
+        out,
+        seed: 7,
+        tokenizer: `train:${corpus}`,
+        vocab: 300,
+      });
       expect(r.ok).toBe(true);
       const loaded = compile(readFileSync(recipe(dir, `${arch}.load("${out}")`), 'utf8'), join(dir, 'r.ftl'));
       expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       const fresh = compile(
-        readFileSync(recipe(dir, arch === 'gpt2' ? 'gpt2(vocab: 300, ctx: 16, d: 16, heads: 4, layers: 2)' : 'llama(vocab: 300, d: 16, heads: 4, kv_heads: 2, n_layers: 2, hidden: 48)', `"${out}/tokenizer.json"`), 'utf8'),
+        readFileSync(
+          recipe(
+            dir,
+            arch === 'gpt2'
+              ? 'gpt2(vocab: 300, ctx: 16, d: 16, heads: 4, layers: 2)'
+              : 'llama(vocab: 300, d: 16, heads: 4, kv_heads: 2, n_layers: 2, hidden: 48)',
+            `"${out}/tokenizer.json"`,
+          ),
+          'utf8',
+        ),
         join(dir, 'r.ftl'),
       );
       const a = loaded.build!.initialValues(0);
@@ -71,14 +91,65 @@ describe('init-model', () => {
 
   it('the CLI writes HF config field names and a loadable tokenizer', () => {
     const out = join(tmp(), 'l');
-    const r = spawnSync(process.execPath, ['cli/ftl.js', 'init-model', '--arch', 'llama', '--layers', '1', '--d', '8', '--heads', '2', '--kv-heads', '1', '--tokenizer', 'bytes', '--ctx', '32', '--out', out, '--seed', '1'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        'cli/ftl.js',
+        'init-model',
+        '--arch',
+        'llama',
+        '--layers',
+        '1',
+        '--d',
+        '8',
+        '--heads',
+        '2',
+        '--kv-heads',
+        '1',
+        '--tokenizer',
+        'bytes',
+        '--ctx',
+        '32',
+        '--out',
+        out,
+        '--seed',
+        '1',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ model_type: 'llama', hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 257, max_position_embeddings: 32, tie_word_embeddings: false });
+    expect(cfg).toMatchObject({
+      model_type: 'llama',
+      hidden_size: 8,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      vocab_size: 257,
+      max_position_embeddings: 32,
+      tie_word_embeddings: false,
+    });
     expect(typeof cfg.rms_norm_eps).toBe('number');
     expect(typeof cfg.rope_theta).toBe('number');
     expect(typeof cfg.intermediate_size).toBe('number');
-    const bad = spawnSync(process.execPath, ['cli/ftl.js', 'init-model', '--arch', 'bert', '--layers', '1', '--d', '8', '--heads', '2', '--out', out], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [
+        'cli/ftl.js',
+        'init-model',
+        '--arch',
+        'bert',
+        '--layers',
+        '1',
+        '--d',
+        '8',
+        '--heads',
+        '2',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--arch must be gpt2 or llama/);
   });

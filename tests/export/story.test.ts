@@ -12,7 +12,8 @@ import { runRecipe } from '../../runtime/train/run.ts';
 
 it('pretrain -> export -> LoRA -> export -> generate', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ftl-story-'));
-  for (const f of ['pretrain.ftl', 'lora-instruct.ftl', 'data']) cpSync(join('examples', f), join(dir, f), { recursive: true });
+  for (const f of ['pretrain.ftl', 'lora-instruct.ftl', 'data'])
+    cpSync(join('examples', f), join(dir, f), { recursive: true });
   const pre = await runRecipe(join(dir, 'pretrain.ftl'), { device: 'cpu', steps: 1 });
   expect(pre.ok, JSON.stringify(pre.diagnostics)).toBe(true);
   expect(existsSync(join(dir, 'out/pretrain/checkpoint.json'))).toBe(true);
@@ -25,10 +26,19 @@ it('pretrain -> export -> LoRA -> export -> generate', async () => {
   expect(Number.isFinite(tune.loop!.losses[0][1])).toBe(true);
   const e2 = exportRun(join(dir, 'out/lora-instruct'), join(dir, 'out/lora-hf'));
   expect(e2.ok, JSON.stringify(!e2.ok && e2.diagnostics)).toBe(true);
-  expect(e2.ok && e2.value.adapterFiles).toEqual(['adapter/adapter_model.safetensors', 'adapter/adapter_config.json']);
+  expect(e2.ok && e2.value.adapterFiles).toEqual([
+    'adapter/adapter_model.safetensors',
+    'adapter/adapter_config.json',
+  ]);
 
   const prompt = 'Question: What is 2 plus 3?\nAnswer:';
-  const a = await generateText({ model: join(dir, 'out/pretrain-hf'), adapter: join(dir, 'out/lora-hf/adapter'), prompt, maxTokens: 4, device: 'cpu' });
+  const a = await generateText({
+    model: join(dir, 'out/pretrain-hf'),
+    adapter: join(dir, 'out/lora-hf/adapter'),
+    prompt,
+    maxTokens: 4,
+    device: 'cpu',
+  });
   const b = await generateText({ model: join(dir, 'out/lora-hf'), prompt, maxTokens: 4, device: 'cpu' });
   expect(a.ok && b.ok).toBe(true);
   if (!a.ok || !b.ok) return;

@@ -59,10 +59,36 @@ describe('Generator', () => {
 
 describe('generateText and ftl generate', () => {
   it('decodes with the folder tokenizer; the CLI prints the same text', async () => {
-    const r = await generateText({ model: dir, prompt: 'Hi', maxTokens: 6, device: 'cpu', temperature: 0.8, seed: 5 });
+    const r = await generateText({
+      model: dir,
+      prompt: 'Hi',
+      maxTokens: 6,
+      device: 'cpu',
+      temperature: 0.8,
+      seed: 5,
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const cli = spawnSync(process.execPath, ['cli/ftl.js', 'generate', '--model', dir, '--prompt', 'Hi', '--max-tokens', '6', '--temperature', '0.8', '--seed', '5', '--device', 'cpu'], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        'cli/ftl.js',
+        'generate',
+        '--model',
+        dir,
+        '--prompt',
+        'Hi',
+        '--max-tokens',
+        '6',
+        '--temperature',
+        '0.8',
+        '--seed',
+        '5',
+        '--device',
+        'cpu',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toBe(r.value.text + '\n');
     expect(cli.stderr).toMatch(/cpu: reference executor/);

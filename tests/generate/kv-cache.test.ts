@@ -19,7 +19,16 @@ const models = new Map<string, string>();
 function model(arch: 'gpt2' | 'llama'): string {
   if (!models.has(arch)) {
     const out = join(mkdtempSync(join(tmpdir(), 'ftl-gen-')), arch);
-    const r = initModel({ arch, layers: 2, d: 16, heads: 4, kvHeads: arch === 'llama' ? 2 : undefined, ctx: 16, out, seed: 3 });
+    const r = initModel({
+      arch,
+      layers: 2,
+      d: 16,
+      heads: 4,
+      kvHeads: arch === 'llama' ? 2 : undefined,
+      ctx: 16,
+      out,
+      seed: 3,
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     models.set(arch, out);
   }

@@ -34,9 +34,20 @@ async function story(device: RunOptions['device'], handle?: DeviceHandle) {
   expect(half.ok).toBe(true);
   expect(existsSync(join(a, 'half', 'checkpoint.json'))).toBe(true);
   // The resumed run takes its seed from the checkpoint, whatever --seed says.
-  const rest = await runRecipe(recipe(a), { device, handle, resume: join(a, 'half'), out: join(a, 'rest'), seed: 99 });
+  const rest = await runRecipe(recipe(a), {
+    device,
+    handle,
+    resume: join(a, 'half'),
+    out: join(a, 'rest'),
+    seed: 99,
+  });
   expect(rest.ok, JSON.stringify(rest.diagnostics)).toBe(true);
-  return { full: full.loop!.losses, joined: [...half.loop!.losses, ...rest.loop!.losses], fullParams: full.params!, restParams: rest.params! };
+  return {
+    full: full.loop!.losses,
+    joined: [...half.loop!.losses, ...rest.loop!.losses],
+    fullParams: full.params!,
+    restParams: rest.params!,
+  };
 }
 
 describe('exact resume', () => {
@@ -44,7 +55,8 @@ describe('exact resume', () => {
     const { full, joined, fullParams, restParams } = await story('cpu');
     expect(joined.map(([s]) => s)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(joined).toEqual(full);
-    for (const [name, v] of fullParams) expect(Array.from(restParams.get(name)!), name).toEqual(Array.from(v));
+    for (const [name, v] of fullParams)
+      expect(Array.from(restParams.get(name)!), name).toEqual(Array.from(v));
   });
 
   it('WebGPU: 8 steps == 4 + resume + 4 within 1e-6', async () => {
@@ -52,7 +64,8 @@ describe('exact resume', () => {
     try {
       const { full, joined } = await story('webgpu', h);
       expect(joined.map(([s]) => s)).toEqual(full.map(([s]) => s));
-      for (let i = 0; i < full.length; i++) expect(Math.abs(joined[i][1] - full[i][1]), `step ${i + 1}`).toBeLessThanOrEqual(1e-6);
+      for (let i = 0; i < full.length; i++)
+        expect(Math.abs(joined[i][1] - full[i][1]), `step ${i + 1}`).toBeLessThanOrEqual(1e-6);
     } finally {
       h.destroy();
     }
@@ -78,7 +91,10 @@ describe('exact resume', () => {
     expect(other.ok).toBe(false);
     expect(other.diagnostics[0].code).toBe('FTL0710');
     expect(other.diagnostics[0].message).toMatch(/is \[.*\] there and \[.*\] here/);
-    const lora = await runRecipe(recipe(a, 16, '  apply lora(r: 2, targets: "blocks.*.attn.{q,v}")\n'), { device: 'cpu', resume: join(a, 'o') });
+    const lora = await runRecipe(recipe(a, 16, '  apply lora(r: 2, targets: "blocks.*.attn.{q,v}")\n'), {
+      device: 'cpu',
+      resume: join(a, 'o'),
+    });
     expect(lora.ok).toBe(false);
     expect(lora.diagnostics[0].message).toMatch(/cannot resume/);
     const none = await runRecipe(recipe(a), { device: 'cpu', resume: join(a, 'nothing-here') });
@@ -92,7 +108,8 @@ describe('ftl resume / ftl run --resume', () => {
     const { spawnSync } = await import('node:child_process');
     const a = mkdtempSync(join(tmpdir(), 'ftl-resume-'));
     const file = recipe(a);
-    const ftl = (args: string[]) => spawnSync(process.execPath, ['cli/ftl.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const ftl = (args: string[]) =>
+      spawnSync(process.execPath, ['cli/ftl.js', ...args], { encoding: 'utf8', timeout: 120_000 });
     const first = ftl(['run', file, '--device', 'cpu', '--steps', '4', '--out', join(a, 'o')]);
     expect(first.status, first.stderr).toBe(0);
     const r = ftl(['resume', join(a, 'o'), '--device', 'cpu']);
