@@ -87,9 +87,9 @@ const builtinTable: Row[] = [
   ['print', 'misc', null, 'debug print at trace time'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
   ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],
-  ['text', 'data', 'path: string', 'lines of a text file'], ['jsonl', 'data', 'path: string', 'records of a JSON-lines file'],
-  ['parquet', 'data', 'path: string, columns?: list', 'records of a Parquet file'],
-  ['tokenize', 'data', 'src, tokenizer, field?: string', 'tokenize a text field'],
+  ['text', 'data', 'path: string, documents?: string', 'lines of a text file'], ['jsonl', 'data', 'path: string, shape?: string', 'records of a JSON-lines file'],
+  ['parquet', 'data', 'path: string, shape?: string, columns?: string', 'records of a Parquet file (columns: "field=column, ...")'],
+  ['tokenize', 'data', 'src, tokenizer, field?: string, template?: string, eos?: bool, bos?: bool', 'tokenize records (template: "model" or Jinja text: chat template, loss on assistant turns)'],
   ['chunks', 'data', 'src, seq: int, stride?: int', 'pack tokens into fixed-length chunks'],
   ['shuffle', 'data', 'src, seed?: int, buffer?: int', 'seeded shuffle'], ['batch', 'data', 'src, size?: int, drop_last?: bool', 'group into batches'],
   ['prompt', 'data', 'src, template, field?: string', 'render a prompt template'],
