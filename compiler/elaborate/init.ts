@@ -6,6 +6,7 @@
 // the same recipe always starts from the same numbers on every machine.
 // Split parameters (trainable row ranges) are drawn whole, then cut into their leaves.
 
+import { evaluateNodes } from '../../runtime/cpu/index.ts';
 import { normal, uniform } from '../../runtime/rng.ts';
 import { allParams, leavesOf, type InitSpec, type ModuleInst, type ParamSpec } from './tree.ts';
 
@@ -23,6 +24,8 @@ export function initTensor(init: InitSpec, shape: readonly number[], seed: numbe
       return out;
     case 'data':
       return Float32Array.from(init.data);
+    case 'expr':
+      throw new Error('initTensor: expression inits need the other parameters (use initAll)');
     case 'ones':
       return out.fill(1);
     case 'const':
@@ -64,9 +67,24 @@ export function initParam(p: ParamSpec, seed: number): Map<string, Float32Array>
   return out;
 }
 
+/**
+ * Initial values of parameters: plain inits first, then expression inits evaluated on the
+ * CPU executor over the values so far (in declaration order, so one may use an earlier one).
+ */
+export function initAll(specs: readonly ParamSpec[], seed: number): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const p of specs) if (p.init.kind !== 'expr') for (const [k, v] of initParam(p, seed)) out.set(k, v);
+  for (const p of specs) {
+    if (p.init.kind !== 'expr') continue;
+    const [v] = evaluateNodes([p.init.node], { params: out });
+    const full = Float32Array.from(v as ArrayLike<number>);
+    for (const leaf of leavesOf(p))
+      out.set(leaf.name, leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full);
+  }
+  return out;
+}
+
 /** Initial values for every parameter leaf of a model tree: leaf name -> data. */
 export function initParams(root: ModuleInst, seed: number): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const p of allParams(root)) for (const [k, v] of initParam(p, seed)) out.set(k, v);
-  return out;
+  return initAll(allParams(root), seed);
 }

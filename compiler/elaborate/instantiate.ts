@@ -9,6 +9,7 @@
 import type * as A from '../../grammar/ast.ts';
 import type { DType } from '../ir/ops.ts';
 import { TraceCodes } from '../trace/errors.ts';
+import * as T from '../trace/tensor.ts';
 import { bindFormals, err, type Interp } from '../trace/interp.ts';
 import { isTensor, typeName, type AppliedV, type Args, type DeclV, type ModuleV, type Scope, type Value } from '../trace/values.ts';
 import { joinPath, newModule, type InitSpec, type ModuleInst, type ParamSpec } from './tree.ts';
@@ -101,11 +102,14 @@ export function initSpec(e: A.Expr, scope: Scope, it: Interp): InitSpec {
     }
     return err(TraceCodes.badInit, `unknown init \`${n}\``, e.span, 'inits: zeros, ones, const(v), normal(std:), uniform(low:, high:), kaiming_uniform(a:)');
   };
-  if (e.kind === 'Name' && !['pi'].includes(e.name)) return named(e.name, undefined);
-  if (e.kind === 'Call' && e.callee.kind === 'Name') return named(e.callee.name, it.args(e.args, scope, e.span));
+  const INITS = ['zeros', 'ones', 'const', 'constant', 'normal', 'uniform', 'kaiming_uniform'];
+  if (e.kind === 'Name' && INITS.includes(e.name)) return named(e.name === 'constant' ? 'const' : e.name, undefined);
+  if (e.kind === 'Call' && e.callee.kind === 'Name' && INITS.includes(e.callee.name))
+    return named(e.callee.name === 'constant' ? 'const' : e.callee.name, it.args(e.args, scope, e.span));
   const v = it.eval(e, scope);
   if (typeof v === 'number') return { kind: 'const', value: v };
-  if (isTensor(v)) return err(TraceCodes.badInit, 'a param init must be an init spec, not a tensor', e.span);
+  // Any other tensor expression: computed from the other parameters' initial values.
+  if (isTensor(v)) return { kind: 'expr', node: v.dtype === 'f32' ? v : T.cast(v, 'f32') };
   return err(TraceCodes.badInit, `bad init: ${typeName(v)}`, e.span);
 }
 

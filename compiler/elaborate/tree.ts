@@ -6,6 +6,7 @@
 // The tracer reads it to stage `forward`; `paramLeaves` turns it into the IR's parameter
 // leaves (a parameter with a trainable row range becomes two leaves joined by `concat`).
 
+import type { Node } from '../ir/node.ts';
 import type { DType, Shape } from '../ir/ops.ts';
 import type { Scope } from '../trace/values.ts';
 
@@ -19,7 +20,12 @@ export type InitSpec =
   /** PyTorch's kaiming_uniform_(a) on a [fan_out, fan_in, ...] tensor: bound = sqrt(6 / ((1 + a^2) fan_in)). */
   | { kind: 'kaiming_uniform'; a: number }
   /** Values read from a checkpoint (`model.load`); `source` is `dir:tensor` for messages. */
-  | { kind: 'data'; data: Float32Array; source: string };
+  | { kind: 'data'; data: Float32Array; source: string }
+  /**
+   * A tensor expression over other parameters' initial values (`init norm(m.weight, axis: 1)`,
+   * DoRA's magnitude), staged as IR and evaluated on the host after the plain inits.
+   */
+  | { kind: 'expr'; node: Node };
 
 /** Trainable part of a parameter along one axis: [start, end) (end exclusive). */
 export interface RowRange {

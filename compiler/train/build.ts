@@ -24,7 +24,7 @@ import type * as A from '../../grammar/ast.ts';
 import { grad } from '../autodiff/grad.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { applyMethod } from '../elaborate/methods.ts';
-import { initParam, initTensor } from '../elaborate/init.ts';
+import { initAll, initTensor } from '../elaborate/init.ts';
 import type { ParseFn, Resolver, SourceFile } from '../elaborate/program.ts';
 import { allParams, leavesOf, type InitSpec, type ModelTree, type RowRange } from '../elaborate/tree.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -277,8 +277,7 @@ export function trainingGraph(
   }));
   for (const st of states) params.push({ name: st.name, param: st.of, shape: st.shape, dtype: 'f32', role: 'state', trainable: false, init: st.init });
   const initialValues = (seed: number) => {
-    const out = new Map<string, Float32Array>();
-    for (const p of specs) for (const [k, v] of initParam(p, seed)) out.set(k, v);
+    const out = initAll(specs, seed);
     for (const st of states)
       out.set(st.name, st.init.kind === 'copy' ? Float32Array.from(out.get(st.init.from)!) : initTensor(st.init, st.shape, seed, 0));
     return out;
@@ -322,7 +321,7 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
     );
     const initialValues = (seed: number) => {
       const out = new Map<string, Float32Array>();
-      for (const p of specs) for (const [k, v] of initParam(p, seed)) out.set(k, v);
+      for (const [k, v] of initAll(specs, seed)) out.set(k, v);
       return out;
     };
     return { graph: { outputs, updates: [] }, params, tree, dataSpec: spec, initialValues, diagnostics: s.diagnostics };

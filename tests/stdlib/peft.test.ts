@@ -6,7 +6,7 @@ import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaluate, step } from '../../runtime/cpu/index.ts';
 import { forward, gptRecipe, tokenBatch, train, type Store } from './helpers.ts';
 
-const imports = 'import std.methods.adapter\nimport std.methods.ia3\nimport std.methods.rslora\n';
+const imports = 'import std.methods.adapter\nimport std.methods.ia3\nimport std.methods.rslora\nimport std.methods.dora\n';
 const recipe = (apply: string) => imports + gptRecipe(apply);
 const inputsOf = (salt: number, withStep?: number) => {
   const { tokens, loss_mask } = tokenBatch(4, 8, 16, salt);
@@ -15,13 +15,16 @@ const inputsOf = (salt: number, withStep?: number) => {
   return m;
 };
 
-const cases: [string, string, RegExp, boolean][] = [
-  ['adapter', 'apply adapter(size: 4)', /\.mlp\.adapter\./, false],
-  ['ia3', 'apply ia3', /\.ia3_scale$/, true],
-  ['rslora', 'apply rslora(r: 4, targets: "blocks.*.attn.{q,v}")', /\.lora_[ab]$/, true],
+// name, apply statement, names it trains, has merge rules, start tolerance (0 = exact)
+const cases: [string, string, RegExp, boolean, number][] = [
+  ['adapter', 'apply adapter(size: 4)', /\.mlp\.adapter\./, false, 0],
+  ['ia3', 'apply ia3', /\.ia3_scale$/, true, 0],
+  ['rslora', 'apply rslora(r: 4, targets: "blocks.*.attn.{q,v}")', /\.lora_[ab]$/, true, 0],
+  // DoRA's start is base(x) rescaled by ||W|| / ||W|| = 1 up to rounding.
+  ['dora', 'apply dora(r: 4, targets: "blocks.*.attn.{q,v}")', /\.(lora_[ab]|magnitude)$/, true, 1e-5],
 ];
 
-describe.each(cases)('%s', (_name, apply, own, merges) => {
+describe.each(cases)('%s', (_name, apply, own, merges, tol) => {
   it('starts as the base model exactly and trains only its own tensors', () => {
     const base = forward(recipe(''));
     const peft = forward(recipe(apply));
@@ -29,7 +32,8 @@ describe.each(cases)('%s', (_name, apply, own, merges) => {
     const pp = peft.initialValues(1);
     const yb = evaluate(base.graph, { params: pb, inputs: inputsOf(0) }).outputs.output;
     const yp = evaluate(peft.graph, { params: pp, inputs: inputsOf(0) }).outputs.output;
-    expect(Array.from(yp)).toEqual(Array.from(yb));
+    if (tol === 0) expect(Array.from(yp)).toEqual(Array.from(yb));
+    else yp.forEach((v, i) => expect(Math.abs(v - yb[i])).toBeLessThan(tol * (1 + Math.abs(yb[i]))));
     const b = train(recipe(apply));
     const t = b.params.filter((p) => p.trainable).map((p) => p.name);
     expect(t.length).toBeGreaterThan(0);
