@@ -50,9 +50,15 @@ export function getVisitorKeys(node: A.Node): string[] {
  * The dangling comments of the current node not printed yet (only those with `marker` when
  * given). `own-lines`: one per line (for a block or the program body); `inline`: after the
  * node on its line (line comments pushed to the line's end, forcing enclosing groups to break);
- * `list`: the comments' texts as an array, for the caller to lay out.
+ * `list`: the comments' texts as an array, for the caller to lay out. With `text` (the source),
+ * a blank line between two of them is kept.
  */
-export function printDanglingComments(path: AstPath<A.Node>, mode: 'own-lines' | 'inline' | 'list', marker?: string): Doc {
+export function printDanglingComments(
+  path: AstPath<A.Node>,
+  mode: 'own-lines' | 'inline' | 'list',
+  marker?: string,
+  text?: string,
+): Doc {
   type Dangling = AttachedComment & { marker?: string };
   const node = path.node as A.Node & { comments?: Dangling[] };
   const wanted = (c: Dangling) => !c.leading && !c.trailing && !c.printed && (!marker || c.marker === marker);
@@ -63,7 +69,8 @@ export function printDanglingComments(path: AstPath<A.Node>, mode: 'own-lines' |
     if (!wanted(c)) return;
     c.printed = true;
     const t = commentText(c);
-    if (mode !== 'inline') docs.push(t);
+    // one blank line kept between comments that had one
+    if (mode !== 'inline') docs.push(docs.length > 0 && text && util.isPreviousLineEmpty(text, c.span.start) ? [hardline, t] : t);
     else docs.push(c.style === 'block' ? [' ', t] : [lineSuffix([' ', t]), breakParent]);
   }, 'comments');
   return mode === 'own-lines' ? join(hardline, docs) : docs;

@@ -94,8 +94,8 @@ const startsWithModuleKeyword = (s: A.Stmt, text: string): boolean =>
 function printBlock(path: Path, text: string, print: Print): Doc {
   const n = path.node as A.Block;
   // `{ // why`: the first such comment on the `{` line, any others on lines of their own
-  const [open, ...moreOpen] = printDanglingComments(path, 'list', 'open') as Doc[];
-  const own = [...moreOpen, ...(printDanglingComments(path, 'list') as Doc[])];
+  const [open, ...moreOpen] = printDanglingComments(path, 'list', 'open', text) as Doc[];
+  const own = [...moreOpen, ...(printDanglingComments(path, 'list', undefined, text) as Doc[])];
   const dangling = own.length > 0 ? join(hardline, own) : '';
   const head: Doc = open ? ['{ ', open] : '{';
   if (n.stmts.length === 0) {
@@ -134,7 +134,7 @@ function printProgram(path: Path, text: string, print: Print): Doc {
     }
     parts.push(print());
   }, 'decls');
-  const dangling = printDanglingComments(path, 'own-lines');
+  const dangling = printDanglingComments(path, 'own-lines', undefined, text);
   if (dangling) parts.push(n.decls.length > 0 ? [hardline, hardline] : '', dangling);
   return parts.length > 0 ? [parts, hardline] : '';
 }
