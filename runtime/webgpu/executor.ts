@@ -27,6 +27,7 @@ export class WebGPUExecutor implements Executor {
   private readonly copies: { src: number; dst: number; size: number }[] = [];
   private readonly byName = new Map<string, PlanBuffer>();
   private readonly outputsByName = new Map<string, PlanBuffer>();
+  private readonly inFlight: Promise<void>[] = [];
 
   private constructor(
     readonly plan: Plan,
@@ -106,8 +107,11 @@ export class WebGPUExecutor implements Executor {
     this.write(this.need(`input:${name}`, 'input'), value);
   }
 
-  /** Encode the whole step in one encoder, submit once. Resolves once submitted. */
+  /** Encode the whole step in one encoder, submit once. Resolves once submitted (see back-pressure). */
   async step(): Promise<void> {
+    // Back-pressure: a loop that never reads back would queue steps without bound. Let at
+    // most MAX_IN_FLIGHT steps be queued (the GPU still overlaps with host work on the next).
+    while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
     const enc = this.device.createCommandEncoder();
     if (this.program.length) {
       // One pass: WebGPU orders dispatches in a pass and makes storage writes visible to later ones.
@@ -118,6 +122,7 @@ export class WebGPUExecutor implements Executor {
     for (const c of this.copies)
       enc.copyBufferToBuffer(this.buffers[c.src], 0, this.buffers[c.dst], 0, c.size);
     this.device.queue.submit([enc.finish()]);
+    this.inFlight.push(this.device.queue.onSubmittedWorkDone().catch(() => undefined)); // device lost: nothing to wait for
   }
 
   /**
@@ -211,6 +216,7 @@ export class WebGPUExecutor implements Executor {
   }
 }
 
+const MAX_IN_FLIGHT = 2;
 const align4 = (n: number) => Math.max(4, Math.ceil(n / 4) * 4);
 const toF32 = (v: Float32Array | Int32Array | Uint8Array): Float32Array =>
   v instanceof Float32Array ? v : Float32Array.from(v);

@@ -169,6 +169,23 @@ export function indexingCases(): Case[] {
     );
   }
   {
+    // Rows of 37 columns: three column blocks, the last one partial; repeated indices.
+    const b = new Builder();
+    const idx = b.ints('tok', [257], 0, 9);
+    const upd = b.param('g', [257, 37]);
+    const u3 = b.param('g3', [257, 2, 3]);
+    out.push(
+      b.done(
+        'scatter_add: column blocks, repeated rows',
+        {
+          grad: mk('scatter_add', [idx, upd], { rows: 9 }),
+          grad3: mk('scatter_add', [idx, u3], { rows: 9 }),
+        },
+        { floor: 16 },
+      ),
+    );
+  }
+  {
     const b = new Builder();
     const seed = b.input('seed', [], 'i32', Int32Array.of(-12345));
     out.push(
