@@ -53,6 +53,19 @@ function loraOf(tree: ModelTree): { modules: string[]; r: number; alpha: number 
   return { modules: [...new Set(added.map((p) => p.name.replace(/\.lora_[ab]$/, '')))], r, alpha };
 }
 
+/** max_position_embeddings of the folder a `model.load(dir)` read its weights from, if any. */
+function loadedContext(tree: ModelTree): number | undefined {
+  const init = allParams(tree.root).find((p) => p.init.kind === 'data')?.init;
+  if (init?.kind !== 'data') return undefined;
+  const dir = init.source.slice(0, init.source.lastIndexOf(':'));
+  try {
+    const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    return typeof c.max_position_embeddings === 'number' ? c.max_position_embeddings : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function exportRun(
   runDir: string,
   toDir: string,
@@ -99,12 +112,13 @@ export function exportRun(
   );
   const vocab = Number(tree.root.config.get('vocab'));
   const tok = tokenizerOf(built.dataSpec.stages as never, dirname(file), vocab);
-  // Llama has no context length of its own: keep a loaded model's, else the training length.
+  // Llama has no context length of its own: keep a loaded model's, else 2048 (>= training's).
   const seq = built.dataSpec.fields[0]?.shape[1];
+  const loadedCtx = loadedContext(tree);
   const w = writeHfFolder(resolve(toDir), {
     arch,
     config: tree.root.config,
-    ctx: seq ? Math.max(seq, 2048) : undefined,
+    ctx: loadedCtx ?? Math.max(seq ?? 0, 2048),
     params,
     tokenizer: tok.json ? { json: tok.json, names: vocab > 256 ? { eos: EOS } : {} } : undefined,
   });

@@ -78,6 +78,9 @@ describe('export', () => {
       if (arch === 'llama')
         expect(names).toContain('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight');
       else expect(names).toContain('base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight');
+      // The context length survives the round trip (Llama keeps the loaded folder's).
+      const hf = JSON.parse(readFileSync(join(to, 'config.json'), 'utf8'));
+      expect(arch === 'llama' ? hf.max_position_embeddings : hf.n_positions).toBe(16);
       const merged = await logits(to);
       const adapted = await logits(base, join(to, 'adapter'));
       const plain = await logits(base);
