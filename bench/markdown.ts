@@ -27,11 +27,13 @@ export function recordMarkdown(r: BenchRecord): string {
         ? ' (the machine was shared with other work: absolute times are inflated; ratios are from the same run).'
         : '.'),
   );
-  out.push('', markdownTable(measurementGrid(r.results)), '');
-  out.push(
-    'tok/s is examples/s for the MLP; peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes on the CPU backend).',
-  );
-  out.push('', markdownTable(ratioGrid(r.ratios)));
+  if (r.results.length) {
+    out.push('', markdownTable(measurementGrid(r.results)), '');
+    out.push(
+      'tok/s is examples/s for the MLP; peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes on the CPU backend).',
+    );
+    out.push('', markdownTable(ratioGrid(r.ratios)));
+  }
   const ab = ablationGrid(r.results);
   if (ab) out.push('', 'ftl with its compile passes off (same run):', '', markdownTable(ab));
   if (r.compileTime)
@@ -40,6 +42,13 @@ export function recordMarkdown(r: BenchRecord): string {
       'ms' in r.compileTime
         ? `Compiling a GPT-2-small recipe (12 layers, d 768): ${(r.compileTime.ms / 1000).toFixed(2)} s, ${r.compileTime.kernels} kernels per step.`
         : `GPT-2-small compile time: ${r.compileTime.unavailable}.`,
+    );
+  if (r.matmul)
+    out.push(
+      '',
+      'Matmul GFLOP/s per codegen template (`bench/matmul.ts --quick`):',
+      '',
+      'lines' in r.matmul ? ['```', ...r.matmul.lines, '```'].join('\n') : r.matmul.unavailable,
     );
   return out.join('\n') + '\n';
 }

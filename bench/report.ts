@@ -198,6 +198,8 @@ export interface BenchRecord {
   compileTime?: { workload: { name: string; title: string } } & (
     { ms: number; kernels: number } | { unavailable: string }
   );
+  /** bench/matmul.ts's output lines (kernel-level GFLOP/s), or why not. */
+  matmul?: { lines: string[] } | { unavailable: string };
   ratios: Ratio[];
   totalSeconds: number;
 }

@@ -13,6 +13,7 @@ import { globals } from 'webgpu';
 import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/index.ts';
 import { corpus } from './data.ts';
 import { installGpuCounters } from './gpu-counters.ts';
+import { runMatmulBench, type MatmulResult } from './kernels.ts';
 import { measure } from './measure.ts';
 import { recordMarkdown } from './markdown.ts';
 import {
@@ -52,17 +53,18 @@ async function main(): Promise<number> {
     console.log(
       '  --quick: fewer steps; --budget: measurements not started within SECONDS are skipped (500)',
     );
-    console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}`);
+    console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}, matmul`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-  const known = [...all, compileOnly].map((w) => w.name);
+  const known = [...all, compileOnly].map((w) => w.name).concat('matmul');
   const unknown = only.filter((n) => !known.includes(n));
   if (unknown.length) {
     console.error(`bench: unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}`);
     return 2;
   }
   const selected = only.length ? all.filter((w) => only.includes(w.name)) : all;
+  const timeMatmul = !only.length || only.includes('matmul');
   const which = new Set(values.systems ? values.systems.split(',') : ALL_SYSTEMS);
   const timeCompile = which.has('ftl') && (!only.length || only.includes(compileOnly.name));
   const t0 = performance.now();
@@ -88,9 +90,10 @@ async function main(): Promise<number> {
   );
 
   const systems: (System | Unavailable)[] = [];
-  if (which.has('tfjs-webgpu') || which.has('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
-  if (which.has('ftl')) systems.push(await ftlSystem());
-  if (which.has('ftl-unopt')) systems.push(await ftlSystem(true));
+  const want = (name: string) => selected.length > 0 && which.has(name);
+  if (want('tfjs-webgpu') || want('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
+  if (want('ftl')) systems.push(await ftlSystem());
+  if (want('ftl-unopt')) systems.push(await ftlSystem(true));
   systems.sort((a, b) => ALL_SYSTEMS.indexOf(a.name) - ALL_SYSTEMS.indexOf(b.name));
   for (const s of systems)
     console.log(`bench: ${s.name}: ${'unavailable' in s ? `unavailable: ${s.unavailable}` : s.description}`);
@@ -169,15 +172,26 @@ async function main(): Promise<number> {
     );
   }
 
+  let matmul: MatmulResult | undefined;
+  if (timeMatmul) {
+    const left = budgetS + 60 - (performance.now() - t0) / 1000;
+    matmul =
+      left < 20 ? { unavailable: `skipped: past the ${budgetS} s budget` } : runMatmulBench(true, left);
+    console.log(`\n== matmul: GFLOP/s per codegen template (bench/matmul.ts --quick)`);
+    console.log('lines' in matmul ? matmul.lines.join('\n') : `  ${matmul.unavailable}`);
+  }
+
   const rs = ratios(
     results,
     TARGETS.filter((t) => selected.some((w) => w.name === t.workload)),
   );
-  console.log(`\n${measurementTable(results)}`);
-  console.log(
-    'tok/s: tokens per second (examples per second for the MLP); peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes, CPU backend)',
-  );
-  console.log(`\n${ratioTable(rs)}`);
+  if (results.length) {
+    console.log(`\n${measurementTable(results)}`);
+    console.log(
+      'tok/s: tokens per second (examples per second for the MLP); peak MiB: live GPU buffer bytes over one step (* tfjs tensor bytes, CPU backend)',
+    );
+    console.log(`\n${ratioTable(rs)}`);
+  }
   const ablation = ablationTable(results);
   if (ablation) console.log(`\nftl optimized vs unoptimized (compile passes off), same run:\n${ablation}`);
   const totalS = (performance.now() - t0) / 1000;
@@ -204,6 +218,7 @@ async function main(): Promise<number> {
     loadAverage: { start: load0, end: load1 },
     results,
     compileTime: compileTime && { workload: compileOnly, ...compileTime },
+    matmul,
     ratios: rs,
     totalSeconds: totalS,
   };
