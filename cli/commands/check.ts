@@ -1,9 +1,11 @@
-// `ftl check FILE... [--format json]`: parse and check .ftl files, print every diagnostic
+// `ftl check PATH... [--format json]`: parse and check .ftl files (a folder: every .ftl
+// file under it), print every diagnostic
 // as a code frame (or one JSON document for tools), exit status 1 when any file has an
 // error. Unreadable files are reported as errors too, never as a stack trace.
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkSource } from '../../compiler/check/index.ts';
 import { diagnosticToJson, formatDiagnostic } from '../../compiler/diagnostics/codeframe.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
@@ -15,8 +17,28 @@ export interface CheckFilesResult {
   readonly warnings: number;
 }
 
-/** Check files (the command's logic, callable from tests and other commands). */
-export function checkFiles(files: readonly string[]): CheckFilesResult {
+/** Folders stand for every `.ftl` file under them (sorted, so output is stable). */
+function expand(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      return [p]; // reported as unreadable below
+    }
+    if (!dir) return [p];
+    return readdirSync(p, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules')
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) =>
+        e.isDirectory() ? expand([join(p, e.name)]) : e.name.endsWith('.ftl') ? [join(p, e.name)] : [],
+      );
+  });
+}
+
+/** Check files and folders (the command's logic, callable from tests and other commands). */
+export function checkFiles(paths: readonly string[]): CheckFilesResult {
+  const files = expand(paths);
   const out: CheckFilesResult['files'] = [];
   let errors = 0;
   let warnings = 0;
@@ -42,10 +64,10 @@ export function register(program: Command): void {
   program
     .command('check')
     .description('parse and check .ftl files; exit status 1 on errors')
-    .argument('<files...>', '.ftl files to check')
+    .argument('<paths...>', '.ftl files, or folders to check every .ftl file under')
     .option('--format <format>', 'output format: text or json', 'text')
-    .action((files: string[], opts: { format: string }) => {
-      const r = checkFiles(files);
+    .action((paths: string[], opts: { format: string }) => {
+      const r = checkFiles(paths);
       if (opts.format === 'json') {
         const doc = {
           files: r.files.map((f) => ({ file: f.file, diagnostics: f.diagnostics.map(diagnosticToJson) })),
@@ -60,7 +82,7 @@ export function register(program: Command): void {
           for (const d of f.diagnostics)
             process.stdout.write(formatDiagnostic(d, { sources, color }) + '\n\n');
         }
-        const n = files.length;
+        const n = r.files.length;
         const plural = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
         process.stdout.write(
           `${plural(n, 'file')} checked: ${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}\n`,

@@ -82,3 +82,13 @@ describe("hints for other trainers' spellings", () => {
     ]);
   });
 });
+
+describe('folders', () => {
+  it('checks every .ftl file under a folder', async () => {
+    const r = await run([dir]);
+    expect(r.out).toMatch(/\d+ files checked: \d+ errors?/);
+    expect(checkFiles([dir]).files.map((f) => f.file.slice(dir.length + 1))).toEqual(
+      expect.arrayContaining(['bad.ftl', 'good.ftl']),
+    );
+  });
+});
