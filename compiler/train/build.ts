@@ -74,6 +74,9 @@ export interface TrainingBuild {
   readonly trainSpec: TrainSpec;
   readonly initialValues: (seed: number) => Map<string, Float32Array>;
   readonly diagnostics: Diagnostic[];
+  /** The stage this graph trains (recipes with stages), and all stages in order. */
+  readonly stage?: string;
+  readonly stages: readonly string[];
 }
 
 export interface BuildOptions {
@@ -81,6 +84,14 @@ export interface BuildOptions {
   resolve?: Resolver;
   /** Which recipe of the file (default: the first). */
   recipe?: string;
+  /** Which stage of the recipe (default: the first, when it has stages). */
+  stage?: string;
+}
+
+/** The stage names of a recipe, in order (empty when it has none). */
+export function recipeStages(program: A.Program, recipe?: string): string[] {
+  const r = program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!recipe || d.name.name === recipe));
+  return r ? r.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name) : [];
 }
 
 interface RecipeParts {
@@ -93,14 +104,41 @@ interface RecipeParts {
   applies: { callee: Value; span: A.Span }[];
   train: Map<string, Value>;
   span: A.Span;
+  /** Every stage of the recipe in order, and the one these parts are for. */
+  stages: string[];
+  stage?: string;
 }
 
-/** Evaluate a recipe's statements into its parts (nothing is traced yet). */
-function readRecipe(s: Session, decl: A.RecipeDecl): RecipeParts {
-  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span };
+/**
+ * Evaluate a recipe's statements into its parts (nothing is traced yet). With stages, the
+ * parts are those of `stage` (default: the first): recipe-level fields overridden by the
+ * stage's own, and the methods applied at recipe level and in every stage up to this one
+ * (a model keeps its adapters from stage to stage; weights carry over by name at run time).
+ */
+function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts {
+  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [] };
   const scope = s.scope.child();
+  const all = decl.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name);
+  const target = stage ?? all[0];
+  if (stage !== undefined && !all.includes(stage))
+    err(TraceCodes.unknownName, `recipe \`${decl.name.name}\` has no stage \`${stage}\``, decl.name.span, all.length ? `stages: ${all.join(', ')}` : 'this recipe has no stages');
+  let applyOnly = false; // inside a stage before the target: only its methods count
+  let done = false; // past the target stage
   s.it.withStmtHook(
     (st, sc, it) => {
+      if (st.kind === 'StageDecl') {
+        parts.stages.push(st.name.name);
+        if (done) return true;
+        const isTarget = st.name.name === target;
+        const prev = applyOnly;
+        applyOnly = !isTarget;
+        if (isTarget) parts.stage = st.name.name;
+        it.execStmts(st.body.stmts, sc.child());
+        applyOnly = prev;
+        done = isTarget;
+        return true;
+      }
+      if (applyOnly && st.kind !== 'ApplyStmt') return true;
       if (st.kind === 'Field') {
         const v = it.eval(st.value, sc);
         const k = st.key.name;
@@ -120,7 +158,6 @@ function readRecipe(s: Session, decl: A.RecipeDecl): RecipeParts {
         for (const [k, v] of it.args(st.args, sc, st.span).named) parts.train.set(k, v);
         return true;
       }
-      if (st.kind === 'StageDecl') err(TraceCodes.unsupported, 'recipes with stages are not supported by the trainer yet', st.span);
       return false;
     },
     () => s.it.execStmts(decl.body.stmts, scope),
@@ -150,7 +187,7 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
   if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: opts.recipe ? `no recipe \`${opts.recipe}\`` : 'the file has no recipe', span: src.program.span }] };
   let at: A.Span = recipe.span; // the recipe statement being processed, for library errors
   try {
-    const parts = readRecipe(s, recipe);
+    const parts = readRecipe(s, recipe, opts.stage);
     const trainSpec = trainSpecOf(parts.train);
     s.env.totalSteps = trainSpec.steps;
     if (!parts.model) err(TraceCodes.badArgument, 'the recipe needs `model = ...`', recipe.name.span);
@@ -173,7 +210,7 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     const estimator = parts.gradient === undefined ? undefined : asApplied(parts.gradient);
     if (parts.gradient !== undefined && !estimator) err(TraceCodes.badArgument, `\`gradient\` must be a gradient estimator, got ${typeName(parts.gradient)}`, recipe.span);
     const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span, estimator);
-    return { ...built, tree, dataSpec: spec, trainSpec, diagnostics: s.diagnostics };
+    return { ...built, tree, dataSpec: spec, trainSpec, diagnostics: s.diagnostics, stage: parts.stage, stages: parts.stages };
   } catch (e) {
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
     throw e;
@@ -301,7 +338,7 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
   const recipe = src.program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe));
   if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: 'the file has no recipe', span: src.program.span }] };
   try {
-    const parts = readRecipe(s, recipe);
+    const parts = readRecipe(s, recipe, opts.stage);
     if (!parts.model || !parts.data) err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
     const tree = modelTree(s, parts.model, undefined, parts.modelSpan ?? recipe.span);
     for (const a of parts.applies) {
