@@ -15,8 +15,10 @@ export interface MeasureOptions {
   /** Timed steps for this system (a slow reference may get fewer than w.steps). */
   steps: number;
   warmup: number;
-  /** Stop timing after this many seconds of this measurement (at least 3 timed steps run). */
+  /** Stop timing after this many seconds of this measurement (at least `minSteps` timed steps run). */
   maxSeconds?: number;
+  /** Timed steps that run even past maxSeconds (default 3). */
+  minSteps?: number;
   /** Called once the session exists (the harness takes ftl's initial values from it). */
   onSession?: (s: Session) => void;
   /** Called with a short progress note. */
