@@ -43,8 +43,14 @@ export async function fmtFiles(files: readonly string[], opts: FmtOptions = {}):
     const r = await formatFtl(text, file);
     if (!r.ok) {
       failed = true;
-      if (r.internalError) err.push(`error: ${file}: ${r.internalError}; the file is left unchanged (a formatter bug: please report it)`);
-      else err.push(`${formatDiagnostics(r.diagnostics, { sources: { [file]: text } })}\n${file}: not formatted (syntax errors)`);
+      if (r.internalError)
+        err.push(
+          `error: ${file}: ${r.internalError}; the file is left unchanged (a formatter bug: please report it)`,
+        );
+      else
+        err.push(
+          `${formatDiagnostics(r.diagnostics, { sources: { [file]: text } })}\n${file}: not formatted (syntax errors)`,
+        );
       continue;
     }
     if (opts.check) {

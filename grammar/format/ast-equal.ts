@@ -15,7 +15,8 @@ export function astDifference(a: unknown, b: unknown, at = ''): string | undefin
     return `${at || '(root)'}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
   }
   if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs non-array`;
-  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return `${at}: length ${a.length} vs ${b.length}`;
+  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length)
+    return `${at}: length ${a.length} vs ${b.length}`;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(ra), ...Object.keys(rb)].filter((k) => !ignored.has(k)));

@@ -48,7 +48,12 @@ const isElement = (enclosing: A.Node, n: A.Node): boolean =>
   n.kind === 'RecordField' ||
   n.kind === 'RecordTypeField';
 
-function attach(holder: A.Node, comment: AttachedComment, how: 'leading' | 'trailing' | 'dangling', marker?: string): true {
+function attach(
+  holder: A.Node,
+  comment: AttachedComment,
+  how: 'leading' | 'trailing' | 'dangling',
+  marker?: string,
+): true {
   comment.leading = how === 'leading';
   comment.trailing = how === 'trailing';
   if (marker) (comment as AttachedComment & { marker?: string }).marker = marker;
@@ -73,7 +78,8 @@ function lastOperand(p: A.Node, chain: A.Pipe | A.Binary): A.Node {
   for (;;) {
     if (hasParens(n, parents.get(n), keyOf(n))) return n;
     if (chain.kind === 'Pipe' && n.kind === 'Pipe') n = n.right;
-    else if (chain.kind === 'Binary' && n.kind === 'Binary' && precOfOp(n.op) === precOfOp(chain.op)) n = n.right;
+    else if (chain.kind === 'Binary' && n.kind === 'Binary' && precOfOp(n.op) === precOfOp(chain.op))
+      n = n.right;
     else return n;
   }
 }
@@ -113,14 +119,16 @@ function endsTailRun(text: string, p: A.Node, c: A.Comment, f: A.Node): boolean 
 }
 
 /** Binary chains the printer can break (`^` never breaks). */
-const isChain = (e: A.Node): e is A.Pipe | A.Binary => e.kind === 'Pipe' || (e.kind === 'Binary' && e.op !== '^');
+const isChain = (e: A.Node): e is A.Pipe | A.Binary =>
+  e.kind === 'Pipe' || (e.kind === 'Binary' && e.op !== '^');
 
 export function handleOwnLineComment(comment: AttachedComment & Context, text: string): boolean {
   const { enclosingNode: e, precedingNode: p, followingNode: f } = comment;
   // In a run of comment lines directly below a declaration and ended by a blank line: about
   // the declaration above (and the blank line the printer puts between declarations comes
   // after it).
-  if ((!e || e.kind === 'Program') && p && f && endsTailRun(text, p, comment, f)) return attach(p, comment, 'trailing');
+  if ((!e || e.kind === 'Program') && p && f && endsTailRun(text, p, comment, f))
+    return attach(p, comment, 'trailing');
   if (!e || e.kind === 'Program' || e.kind === 'Block') return false;
   // `/* c */ x` at a line's start: a leading comment of `x`, printed just so
   if (comment.style === 'block' && !util.hasNewline(text, comment.span.end)) return false;

@@ -70,7 +70,8 @@ export function printDanglingComments(
     c.printed = true;
     const t = commentText(c);
     // one blank line kept between comments that had one
-    if (mode !== 'inline') docs.push(docs.length > 0 && text && util.isPreviousLineEmpty(text, c.span.start) ? [hardline, t] : t);
+    if (mode !== 'inline')
+      docs.push(docs.length > 0 && text && util.isPreviousLineEmpty(text, c.span.start) ? [hardline, t] : t);
     else docs.push(c.style === 'block' ? [' ', t] : [lineSuffix([' ', t]), breakParent]);
   }, 'comments');
   return mode === 'own-lines' ? join(hardline, docs) : docs;

@@ -37,9 +37,11 @@ export async function formatFtl(text: string, file = '<input>'): Promise<FormatR
     };
   }
   const diff = astDifference(before.ast, after.ast);
-  if (diff) return { ok: false, diagnostics: [], internalError: `formatting would change the program at ${diff}` };
+  if (diff)
+    return { ok: false, diagnostics: [], internalError: `formatting would change the program at ${diff}` };
   const ca = commentMultiset(before.ast.comments).join('\n\0');
   const cb = commentMultiset(after.ast.comments).join('\n\0');
-  if (ca !== cb) return { ok: false, diagnostics: [], internalError: 'formatting would lose or alter a comment' };
+  if (ca !== cb)
+    return { ok: false, diagnostics: [], internalError: 'formatting would lose or alter a comment' };
   return { ok: true, formatted, changed: formatted !== text };
 }

@@ -33,8 +33,23 @@ const binaryPrec: Record<BinaryOp, number> = {
 export const precOfOp = (op: BinaryOp): number => binaryPrec[op];
 
 const exprKinds = new Set<string>([
-  'NumberLit', 'StringLit', 'BoolLit', 'Name', 'Member', 'Index', 'Call', 'Binary', 'Unary',
-  'Transpose', 'Pipe', 'Lambda', 'ListLit', 'RecordLit', 'Range', 'Comprehension', 'ErrorExpr',
+  'NumberLit',
+  'StringLit',
+  'BoolLit',
+  'Name',
+  'Member',
+  'Index',
+  'Call',
+  'Binary',
+  'Unary',
+  'Transpose',
+  'Pipe',
+  'Lambda',
+  'ListLit',
+  'RecordLit',
+  'Range',
+  'Comprehension',
+  'ErrorExpr',
 ]);
 
 export const isExpr = (n: Node): n is Expr => exprKinds.has(n.kind);

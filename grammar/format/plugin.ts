@@ -10,7 +10,12 @@ import { type AstPath, type Doc, type Parser, type Printer, type SupportLanguage
 import type * as A from '../ast.ts';
 import { parse } from '../index.ts';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.ts';
-import { handleEndOfLineComment, handleOwnLineComment, handleRemainingComment, indexParents } from './attach.ts';
+import {
+  handleEndOfLineComment,
+  handleOwnLineComment,
+  handleRemainingComment,
+  indexParents,
+} from './attach.ts';
 import {
   canAttachComment,
   getVisitorKeys,

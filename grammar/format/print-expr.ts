@@ -24,7 +24,13 @@ const hasComments = (n: A.Node): boolean => ((n as { comments?: unknown[] }).com
 /** `(a, b, c)` as a breakable group; `trailingComma` where the grammar accepts one. */
 export function printList(open: string, items: Doc[], close: string, trailingComma: boolean): Doc {
   if (items.length === 0) return [open, close];
-  return group([open, indent([softline, join([',', line], items)]), trailingComma ? ifBreak(',') : '', softline, close]);
+  return group([
+    open,
+    indent([softline, join([',', line], items)]),
+    trailingComma ? ifBreak(',') : '',
+    softline,
+    close,
+  ]);
 }
 
 /** A call's argument list. */
@@ -37,7 +43,10 @@ function binaryParts(path: Path, print: Print): Doc[] {
   const n = path.node as A.Binary;
   const left = n.left;
   const flatten =
-    left.kind === 'Binary' && precOfOp(left.op) === precOfOp(n.op) && !hasParens(left, n, 'left') && !hasComments(left);
+    left.kind === 'Binary' &&
+    precOfOp(left.op) === precOfOp(n.op) &&
+    !hasParens(left, n, 'left') &&
+    !hasComments(left);
   const parts: Doc[] = flatten ? path.call((p) => binaryParts(p, print), 'left') : [print('left')];
   parts.push([line, n.op, ' ', print('right')]);
   return parts;
@@ -105,7 +114,8 @@ export function printExprNode(path: Path, text: string, print: Print): Doc {
       return group([first!, indent(rest)]);
     }
     case 'Lambda': {
-      const params = n.params.length === 1 ? print(['params', 0]) : ['(', join(', ', path.map(print, 'params')), ')'];
+      const params =
+        n.params.length === 1 ? print(['params', 0]) : ['(', join(', ', path.map(print, 'params')), ')'];
       return group([params, ' =>', indent([line, print('body')])]);
     }
     case 'ListLit':

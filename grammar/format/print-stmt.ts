@@ -81,7 +81,11 @@ function needsSemicolon(prev: A.Stmt, next: A.Stmt, text: string): boolean {
   const lead = startsWithModuleKeyword(next, text) ? 'module' : stmtLead(next);
   if (lead === '(' || lead === '[' || lead === '-') return true;
   if (prev.kind === 'ReturnStmt' && !prev.value) return true;
-  if (prev.kind === 'ParamDecl' && !prev.when && (next.kind === 'IfStmt' || lead === 'trainable' || lead === 'frozen')) {
+  if (
+    prev.kind === 'ParamDecl' &&
+    !prev.when &&
+    (next.kind === 'IfStmt' || lead === 'trainable' || lead === 'frozen')
+  ) {
     return true;
   }
   if (prev.kind === 'FreezeStmt' && ['rows', 'cols', 'mask'].includes(lead)) return true;
@@ -160,7 +164,8 @@ export function printStmtNode(path: Path, text: string, print: Print): Doc | und
     case 'ScheduleDecl':
     case 'FnDecl':
     case 'MergeDecl': {
-      const formals = n.params.length > 0 || writtenWithParens(text, n.name.span.end) ? printFormals(path, print) : '';
+      const formals =
+        n.params.length > 0 || writtenWithParens(text, n.name.span.end) ? printFormals(path, print) : '';
       const ret = 'returnType' in n && n.returnType ? [' -> ', print('returnType')] : '';
       const bw = n.kind === 'FnDecl' && n.backward ? indent([hardline, print('backward')]) : '';
       return [declKeyword[n.kind]!, ' ', print('name'), formals, ret, printBody(path, print, n.body), bw];
@@ -196,7 +201,11 @@ export function printStmtNode(path: Path, text: string, print: Print): Doc | und
     case 'ReturnStmt':
       return n.value ? ['return ', print('value')] : 'return';
     case 'FreezeStmt':
-      return [n.action, n.target ? [' ', print('target')] : ' all', path.map((p) => [' ', print()], 'selectors')];
+      return [
+        n.action,
+        n.target ? [' ', print('target')] : ' all',
+        path.map((p) => [' ', print()], 'selectors'),
+      ];
     case 'Selector':
       return [n.axis, '(', print('arg'), ')'];
     case 'ParamDecl':
@@ -211,7 +220,11 @@ export function printStmtNode(path: Path, text: string, print: Print): Doc | und
         n.when ? [' if ', print('when')] : '',
       ];
     case 'SubmoduleDecl': {
-      const head = [n.owner ? [print('owner'), '.'] : '', print('name'), n.count ? ['[', print('count'), ']'] : ''];
+      const head = [
+        n.owner ? [print('owner'), '.'] : '',
+        print('name'),
+        n.count ? ['[', print('count'), ']'] : '',
+      ];
       if (startsWithModuleKeyword(n, text)) return ['module ', head, ' = ', print('value')];
       return [head, printRhs('=', n.value, print('value'))];
     }

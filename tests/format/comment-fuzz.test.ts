@@ -15,7 +15,7 @@ import { ftlFiles } from './ftl-files.ts';
 /** A small LCG: deterministic across runs and platforms. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
 /** `text` with three comments inserted after randomly chosen tokens. */

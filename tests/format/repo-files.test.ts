@@ -37,6 +37,7 @@ describe('ftl fmt on every .ftl file in the repository', () => {
     const again = await formatFtl(r.formatted, name);
     expect(again.ok && again.formatted).toBe(r.formatted);
     // one final newline
-    if (before.ast.decls.length > 0) expect(r.formatted.endsWith('\n') && !r.formatted.endsWith('\n\n')).toBe(true);
+    if (before.ast.decls.length > 0)
+      expect(r.formatted.endsWith('\n') && !r.formatted.endsWith('\n\n')).toBe(true);
   });
 });

@@ -57,6 +57,9 @@ export async function tokenize(text: string): Promise<{ tokens: Token[]; stopped
 export function scopesOf(tokens: readonly Token[], text: string, nth = 0): readonly string[] {
   const hits = tokens.filter((t) => t.text === text);
   const t = hits[nth];
-  if (!t) throw new Error(`no token ${JSON.stringify(text)} (#${nth}); tokens: ${tokens.map((x) => x.text).join('|')}`);
+  if (!t)
+    throw new Error(
+      `no token ${JSON.stringify(text)} (#${nth}); tokens: ${tokens.map((x) => x.text).join('|')}`,
+    );
   return t.scopes;
 }
