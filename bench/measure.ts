@@ -45,7 +45,7 @@ export async function measure(
     const started = performance.now();
     const overTime = (done: number) =>
       o.maxSeconds !== undefined &&
-      done >= Math.min(3, o.steps) &&
+      done >= Math.min(o.minSteps ?? 3, o.steps) &&
       performance.now() - started > o.maxSeconds * 1000;
     let s = 0;
     let t = performance.now();
