@@ -113,6 +113,8 @@ export function readModel(
         };
       applyMethod(tree, m, a.span, s.it);
     }
+    // Import problems (an unknown std module) are collected, not thrown.
+    if (hasErrors(s.diagnostics)) return { ok: false, diagnostics: s.diagnostics };
     return { ok: true, value: { session: s, tree } };
   } catch (e) {
     if (e instanceof TraceError) return { ok: false, diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
