@@ -140,6 +140,8 @@ async function main(): Promise<number> {
           },
           // Per-measurement cap, shrinking as the run nears its budget (+30 s for the last one).
           maxSeconds: Math.max(15, Math.min(reference ? 45 : 90, budgetS + 30 - (started - t0) / 1000)),
+          // Close to the budget, one timed step is enough to report (the note says how many).
+          minSteps: budgetS - (started - t0) / 1000 < 60 ? 1 : 3,
           progress: (msg) => {
             if (process.stderr.isTTY) process.stderr.write(`  ${msg}\x1b[K\r`);
           },
