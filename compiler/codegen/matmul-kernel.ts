@@ -24,7 +24,7 @@ import {
 } from './builder.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { toStorage, type Emitter } from './emitter.ts';
-import { canVec4, vec4Matmul } from './matmul-vec4.ts';
+import { vec4Layout, vec4Matmul } from './matmul-vec4.ts';
 
 export interface MatmulShape {
   readonly batch: readonly number[];
@@ -51,8 +51,9 @@ export function matmulKernel(
   epilogue?: Node,
 ): BuiltKernel {
   if (opts.matmul === 'tiled') return tiledMatmul(mm, mat, opts, epilogue);
-  const vec4 = opts.matmul === 'register' && canVec4(mm, mat) && (epilogue ?? mm).dtype === 'f32';
-  return vec4 ? vec4Matmul(mm, mat, opts, epilogue) : registerMatmul(mm, mat, opts, epilogue);
+  const layout = opts.matmul === 'register' ? vec4Layout(mm, mat) : undefined;
+  if (layout && (epilogue ?? mm).dtype === 'f32') return vec4Matmul(mm, layout, mat, opts, epilogue);
+  return registerMatmul(mm, mat, opts, epilogue);
 }
 
 const TM = 4;
@@ -111,7 +112,7 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
  * Guarded stores of the c{i}_{j} accumulators (rows row(i), columns col(j) of batch `bi`),
  * through the epilogue when there is one: `epi` evaluated with `mm`'s value preset.
  */
-function storeBlock(
+export function storeBlock(
   e: Emitter,
   mm: Node,
   epi: Node | undefined,

@@ -70,12 +70,15 @@ describe('generated WGSL reflects to its kernel spec', () => {
           expect(new Set(kernel.bindings.map((b) => b.buffer)).size).toBe(kernel.bindings.length);
           expect(kernel.bindings.length).toBeLessThanOrEqual(LIMITS.maxStorageBuffersPerShaderStage);
           kernels++;
-          for (const m of kernel.name.matchAll(/_(vec4|reg4x4|tiled16)\b/g)) templates.add(m[1]);
+          for (const m of kernel.name.matchAll(/_(vec4nn|vec4nt|vec4tn|reg4x4|tiled16)\b/g))
+            templates.add(m[1]);
         }
       }
       expect(kernels).toBeGreaterThan(cases.length);
       // Each matmul template was generated (and so reflected) at least once.
-      const want = { register: ['vec4', 'reg4x4'], scalar: ['reg4x4'], tiled: ['tiled16'] }[v.matmul];
+      // Unfused, a transpose is its own kernel, so matmuls only see plain buffers (NN).
+      const register = v.fuse ? ['vec4nn', 'vec4nt', 'vec4tn', 'reg4x4'] : ['vec4nn', 'reg4x4'];
+      const want = { register, scalar: ['reg4x4'], tiled: ['tiled16'] }[v.matmul];
       for (const t of want) expect(templates.has(t), t).toBe(true);
     });
 });

@@ -111,6 +111,9 @@ export function matmulCases(): Case[] {
     [[], 33, 64, 36],
     [[2], 5, 8, 12],
     [[], 1, 4, 4],
+    // M, N multiples of 4: the vec4 TN template for A^T B.
+    [[], 36, 20, 8],
+    [[3], 8, 5, 12],
   ];
   for (const [batch, M, K, N] of dims)
     for (const matmul of ['register', 'scalar', 'tiled'] as const) {
@@ -118,6 +121,7 @@ export function matmulCases(): Case[] {
       const a = b.param('a', [...batch, M, K]);
       const w = b.param('w', [...batch, K, N]);
       const wt = b.param('wt', [...batch, N, K]);
+      const at = b.param('at', [...batch, K, M]);
       const r = batch.length;
       const tperm = [...batch.map((_, i) => i), r + 1, r];
       out.push(
@@ -127,6 +131,8 @@ export function matmulCases(): Case[] {
             c: mk('matmul', [a, w], null),
             // B transposed through a folded permute, A computed by a fused chain.
             ct: mk('matmul', [un('tanh', a), permute(wt, tperm)], null),
+            // A transposed through a folded permute (the vec4 TN template where eligible).
+            tn: mk('matmul', [permute(at, tperm), w], null),
           },
           { matmul, rtol: 1e-5, floor: Math.sqrt(K) } as Partial<Case>,
         ),
