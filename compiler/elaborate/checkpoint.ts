@@ -20,7 +20,13 @@ const codes = { noCheckpoint: 'FTL0410', missingTensor: 'FTL0411', shapeMismatch
 
 function readConfig(dir: string, span: Span): Record<string, unknown> {
   const file = join(dir, 'config.json');
-  if (!existsSync(file)) throw new TraceError(codes.noCheckpoint, `no config.json in \`${dir}\``, span, 'point `load` at a Hugging Face model folder (config.json + model.safetensors)');
+  if (!existsSync(file))
+    throw new TraceError(
+      codes.noCheckpoint,
+      `no config.json in \`${dir}\``,
+      span,
+      'point `load` at a Hugging Face model folder (config.json + model.safetensors)',
+    );
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
@@ -30,12 +36,24 @@ function readConfig(dir: string, span: Span): Record<string, unknown> {
 
 function layoutOf(decl: DeclV, cfg: Record<string, unknown>, span: Span): HfLayout {
   const l = layoutFor(decl.decl.name.name, typeof cfg.model_type === 'string' ? cfg.model_type : undefined);
-  if (!l) throw new TraceError(TraceCodes.unsupported, `model \`${decl.decl.name.name}\` has no Hugging Face layout to load`, span, `models with a layout: ${layoutNames().join(', ')}`);
+  if (!l)
+    throw new TraceError(
+      TraceCodes.unsupported,
+      `model \`${decl.decl.name.name}\` has no Hugging Face layout to load`,
+      span,
+      `models with a layout: ${layoutNames().join(', ')}`,
+    );
   return l;
 }
 
 /** `gpt2.load(dir)`: the model's config from config.json, remembered with the folder. */
-export function loadSpec(decl: DeclV, path: string, baseDir: string, span: Span, overrides: Map<string, Value>): AppliedV {
+export function loadSpec(
+  decl: DeclV,
+  path: string,
+  baseDir: string,
+  span: Span,
+  overrides: Map<string, Value>,
+): AppliedV {
   const dir = resolve(baseDir, path);
   const cfg = readConfig(dir, span);
   const layout = layoutOf(decl, cfg, span);
@@ -78,7 +96,12 @@ export function bindCheckpoint(tree: ModelTree, decl: DeclV, dir: string, span: 
   const folder = readModelFolder(dir);
   if (!folder.ok) {
     const d = folder.diagnostics[0];
-    throw new TraceError(d?.code ?? codes.noCheckpoint, d?.message ?? `cannot read the weights in ${dir}`, span, d?.hint);
+    throw new TraceError(
+      d?.code ?? codes.noCheckpoint,
+      d?.message ?? `cannot read the weights in ${dir}`,
+      span,
+      d?.hint,
+    );
   }
   const tensors = folder.value.tensors;
   const find = (key: string) => layout.prefixes.map((p) => p + key).find((k) => k in tensors);
@@ -87,14 +110,31 @@ export function bindCheckpoint(tree: ModelTree, decl: DeclV, dir: string, span: 
     const src = layout.source(p.name, cfg);
     const key = src && [src.key, ...(src.fallback ?? [])].map(find).find((k) => k !== undefined);
     if (!src || !key) {
-      const near = Object.keys(tensors).filter((k) => k.endsWith(p.name.split('.').slice(-2).join('.'))).slice(0, 3);
-      throw new TraceError(codes.missingTensor, `the checkpoint in ${dir} has no tensor for \`${p.name}\`${src ? ` (looked for \`${src.key}\`)` : ''}`, span, near.length ? `tensors with a similar name: ${near.join(', ')}` : undefined);
+      const near = Object.keys(tensors)
+        .filter((k) => k.endsWith(p.name.split('.').slice(-2).join('.')))
+        .slice(0, 3);
+      throw new TraceError(
+        codes.missingTensor,
+        `the checkpoint in ${dir} has no tensor for \`${p.name}\`${src ? ` (looked for \`${src.key}\`)` : ''}`,
+        span,
+        near.length ? `tensors with a similar name: ${near.join(', ')}` : undefined,
+      );
     }
     const t = tensors[key];
-    if (t.dtype !== 'f32') throw new TraceError(codes.shapeMismatch, `checkpoint tensor \`${key}\` is ${t.dtype}, \`${p.name}\` is f32`, span);
+    if (t.dtype !== 'f32')
+      throw new TraceError(
+        codes.shapeMismatch,
+        `checkpoint tensor \`${key}\` is ${t.dtype}, \`${p.name}\` is f32`,
+        span,
+      );
     const { shape, data } = pick(t, { ...src, key });
     if (shape.join() !== p.shape.join())
-      throw new TraceError(codes.shapeMismatch, `checkpoint tensor \`${key}\` gives shape [${shape}] for \`${p.name}\`, which is [${p.shape}]`, span, 'does config.json match the weights?');
+      throw new TraceError(
+        codes.shapeMismatch,
+        `checkpoint tensor \`${key}\` gives shape [${shape}] for \`${p.name}\`, which is [${p.shape}]`,
+        span,
+        'does config.json match the weights?',
+      );
     p.init = { kind: 'data', data, source: `${dir}:${key}` };
   }
 }

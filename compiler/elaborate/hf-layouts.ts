@@ -29,14 +29,21 @@ export interface HfLayout {
 
 const gpt2: HfLayout = {
   config: {
-    vocab: ['vocab_size'], ctx: ['n_positions', 'n_ctx'], d: ['n_embd'], heads: ['n_head'],
-    layers: ['n_layer'], eps: ['layer_norm_epsilon'],
+    vocab: ['vocab_size'],
+    ctx: ['n_positions', 'n_ctx'],
+    d: ['n_embd'],
+    heads: ['n_head'],
+    layers: ['n_layer'],
+    eps: ['layer_norm_epsilon'],
   },
   prefixes: ['', 'transformer.'],
   source(name, cfg) {
     const d = Number(cfg.get('d'));
     const m = /^blocks\.(\d+)\.(.+)$/.exec(name);
-    if (!m) return ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias'].includes(name) ? { key: name } : undefined;
+    if (!m)
+      return ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias'].includes(name)
+        ? { key: name }
+        : undefined;
     const [, i, rest] = m;
     const h = `h.${i}`;
     const qkv = { q: 0, k: 1, v: 2 } as Record<string, number>;
@@ -45,7 +52,11 @@ const gpt2: HfLayout = {
       const c = qkv[a[1]];
       return { key: `${h}.attn.c_attn.${a[2]}`, cols: [c * d, (c + 1) * d], transpose: a[2] === 'weight' };
     }
-    const conv: Record<string, string> = { 'attn.o': 'attn.c_proj', 'mlp.fc': 'mlp.c_fc', 'mlp.proj': 'mlp.c_proj' };
+    const conv: Record<string, string> = {
+      'attn.o': 'attn.c_proj',
+      'mlp.fc': 'mlp.c_fc',
+      'mlp.proj': 'mlp.c_proj',
+    };
     const l = /^(attn\.o|mlp\.fc|mlp\.proj)\.(weight|bias)$/.exec(rest);
     if (l) return { key: `${h}.${conv[l[1]]}.${l[2]}`, transpose: l[2] === 'weight' };
     if (/^ln_[12]\.(weight|bias)$/.test(rest)) return { key: `${h}.${rest}` };
@@ -55,9 +66,14 @@ const gpt2: HfLayout = {
 
 const llama: HfLayout = {
   config: {
-    vocab: ['vocab_size'], d: ['hidden_size'], heads: ['num_attention_heads'],
-    kv_heads: ['num_key_value_heads', 'num_attention_heads'], n_layers: ['num_hidden_layers'],
-    hidden: ['intermediate_size'], eps: ['rms_norm_eps'], rope_base: ['rope_theta'],
+    vocab: ['vocab_size'],
+    d: ['hidden_size'],
+    heads: ['num_attention_heads'],
+    kv_heads: ['num_key_value_heads', 'num_attention_heads'],
+    n_layers: ['num_hidden_layers'],
+    hidden: ['intermediate_size'],
+    eps: ['rms_norm_eps'],
+    rope_base: ['rope_theta'],
   },
   prefixes: ['', 'model.'],
   source(name) {

@@ -16,7 +16,12 @@ export function nameStream(name: string): number {
   return h;
 }
 
-export function initTensor(init: InitSpec, shape: readonly number[], seed: number, stream: number): Float32Array {
+export function initTensor(
+  init: InitSpec,
+  shape: readonly number[],
+  seed: number,
+  stream: number,
+): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
   switch (init.kind) {
@@ -38,7 +43,7 @@ export function initTensor(init: InitSpec, shape: readonly number[], seed: numbe
       return out;
     case 'kaiming_uniform': {
       // fan_in = product of all axes but the first (PyTorch's convention for [out, in, ...]).
-      const fanIn = shape.length < 2 ? shape[0] ?? 1 : n / shape[0];
+      const fanIn = shape.length < 2 ? (shape[0] ?? 1) : n / shape[0];
       const bound = Math.sqrt(6 / ((1 + init.a * init.a) * fanIn));
       for (let i = 0; i < n; i++) out[i] = -bound + 2 * bound * uniform(seed, stream, i);
       return out;
@@ -47,7 +52,13 @@ export function initTensor(init: InitSpec, shape: readonly number[], seed: numbe
 }
 
 /** Copy the [start, end) slice along `axis` out of a row-major tensor. */
-export function sliceHost(data: Float32Array, shape: readonly number[], axis: number, start: number, end: number): Float32Array {
+export function sliceHost(
+  data: Float32Array,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  end: number,
+): Float32Array {
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const d = shape[axis];
@@ -63,7 +74,10 @@ export function initParam(p: ParamSpec, seed: number): Map<string, Float32Array>
   const full = initTensor(p.init, p.shape, seed, nameStream(p.stream ?? p.name));
   const out = new Map<string, Float32Array>();
   for (const leaf of leavesOf(p))
-    out.set(leaf.name, leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full);
+    out.set(
+      leaf.name,
+      leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full,
+    );
   return out;
 }
 
@@ -79,7 +93,10 @@ export function initAll(specs: readonly ParamSpec[], seed: number): Map<string, 
     const [v] = evaluateNodes([p.init.node], { params: out });
     const full = Float32Array.from(v as ArrayLike<number>);
     for (const leaf of leavesOf(p))
-      out.set(leaf.name, leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full);
+      out.set(
+        leaf.name,
+        leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full,
+      );
   }
   return out;
 }

@@ -11,7 +11,16 @@ import type { DType } from '../ir/ops.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import * as T from '../trace/tensor.ts';
 import { bindFormals, err, type Interp } from '../trace/interp.ts';
-import { isTensor, typeName, type AppliedV, type Args, type DeclV, type ModuleV, type Scope, type Value } from '../trace/values.ts';
+import {
+  isTensor,
+  typeName,
+  type AppliedV,
+  type Args,
+  type DeclV,
+  type ModuleV,
+  type Scope,
+  type Value,
+} from '../trace/values.ts';
 import { joinPath, newModule, type InitSpec, type ModuleInst, type ParamSpec } from './tree.ts';
 
 const isModuleDecl = (d: DeclV['decl']) => d.kind === 'ModuleDecl' || d.kind === 'ModelDecl';
@@ -22,7 +31,11 @@ export function asModuleSpec(v: Value, span: A.Span): AppliedV {
     if (v.kind === 'applied' && isModuleDecl(v.decl.decl)) return v;
     if (v.kind === 'decl' && isModuleDecl(v.decl)) return { kind: 'applied', decl: v, args: new Map() };
   }
-  return err(TraceCodes.badArgument, `expected a module instantiation such as \`linear(4, 8)\`, got ${typeName(v)}`, span);
+  return err(
+    TraceCodes.badArgument,
+    `expected a module instantiation such as \`linear(4, 8)\`, got ${typeName(v)}`,
+    span,
+  );
 }
 
 export function instantiate(spec: AppliedV, extra: Args | undefined, path: string, it: Interp): ModuleInst {
@@ -31,11 +44,20 @@ export function instantiate(spec: AppliedV, extra: Args | undefined, path: strin
     ? { positional: extra.positional, named: new Map([...spec.args, ...extra.named]), span: extra.span }
     : { positional: [], named: spec.args, span: decl.span };
   const scope = spec.decl.scope.child();
-  bindFormals(decl.params.map((f) => ({ name: f.name.name, default: f.default })), args, scope, it, decl.name.name);
+  bindFormals(
+    decl.params.map((f) => ({ name: f.name.name, default: f.default })),
+    args,
+    scope,
+    it,
+    decl.name.name,
+  );
   const inst = newModule(path, decl.name.name, decl, new Map());
   inst.scope = scope;
   const body = (decl as A.ModuleDecl).body;
-  it.withStmtHook((s, sc, itp) => moduleStmt(inst, s, sc, itp), () => it.execStmts(body.stmts, scope));
+  it.withStmtHook(
+    (s, sc, itp) => moduleStmt(inst, s, sc, itp),
+    () => it.execStmts(body.stmts, scope),
+  );
   for (const name of scope.ownNames()) inst.config.set(name, scope.lookup(name));
   return inst;
 }
@@ -62,7 +84,8 @@ function moduleStmt(inst: ModuleInst, s: A.Stmt, scope: Scope, it: Interp): bool
           items.push(child);
         }
         inst.arrays.set(s.name.name, items);
-      } else inst.children.set(s.name.name, instantiate(spec, undefined, joinPath(inst.path, s.name.name), it));
+      } else
+        inst.children.set(s.name.name, instantiate(spec, undefined, joinPath(inst.path, s.name.name), it));
       return true;
     }
     default:
@@ -72,38 +95,64 @@ function moduleStmt(inst: ModuleInst, s: A.Stmt, scope: Scope, it: Interp): bool
 
 /** A parameter declaration's spec: dims evaluated in `scope`, init evaluated as an init spec. */
 export function paramSpec(name: string, s: A.ParamDecl, scope: Scope, it: Interp): ParamSpec {
-  if (s.type.kind !== 'TensorType') err(TraceCodes.badArgument, 'a param needs a tensor type such as `f32[out, in]`', s.type.span);
+  if (s.type.kind !== 'TensorType')
+    err(TraceCodes.badArgument, 'a param needs a tensor type such as `f32[out, in]`', s.type.span);
   const shape = s.type.dims.map((d) => {
-    if (d.kind === 'EllipsisDim') return err(TraceCodes.badArgument, 'a param shape cannot contain `...`', d.span);
+    if (d.kind === 'EllipsisDim')
+      return err(TraceCodes.badArgument, 'a param shape cannot contain `...`', d.span);
     const v = it.eval(d, scope);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(TraceCodes.badArgument, `a param dimension must be a non-negative int, got ${typeof v === 'number' ? v : typeName(v)}`, d.span);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      err(
+        TraceCodes.badArgument,
+        `a param dimension must be a non-negative int, got ${typeof v === 'number' ? v : typeName(v)}`,
+        d.span,
+      );
     return v;
   });
   const dt = s.type.dtype.name;
   // f16 parameters are stored and computed as f32 (the IR has one float type).
   const dtype: DType = dt === 'i32' ? 'i32' : dt === 'bool' ? 'bool' : 'f32';
-  return { name, shape, dtype, init: s.init ? initSpec(s.init, scope, it) : { kind: 'normal', mean: 0, std: 0.02 }, trainable: s.trainable ?? true };
+  return {
+    name,
+    shape,
+    dtype,
+    init: s.init ? initSpec(s.init, scope, it) : { kind: 'normal', mean: 0, std: 0.02 },
+    trainable: s.trainable ?? true,
+  };
 }
 
 export function initSpec(e: A.Expr, scope: Scope, it: Interp): InitSpec {
   const named = (n: string, args: Args | undefined): InitSpec => {
     const get = (k: string, i: number, d?: number): number => {
       const v = args?.named.get(k) ?? args?.positional[i] ?? d;
-      if (typeof v !== 'number') return err(TraceCodes.badInit, `init \`${n}\` needs a number for \`${k}\``, e.span);
+      if (typeof v !== 'number')
+        return err(TraceCodes.badInit, `init \`${n}\` needs a number for \`${k}\``, e.span);
       return v;
     };
     switch (n) {
-      case 'zeros': return { kind: 'zeros' };
-      case 'ones': return { kind: 'ones' };
-      case 'const': return { kind: 'const', value: get('value', 0) };
-      case 'normal': return { kind: 'normal', mean: get('mean', 1, 0), std: get('std', 0, 0.02) };
-      case 'uniform': return { kind: 'uniform', low: get('low', 0, -1), high: get('high', 1, 1) };
-      case 'kaiming_uniform': return { kind: 'kaiming_uniform', a: get('a', 0, Math.sqrt(5)) };
+      case 'zeros':
+        return { kind: 'zeros' };
+      case 'ones':
+        return { kind: 'ones' };
+      case 'const':
+        return { kind: 'const', value: get('value', 0) };
+      case 'normal':
+        return { kind: 'normal', mean: get('mean', 1, 0), std: get('std', 0, 0.02) };
+      case 'uniform':
+        return { kind: 'uniform', low: get('low', 0, -1), high: get('high', 1, 1) };
+      case 'kaiming_uniform':
+        return { kind: 'kaiming_uniform', a: get('a', 0, Math.sqrt(5)) };
     }
-    return err(TraceCodes.badInit, `unknown init \`${n}\``, e.span, 'inits: zeros, ones, const(v), normal(std:), uniform(low:, high:), kaiming_uniform(a:)');
+    return err(
+      TraceCodes.badInit,
+      `unknown init \`${n}\``,
+      e.span,
+      'inits: zeros, ones, const(v), normal(std:), uniform(low:, high:), kaiming_uniform(a:)',
+    );
   };
   const INITS = ['zeros', 'ones', 'const', 'constant', 'normal', 'uniform', 'kaiming_uniform'];
-  if (e.kind === 'Name' && INITS.includes(e.name)) return named(e.name === 'constant' ? 'const' : e.name, undefined);
+  if (e.kind === 'Name' && INITS.includes(e.name))
+    return named(e.name === 'constant' ? 'const' : e.name, undefined);
   if (e.kind === 'Call' && e.callee.kind === 'Name' && INITS.includes(e.callee.name))
     return named(e.callee.name === 'constant' ? 'const' : e.callee.name, it.args(e.args, scope, e.span));
   const v = it.eval(e, scope);

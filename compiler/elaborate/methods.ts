@@ -16,7 +16,15 @@
 import type * as A from '../../grammar/ast.ts';
 import { TraceCodes, TraceError } from '../trace/errors.ts';
 import { bindFormals, err, type Interp } from '../trace/interp.ts';
-import { NULL, list, typeName, type AppliedV, type ModuleV, type Scope, type Value } from '../trace/values.ts';
+import {
+  NULL,
+  list,
+  typeName,
+  type AppliedV,
+  type ModuleV,
+  type Scope,
+  type Value,
+} from '../trace/values.ts';
 import { asModuleSpec, instantiate, paramSpec } from './instantiate.ts';
 import { compilePattern } from './pattern.ts';
 import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainable.ts';
@@ -34,9 +42,16 @@ export function applyMethod(
   parts: Partial<Record<RecipePart, Value>> = {},
 ): Partial<Record<RecipePart, Value>> {
   const decl = method.decl.decl;
-  if (decl.kind !== 'MethodDecl') err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
+  if (decl.kind !== 'MethodDecl')
+    err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
   const scope = method.decl.scope.child();
-  bindFormals(decl.params.map((f) => ({ name: f.name.name, default: f.default })), { positional: [], named: method.args, span }, scope, it, decl.name.name);
+  bindFormals(
+    decl.params.map((f) => ({ name: f.name.name, default: f.default })),
+    { positional: [], named: method.args, span },
+    scope,
+    it,
+    decl.name.name,
+  );
   scope.define('model', { kind: 'module', inst: tree.root });
   // The recipe parts live in their own scope level so assignments land there.
   const partScope = scope.child();
@@ -52,7 +67,10 @@ export function applyMethod(
       return list(ms.map((m): ModuleV => ({ kind: 'module', inst: m })));
     },
   });
-  it.withStmtHook((s, sc, itp) => methodStmt(tree, s, sc, itp), () => it.execStmts(decl.body.stmts, partScope.child()));
+  it.withStmtHook(
+    (s, sc, itp) => methodStmt(tree, s, sc, itp),
+    () => it.execStmts(decl.body.stmts, partScope.child()),
+  );
   const out: Partial<Record<RecipePart, Value>> = {};
   for (const k of RECIPE_PARTS) {
     const v = partScope.lookup(k);
@@ -111,7 +129,12 @@ function methodStmt(tree: ModelTree, s: A.Stmt, scope: Scope, it: Interp): boole
     }
     case 'SubmoduleDecl': {
       const owner = ownerOf(s.owner, scope, it, s.span);
-      const child = instantiate(asModuleSpec(it.eval(s.value, scope), s.value.span), undefined, joinPath(owner.path, s.name.name), it);
+      const child = instantiate(
+        asModuleSpec(it.eval(s.value, scope), s.value.span),
+        undefined,
+        joinPath(owner.path, s.name.name),
+        it,
+      );
       for (const p of allOwn(child)) p.added = true;
       owner.children.set(s.name.name, child);
       return true;
@@ -122,10 +145,22 @@ function methodStmt(tree: ModelTree, s: A.Stmt, scope: Scope, it: Interp): boole
       return true;
     }
     case 'MergeStmt': {
-      if (s.target.kind !== 'Member') err(TraceCodes.badArgument, '`merge` needs a target such as `m.weight`', s.target.span);
+      if (s.target.kind !== 'Member')
+        err(TraceCodes.badArgument, '`merge` needs a target such as `m.weight`', s.target.span);
       const m = ownerOf(s.target.object, scope, it, s.span);
-      if (!m.params.has(s.target.name.name)) err(TraceCodes.unknownName, `module \`${m.path}\` has no parameter \`${s.target.name.name}\``, s.target.span);
-      tree.merges.push({ module: m.path, target: s.target.name.name, op: s.op === '=' ? '=' : '+=', body: s.value, scope });
+      if (!m.params.has(s.target.name.name))
+        err(
+          TraceCodes.unknownName,
+          `module \`${m.path}\` has no parameter \`${s.target.name.name}\``,
+          s.target.span,
+        );
+      tree.merges.push({
+        module: m.path,
+        target: s.target.name.name,
+        op: s.op === '=' ? '=' : '+=',
+        body: s.value,
+        scope,
+      });
       return true;
     }
     default:
@@ -150,9 +185,19 @@ function selectorRange(sel: readonly A.Selector[], scope: Scope, it: Interp): Ra
   if (sel.length === 0) return undefined;
   if (sel.length > 1) err(TraceCodes.unsupported, 'one row/column selector per statement', sel[1].span);
   const s = sel[0];
-  if (s.axis === 'mask') err(TraceCodes.unsupported, '`mask(...)` selectors are not supported yet; use rows/cols', s.span);
+  if (s.axis === 'mask')
+    err(TraceCodes.unsupported, '`mask(...)` selectors are not supported yet; use rows/cols', s.span);
   const v = it.eval(s.arg, scope);
-  if (typeof v !== 'object' || !('kind' in v) || v.kind !== 'range') return err(TraceCodes.badArgument, `\`${s.axis}\` takes a range \`a .. b\`, got ${typeName(v)}`, s.arg.span);
-  return { start: v.start, end: v.end, ratio: v.float && v.end <= 1 && v.start >= 0, axis: s.axis === 'rows' ? 0 : 1 };
+  if (typeof v !== 'object' || !('kind' in v) || v.kind !== 'range')
+    return err(
+      TraceCodes.badArgument,
+      `\`${s.axis}\` takes a range \`a .. b\`, got ${typeName(v)}`,
+      s.arg.span,
+    );
+  return {
+    start: v.start,
+    end: v.end,
+    ratio: v.float && v.end <= 1 && v.start >= 0,
+    axis: s.axis === 'rows' ? 0 : 1,
+  };
 }
-

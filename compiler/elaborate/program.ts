@@ -51,7 +51,8 @@ export function fileResolver(parse: ParseFn, diags: Diagnostic[]): Resolver {
 }
 
 type NamedDecl = DeclV['decl'];
-const isNamed = (d: A.Decl): d is NamedDecl => d.kind !== 'ImportDecl' && d.kind !== 'RecipeDecl' && 'params' in d;
+const isNamed = (d: A.Decl): d is NamedDecl =>
+  d.kind !== 'ImportDecl' && d.kind !== 'RecipeDecl' && 'params' in d;
 
 /**
  * The scope of one file: builtins (in `base`), imports, own declarations. Files are
@@ -87,12 +88,15 @@ export function fileScope(
     }
     const depScope = fileScope(dep, resolve, base, diags, cache);
     const members = new Map<string, Value>();
-    for (const dd of dep.program.decls) if (isNamed(dd)) members.set(dd.name.name, depScope.lookup(dd.name.name)!);
+    for (const dd of dep.program.decls)
+      if (isNamed(dd)) members.set(dd.name.name, depScope.lookup(dd.name.name)!);
     const bound = d.alias?.name ?? path[path.length - 1];
     scope.define(bound, members.get(bound) ?? { kind: 'namespace', name: bound, members });
     for (const [k, v] of members) if (!unqualified.has(k)) unqualified.set(k, v);
   }
-  for (const [k, v] of unqualified) if (!scope.has(k) || base.lookup(k) !== undefined) if (!own.has(k) && !scope.ownNames().includes(k)) scope.define(k, v);
+  for (const [k, v] of unqualified)
+    if (!scope.has(k) || base.lookup(k) !== undefined)
+      if (!own.has(k) && !scope.ownNames().includes(k)) scope.define(k, v);
   for (const [k, v] of own) scope.define(k, v);
   return scope;
 }

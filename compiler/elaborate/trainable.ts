@@ -23,7 +23,8 @@ export interface RangeSpec {
 /** Parameters selected by `pattern` under `scope` (pattern is relative to scope's path). */
 export function selectParams(root: ModuleInst, pattern: string, scope = ''): ParamSpec[] {
   const test = compilePattern(pattern);
-  const rel = (name: string) => (scope === '' ? name : name.startsWith(scope + '.') ? name.slice(scope.length + 1) : null);
+  const rel = (name: string) =>
+    scope === '' ? name : name.startsWith(scope + '.') ? name.slice(scope.length + 1) : null;
   return allParams(root).filter((p) => {
     const r = rel(p.name);
     if (r === null) return false;
@@ -45,13 +46,19 @@ export function selectModules(root: ModuleInst, pattern: string, scope = ''): Mo
 
 /** Paths a pattern could have meant, for the "did you mean" hint. */
 export function candidatePaths(root: ModuleInst, scope = ''): string[] {
-  const strip = (p: string) => (scope === '' ? p : p.startsWith(scope + '.') ? p.slice(scope.length + 1) : null);
+  const strip = (p: string) =>
+    scope === '' ? p : p.startsWith(scope + '.') ? p.slice(scope.length + 1) : null;
   const all = [...allModules(root).map((m) => m.path), ...allParams(root).map((p) => p.name)];
   return all.map(strip).filter((p): p is string => p !== null && p !== '');
 }
 
 export function noMatch(root: ModuleInst, pattern: string, scope: string, span?: Span): TraceError {
-  return new TraceError(TraceCodes.patternNoMatch, `pattern \`${pattern}\` matches no ${scope ? `tensor under \`${scope}\`` : 'parameter'}`, span, suggestFor(pattern, candidatePaths(root, scope)));
+  return new TraceError(
+    TraceCodes.patternNoMatch,
+    `pattern \`${pattern}\` matches no ${scope ? `tensor under \`${scope}\`` : 'parameter'}`,
+    span,
+    suggestFor(pattern, candidatePaths(root, scope)),
+  );
 }
 
 function resolveRange(p: ParamSpec, r: RangeSpec): ParamSpec['rows'] {

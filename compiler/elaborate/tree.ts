@@ -104,14 +104,29 @@ export function cloneFrozen(src: ModuleInst, prefix: string): ModuleInst {
   const map = new Map<ModuleInst, ModuleInst>();
   let root: ModuleInst | undefined;
   const copy = (m: ModuleInst): ModuleInst => {
-    const c: ModuleInst = { ...newModule(joinPath(prefix, m.path), m.kind, m.decl, m.config), scope: m.scope, cloneOf: m };
+    const c: ModuleInst = {
+      ...newModule(joinPath(prefix, m.path), m.kind, m.decl, m.config),
+      scope: m.scope,
+      cloneOf: m,
+    };
     root ??= c;
     c.cloneRoot = root;
     map.set(m, c);
     for (const [k, p] of m.params)
-      c.params.set(k, { ...p, name: joinPath(prefix, p.name), trainable: false, rows: undefined, stream: p.stream ?? p.name, reference: true });
+      c.params.set(k, {
+        ...p,
+        name: joinPath(prefix, p.name),
+        trainable: false,
+        rows: undefined,
+        stream: p.stream ?? p.name,
+        reference: true,
+      });
     for (const [k, ch] of m.children) c.children.set(k, copy(ch));
-    for (const [k, items] of m.arrays) c.arrays.set(k, items.map((x) => map.get(x)!));
+    for (const [k, items] of m.arrays)
+      c.arrays.set(
+        k,
+        items.map((x) => map.get(x)!),
+      );
     c.wrappers.push(...m.wrappers);
     return c;
   };
@@ -120,8 +135,22 @@ export function cloneFrozen(src: ModuleInst, prefix: string): ModuleInst {
 
 export const joinPath = (a: string, b: string): string => (a === '' ? b : b === '' ? a : `${a}.${b}`);
 
-export function newModule(path: string, kind: string, decl: unknown, config: Map<string, unknown>): ModuleInst {
-  return { path, kind, config, decl, params: new Map(), children: new Map(), arrays: new Map(), wrappers: [] };
+export function newModule(
+  path: string,
+  kind: string,
+  decl: unknown,
+  config: Map<string, unknown>,
+): ModuleInst {
+  return {
+    path,
+    kind,
+    config,
+    decl,
+    params: new Map(),
+    children: new Map(),
+    arrays: new Map(),
+    wrappers: [],
+  };
 }
 
 /** Every module instance, parents before children, in declaration order. */
@@ -166,7 +195,14 @@ export function leavesOf(p: ParamSpec): ParamLeaf[] {
     if (end <= start) return;
     const shape = p.shape.map((d, i) => (i === r.axis ? end - start : d));
     const tag = r.axis === 0 ? 'rows' : `axis${r.axis}`;
-    parts.push({ name: `${p.name}#${tag}[${start}:${end}]`, param: p.name, shape, dtype: p.dtype, trainable, slice: { axis: r.axis, start, end } });
+    parts.push({
+      name: `${p.name}#${tag}[${start}:${end}]`,
+      param: p.name,
+      shape,
+      dtype: p.dtype,
+      trainable,
+      slice: { axis: r.axis, start, end },
+    });
   };
   piece(0, r.start, false);
   piece(r.start, r.end, true);

@@ -10,7 +10,8 @@ import { isTensor, typeName, type Args, type Value } from './values.ts';
 
 export type Fn = (a: Args, ctx: TraceContext) => Value;
 
-export const arg = (a: Args, i: number, name: string): Value | undefined => a.positional[i] ?? a.named.get(name);
+export const arg = (a: Args, i: number, name: string): Value | undefined =>
+  a.positional[i] ?? a.named.get(name);
 export function need(a: Args, i: number, name: string): Value {
   const v = arg(a, i, name);
   if (v === undefined) err(TraceCodes.badArgument, `missing argument \`${name}\``, a.span);
@@ -24,15 +25,28 @@ export function tensor(a: Args, i: number, name: string): Node {
 }
 export function optTensor(a: Args, i: number, name: string): Node | undefined {
   const v = arg(a, i, name);
-  return v === undefined || (typeof v === 'object' && 'kind' in v && v.kind === 'null') ? undefined : tensor(a, i, name);
+  return v === undefined || (typeof v === 'object' && 'kind' in v && v.kind === 'null')
+    ? undefined
+    : tensor(a, i, name);
 }
 export function num(a: Args, i: number, name: string, dflt?: number): number {
   const v = arg(a, i, name) ?? dflt;
-  if (typeof v !== 'number') err(TraceCodes.badArgument, `\`${name}\` must be a number, got ${v === undefined ? 'nothing' : typeName(v)}`, a.span);
+  if (typeof v !== 'number')
+    err(
+      TraceCodes.badArgument,
+      `\`${name}\` must be a number, got ${v === undefined ? 'nothing' : typeName(v)}`,
+      a.span,
+    );
   return v;
 }
 export function ints(v: Value, what: string, span: Args['span']): number[] {
-  if (typeof v === 'object' && 'kind' in v && v.kind === 'list' && v.items.every((x) => typeof x === 'number')) return v.items as number[];
+  if (
+    typeof v === 'object' &&
+    'kind' in v &&
+    v.kind === 'list' &&
+    v.items.every((x) => typeof x === 'number')
+  )
+    return v.items as number[];
   return err(TraceCodes.badArgument, `\`${what}\` must be a list of ints`, span);
 }
 export function axisArg(a: Args, i: number): T.Axes {
@@ -42,4 +56,3 @@ export function axisArg(a: Args, i: number): T.Axes {
   return ints(v, 'axis', a.span);
 }
 export const keepdim = (a: Args) => arg(a, 99, 'keepdim') === true;
-

@@ -15,11 +15,21 @@ import { isTensor, list, type Value } from './values.ts';
 /** x[..., i, ...] picked along `axis` by an i32 index tensor shaped like x off that axis (torch.gather). */
 function gatherAxis(x: Node, idx: Node, axis: number): Node {
   const ax = T.normAxis(axis, x.shape.length);
-  if (idx.shape.length !== x.shape.length) err(TraceCodes.shapeMismatch, `gather: index ${fmtShape(idx.shape)} must have the rank of x ${fmtShape(x.shape)}`);
+  if (idx.shape.length !== x.shape.length)
+    err(
+      TraceCodes.shapeMismatch,
+      `gather: index ${fmtShape(idx.shape)} must have the rank of x ${fmtShape(x.shape)}`,
+    );
   // one-hot over the gathered axis, then a sum: out[..., j, ...] = sum_i x[..., i, ...] [idx == i]
   const n = x.shape[ax];
   const shape = [...idx.shape.slice(0, ax), idx.shape[ax], n, ...idx.shape.slice(ax + 1)];
-  const hot = T.eq(T.iota(shape, ax + 1), T.broadcastTo(T.reshape(T.cast(idx, 'i32'), [...idx.shape.slice(0, ax + 1), 1, ...idx.shape.slice(ax + 1)]), shape));
+  const hot = T.eq(
+    T.iota(shape, ax + 1),
+    T.broadcastTo(
+      T.reshape(T.cast(idx, 'i32'), [...idx.shape.slice(0, ax + 1), 1, ...idx.shape.slice(ax + 1)]),
+      shape,
+    ),
+  );
   const xs = T.broadcastTo(T.reshape(x, [...x.shape.slice(0, ax), 1, n, ...x.shape.slice(ax + 1)]), shape);
   return T.sum(T.where(hot, xs, 0), ax + 1);
 }
@@ -95,7 +105,8 @@ export const moreBuiltins: Record<string, Fn> = {
     if (arg(a, 3, 'causal') === true) {
       const Tq = q.shape[q.shape.length - 2];
       const Tk = k.shape[k.shape.length - 2];
-      if (Tq !== Tk) err(TraceCodes.shapeMismatch, `causal attention needs as many queries as keys, got ${Tq} and ${Tk}`);
+      if (Tq !== Tk)
+        err(TraceCodes.shapeMismatch, `causal attention needs as many queries as keys, got ${Tq} and ${Tk}`);
       s = T.add(s, nn.causalBias(Tq));
     }
     const m = optTensor(a, 4, 'mask');

@@ -28,10 +28,12 @@ import { arg, axisArg, ints, keepdim, need, num, optTensor, tensor, type Fn } fr
 import { moreBuiltins } from './builtins-more.ts';
 
 /** Math on a host number stays on the host; on a tensor it is staged. */
-const math = (host: (x: number) => number, staged: (x: Node) => Node): Fn => (a) => {
-  const x = need(a, 0, 'x');
-  return typeof x === 'number' ? host(x) : staged(tensor(a, 0, 'x'));
-};
+const math =
+  (host: (x: number) => number, staged: (x: Node) => Node): Fn =>
+  (a) => {
+    const x = need(a, 0, 'x');
+    return typeof x === 'number' ? host(x) : staged(tensor(a, 0, 'x'));
+  };
 
 function reduceFn(kind: 'sum' | 'mean' | 'max' | 'min'): Fn {
   return (a) => {
@@ -39,8 +41,12 @@ function reduceFn(kind: 'sum' | 'mean' | 'max' | 'min'): Fn {
     const y = arg(a, 1, '');
     // Two operands: elementwise max/min (`max(x, 0)`), on host numbers when both are.
     if ((kind === 'max' || kind === 'min') && y !== undefined && !a.named.has('axis')) {
-      if (typeof x === 'number' && typeof y === 'number') return kind === 'max' ? Math.max(x, y) : Math.min(x, y);
-      return (kind === 'max' ? T.maximum : T.minimum)(isTensor(x) ? x : tensor(a, 0, 'x'), isTensor(y) || typeof y === 'number' ? (y as Node | number) : tensor(a, 1, 'y'));
+      if (typeof x === 'number' && typeof y === 'number')
+        return kind === 'max' ? Math.max(x, y) : Math.min(x, y);
+      return (kind === 'max' ? T.maximum : T.minimum)(
+        isTensor(x) ? x : tensor(a, 0, 'x'),
+        isTensor(y) || typeof y === 'number' ? (y as Node | number) : tensor(a, 1, 'y'),
+      );
     }
     if (typeof x === 'object' && 'kind' in x && x.kind === 'list') return reduceList(kind, x.items, a);
     const t = tensor(a, 0, 'x');
@@ -54,14 +60,19 @@ function reduceFn(kind: 'sum' | 'mean' | 'max' | 'min'): Fn {
 
 /** sum/mean/max/min over a list of numbers or same-shaped tensors. */
 function reduceList(kind: string, items: Value[], a: Args): Value {
-  if (items.length === 0) return kind === 'sum' ? 0 : err(TraceCodes.badArgument, `${kind} of an empty list`, a.span);
+  if (items.length === 0)
+    return kind === 'sum' ? 0 : err(TraceCodes.badArgument, `${kind} of an empty list`, a.span);
   if (items.every((x) => typeof x === 'number')) {
     const xs = items as number[];
     if (kind === 'sum') return xs.reduce((p, q) => p + q, 0);
     if (kind === 'mean') return xs.reduce((p, q) => p + q, 0) / xs.length;
     return kind === 'max' ? Math.max(...xs) : Math.min(...xs);
   }
-  const ts = items.map((x) => (isTensor(x) || typeof x === 'number' ? x : err(TraceCodes.badArgument, `cannot ${kind} ${typeName(x)}`, a.span)));
+  const ts = items.map((x) =>
+    isTensor(x) || typeof x === 'number'
+      ? x
+      : err(TraceCodes.badArgument, `cannot ${kind} ${typeName(x)}`, a.span),
+  );
   const comb = kind === 'max' ? T.maximum : kind === 'min' ? T.minimum : T.add;
   const total = ts.slice(1).reduce<Node | number>((p, q) => comb(p, q), ts[0]) as Node;
   return kind === 'mean' ? T.div(total, ts.length) : total;
@@ -70,11 +81,15 @@ function reduceList(kind: string, items: Value[], a: Args): Value {
 function reshapeFn(a: Args): Value {
   const x = tensor(a, 0, 'x');
   // reshape(x, [a, b]) or reshape(x, a, b)
-  const shape = typeof a.positional[1] === 'number' ? ints(list(a.positional.slice(1)), 'shape', a.span) : ints(need(a, 1, 'shape'), 'shape', a.span);
+  const shape =
+    typeof a.positional[1] === 'number'
+      ? ints(list(a.positional.slice(1)), 'shape', a.span)
+      : ints(need(a, 1, 'shape'), 'shape', a.span);
   const known = shape.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
   const total = x.shape.reduce((p, q) => p * q, 1);
   const full = shape.map((d) => (d === -1 ? total / known : d));
-  if (full.some((d) => !Number.isInteger(d) || d < 0)) err(TraceCodes.shapeMismatch, `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`, a.span);
+  if (full.some((d) => !Number.isInteger(d) || d < 0))
+    err(TraceCodes.shapeMismatch, `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`, a.span);
   return T.reshape(x, full);
 }
 
@@ -84,7 +99,8 @@ function repeatHeads(a: Args): Value {
   const n = num(a, 1, 'n');
   if (n === 1) return x;
   const [B, H, Tn, D] = x.shape;
-  if (x.shape.length !== 4) err(TraceCodes.shapeMismatch, `repeat_heads needs x[B, H, T, Dh], got ${fmtShape(x.shape)}`, a.span);
+  if (x.shape.length !== 4)
+    err(TraceCodes.shapeMismatch, `repeat_heads needs x[B, H, T, Dh], got ${fmtShape(x.shape)}`, a.span);
   return T.reshape(T.expand(T.reshape(x, [B, H, 1, Tn, D]), [B, H, n, Tn, D]), [B, H * n, Tn, D]);
 }
 
@@ -111,7 +127,13 @@ const table: Record<string, Fn> = {
   softmax: (a) => nn.softmax(tensor(a, 0, 'x'), num(a, 1, 'axis', -1)),
   log_softmax: (a) => nn.logSoftmax(tensor(a, 0, 'x'), num(a, 1, 'axis', -1)),
   logsumexp: (a) => nn.logsumexp(tensor(a, 0, 'x'), num(a, 1, 'axis', -1), keepdim(a)),
-  layer_norm: (a) => nn.layernorm(tensor(a, 0, 'x'), optTensor(a, 1, 'weight'), optTensor(a, 2, 'bias'), num(a, 3, 'eps', 1e-5)),
+  layer_norm: (a) =>
+    nn.layernorm(
+      tensor(a, 0, 'x'),
+      optTensor(a, 1, 'weight'),
+      optTensor(a, 2, 'bias'),
+      num(a, 3, 'eps', 1e-5),
+    ),
   rms_norm: (a) => nn.rmsnorm(tensor(a, 0, 'x'), optTensor(a, 1, 'weight'), num(a, 2, 'eps', 1e-6)),
   dropout: (a, ctx) => {
     const p = num(a, 1, 'p', 0);
@@ -137,17 +159,32 @@ const table: Record<string, Fn> = {
     const seed = s === undefined ? ctx.seed() : T.cast(tensor(a, 1, 'seed'), 'i32');
     const x = need(a, 0, 'x');
     // A parameter set gets independent noise per entry (one stream each).
-    if (isParamSet(x)) return { kind: 'params', items: new Map([...x.items].map(([k, t]) => [k, nn.rand(seed, ctx.nextStream(), t.shape, 'normal')])) };
+    if (isParamSet(x))
+      return {
+        kind: 'params',
+        items: new Map([...x.items].map(([k, t]) => [k, nn.rand(seed, ctx.nextStream(), t.shape, 'normal')])),
+      };
     return nn.rand(seed, ctx.nextStream(), tensor(a, 0, 'x').shape, 'normal');
   },
   rand_like: (a, ctx) => nn.rand(ctx.seed(), ctx.nextStream(), tensor(a, 0, 'x').shape, 'uniform'),
   zeros: (a) => nn.zeros(ints(need(a, 0, 'shape'), 'shape', a.span)),
   ones: (a) => nn.ones(ints(need(a, 0, 'shape'), 'shape', a.span)),
-  where: (a) => T.where(need(a, 0, 'cond') as Node | number, need(a, 1, 'a') as Node | number, need(a, 2, 'b') as Node | number),
+  where: (a) =>
+    T.where(
+      need(a, 0, 'cond') as Node | number,
+      need(a, 1, 'a') as Node | number,
+      need(a, 2, 'b') as Node | number,
+    ),
   concat: (a) => {
     const xs = need(a, 0, 'xs');
-    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list') return err(TraceCodes.badArgument, 'concat takes a list of tensors', a.span);
-    return T.concat(xs.items.map((x, i) => (isTensor(x) ? x : err(TraceCodes.badArgument, `concat item ${i} is ${typeName(x)}`, a.span))), num(a, 1, 'axis', 0));
+    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list')
+      return err(TraceCodes.badArgument, 'concat takes a list of tensors', a.span);
+    return T.concat(
+      xs.items.map((x, i) =>
+        isTensor(x) ? x : err(TraceCodes.badArgument, `concat item ${i} is ${typeName(x)}`, a.span),
+      ),
+      num(a, 1, 'axis', 0),
+    );
   },
   reshape: reshapeFn,
   permute: (a) => T.permute(tensor(a, 0, 'x'), ints(need(a, 1, 'perm'), 'perm', a.span)),
@@ -171,17 +208,21 @@ const table: Record<string, Fn> = {
   /** The last n items of a list (`last(model.blocks, 2)`). */
   last: (a) => {
     const xs = need(a, 0, 'xs');
-    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list') return err(TraceCodes.badArgument, 'last takes a list', a.span);
+    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list')
+      return err(TraceCodes.badArgument, 'last takes a list', a.span);
     const n = num(a, 1, 'n', 1);
     return list(n <= 0 ? [] : xs.items.slice(-n));
   },
   first: (a) => {
     const xs = need(a, 0, 'xs');
-    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list') return err(TraceCodes.badArgument, 'first takes a list', a.span);
+    if (typeof xs !== 'object' || !('kind' in xs) || xs.kind !== 'list')
+      return err(TraceCodes.badArgument, 'first takes a list', a.span);
     return list(xs.items.slice(0, num(a, 1, 'n', 1)));
   },
   zip: (a) => {
-    const ls = a.positional.map((x) => (typeof x === 'object' && 'kind' in x && x.kind === 'list' ? x.items : []));
+    const ls = a.positional.map((x) =>
+      typeof x === 'object' && 'kind' in x && x.kind === 'list' ? x.items : [],
+    );
     const n = Math.min(...ls.map((l) => l.length));
     return list(Array.from({ length: n }, (_, i) => list(ls.map((l) => l[i]))));
   },
@@ -194,7 +235,8 @@ export const builtinNames = (): string[] => Object.keys(table);
 /** The builtins as interpreter values, closed over one trace context. */
 export function builtins(ctx: TraceContext): Map<string, Value> {
   const out = new Map<string, Value>();
-  for (const [name, fn] of Object.entries(table)) out.set(name, { kind: 'builtin', name, call: (a) => fn(a, ctx) });
+  for (const [name, fn] of Object.entries(table))
+    out.set(name, { kind: 'builtin', name, call: (a) => fn(a, ctx) });
   out.set('pi', Math.PI);
   return out;
 }

@@ -13,11 +13,26 @@ import { leavesOf, type ModuleInst, type ParamSpec } from '../elaborate/tree.ts'
 import { TraceCodes, fmtShape } from './errors.ts';
 import { Interp, bindFormals, err } from './interp.ts';
 import * as T from './tensor.ts';
-import { Scope, isTensor, list, typeName, type AppliedV, type Args, type BuiltinV, type DeclV, type ModuleV, type Value } from './values.ts';
+import {
+  Scope,
+  isTensor,
+  list,
+  typeName,
+  type AppliedV,
+  type Args,
+  type BuiltinV,
+  type DeclV,
+  type ModuleV,
+  type Value,
+} from './values.ts';
 
 /** The IR value of a parameter: one leaf, or the concat of its row-slice leaves. */
 export function paramNode(p: ParamSpec, overrides?: ReadonlyMap<string, Node>): Node {
-  const leaves = leavesOf(p).map((l) => overrides?.get(l.name) ?? mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
+  const leaves = leavesOf(p).map(
+    (l) =>
+      overrides?.get(l.name) ??
+      mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }),
+  );
   return leaves.length === 1 ? leaves[0] : mk('concat', leaves, { axis: p.rows!.axis });
 }
 
@@ -54,7 +69,11 @@ const required = (d: DeclV) => d.decl.params.filter((p) => !p.default).length;
 
 function callDecl(d: DeclV, bound: Map<string, Value>, args: Args, it: Interp, env: CallEnv): Value {
   const decl = d.decl;
-  const merged: Args = { positional: args.positional, named: new Map([...bound, ...args.named]), span: args.span };
+  const merged: Args = {
+    positional: args.positional,
+    named: new Map([...bound, ...args.named]),
+    span: args.span,
+  };
   const formals = decl.params.map((p) => ({ name: p.name.name, default: p.default }));
   const run = (extra?: (s: Scope) => void) => {
     const scope = d.scope.child();
@@ -84,7 +103,12 @@ function callDecl(d: DeclV, bound: Map<string, Value>, args: Args, it: Interp, e
         // Positional config (`linear(4, 8)`) is bound by name now so the spec is self-contained.
         const named = new Map(merged.named);
         args.positional.forEach((v, i) => {
-          if (i >= formals.length) err(TraceCodes.badArgument, `\`${decl.name.name}\` takes ${formals.length} argument(s)`, args.span);
+          if (i >= formals.length)
+            err(
+              TraceCodes.badArgument,
+              `\`${decl.name.name}\` takes ${formals.length} argument(s)`,
+              args.span,
+            );
           named.set(formals[i].name, v);
         });
         return applied(d, { ...merged, named });
@@ -111,7 +135,13 @@ function layer(inst: ModuleInst, i: number, args: Args, it: Interp, env?: CallEn
   const w = inst.wrappers[i];
   const scope = w.scope.child();
   if (inst.cloneRoot) remapToClone(inst.cloneRoot, w.scope, scope);
-  bindFormals(w.params.map((name) => ({ name })), args, scope, it, `wrap ${inst.path}`);
+  bindFormals(
+    w.params.map((name) => ({ name })),
+    args,
+    scope,
+    it,
+    `wrap ${inst.path}`,
+  );
   scope.define('base', { kind: 'builtin', name: 'base', call: (a) => layer(inst, i - 1, a, it, env) });
   return it.withStmtHook(undefined, () => it.evalBody(w.body as A.Expr | A.Block, scope));
 }
@@ -142,8 +172,15 @@ function baseForward(inst: ModuleInst, args: Args, it: Interp, env?: CallEnv): V
   const scope = inst.scope!.child();
   for (const [k, p] of inst.params) scope.define(k, paramNode(p, env?.overrides));
   for (const [k, c] of inst.children) if (!k.includes('.')) scope.define(k, { kind: 'module', inst: c });
-  for (const [k, items] of inst.arrays) scope.define(k, list(items.map((c): ModuleV => ({ kind: 'module', inst: c }))));
-  bindFormals(fd.params.map((f) => ({ name: f.name.name, default: f.default })), args, scope, it, `${inst.kind}.forward`);
+  for (const [k, items] of inst.arrays)
+    scope.define(k, list(items.map((c): ModuleV => ({ kind: 'module', inst: c }))));
+  bindFormals(
+    fd.params.map((f) => ({ name: f.name.name, default: f.default })),
+    args,
+    scope,
+    it,
+    `${inst.kind}.forward`,
+  );
   fd.params.forEach((f) => bindDims(f, scope.lookup(f.name.name)!, scope, it));
   return it.withStmtHook(undefined, () => it.evalBody(fd.body, scope));
 }
@@ -155,7 +192,11 @@ function bindDims(f: A.Formal, v: Value, scope: Scope, it: Interp): void {
   const ell = dims.findIndex((d) => d.kind === 'EllipsisDim');
   const named = dims.filter((d): d is A.Expr => d.kind !== 'EllipsisDim');
   if (ell < 0 ? named.length !== v.shape.length : named.length > v.shape.length)
-    err(TraceCodes.shapeMismatch, `\`${f.name.name}\` is declared ${f.type.dtype.name}[${dims.length} dims] but got ${fmtShape(v.shape)}`, f.span);
+    err(
+      TraceCodes.shapeMismatch,
+      `\`${f.name.name}\` is declared ${f.type.dtype.name}[${dims.length} dims] but got ${fmtShape(v.shape)}`,
+      f.span,
+    );
   named.forEach((d, k) => {
     const axis = ell >= 0 && k >= ell ? v.shape.length - (named.length - k) : k;
     const actual = v.shape[axis];
@@ -163,7 +204,11 @@ function bindDims(f: A.Formal, v: Value, scope: Scope, it: Interp): void {
     else {
       const want = it.eval(d, scope);
       if (typeof want === 'number' && want !== actual)
-        err(TraceCodes.shapeMismatch, `\`${f.name.name}\`: axis ${axis} should be ${want}, got ${actual} (shape ${fmtShape(v.shape)})`, d.span);
+        err(
+          TraceCodes.shapeMismatch,
+          `\`${f.name.name}\`: axis ${axis} should be ${want}, got ${actual} (shape ${fmtShape(v.shape)})`,
+          d.span,
+        );
     }
   });
 }
@@ -175,7 +220,8 @@ function memberOf(obj: Value, name: string, env: CallEnv): Value | undefined {
     return { kind: 'builtin', name: `${obj.decl.name.name}.load`, call: (a) => load(obj, a) };
   }
   // `model.tokenizer` of a loaded model: the folder's tokenizer.json.
-  if (obj.kind === 'applied' && obj.checkpoint && name === 'tokenizer') return `${obj.checkpoint}/tokenizer.json`;
+  if (obj.kind === 'applied' && obj.checkpoint && name === 'tokenizer')
+    return `${obj.checkpoint}/tokenizer.json`;
   if (obj.kind === 'module') {
     const inst = obj.inst;
     const p = inst.params.get(name);
@@ -186,8 +232,18 @@ function memberOf(obj: Value, name: string, env: CallEnv): Value | undefined {
     if (arr) return list(arr.map((m): ModuleV => ({ kind: 'module', inst: m })));
     if (inst.config.has(name)) return inst.config.get(name) as Value;
     if (name === 'path') return inst.path;
-    const names = [...inst.params.keys(), ...inst.children.keys(), ...inst.arrays.keys(), ...inst.config.keys()];
-    return err(TraceCodes.unknownName, `module \`${inst.path || inst.kind}\` (${inst.kind}) has no member \`${name}\``, undefined, `members: ${names.join(', ')}`);
+    const names = [
+      ...inst.params.keys(),
+      ...inst.children.keys(),
+      ...inst.arrays.keys(),
+      ...inst.config.keys(),
+    ];
+    return err(
+      TraceCodes.unknownName,
+      `module \`${inst.path || inst.kind}\` (${inst.kind}) has no member \`${name}\``,
+      undefined,
+      `members: ${names.join(', ')}`,
+    );
   }
   if (obj.kind === 'applied' && obj.args.has(name)) return obj.args.get(name);
   return undefined;

@@ -40,7 +40,11 @@ export class TraceError extends Error {
 export function toDiagnostic(e: TraceError, userSpan?: Span): Diagnostic {
   if (e.span && userSpan && e.span.file !== userSpan.file)
     return {
-      code: e.code, severity: 'error', message: e.message, span: userSpan, hint: e.hint,
+      code: e.code,
+      severity: 'error',
+      message: e.message,
+      span: userSpan,
+      hint: e.hint,
       notes: [{ message: `raised in ${e.span.file}:${e.span.line}:${e.span.col}`, span: e.span }],
     };
   return { code: e.code, severity: 'error', message: e.message, span: e.span ?? userSpan, hint: e.hint };

@@ -38,7 +38,8 @@ export function index(x: Node, items: readonly IndexItem[]): Node {
     const d = x.shape[ax];
     if (it.kind === 'int') {
       const i = it.value < 0 ? it.value + d : it.value;
-      if (!Number.isInteger(i) || i < 0 || i >= d) fail(TraceCodes.badIndex, `index ${it.value} is out of range for axis ${ax} of size ${d}`);
+      if (!Number.isInteger(i) || i < 0 || i >= d)
+        fail(TraceCodes.badIndex, `index ${it.value} is out of range for axis ${ax} of size ${d}`);
       starts.push(i);
       ends.push(i + 1);
       return;
@@ -53,5 +54,8 @@ export function index(x: Node, items: readonly IndexItem[]): Node {
     keep.push(ax);
   });
   const sliced = slice(x, starts, ends);
-  return reshape(sliced, keep.map((ax) => sliced.shape[ax]));
+  return reshape(
+    sliced,
+    keep.map((ax) => sliced.shape[ax]),
+  );
 }

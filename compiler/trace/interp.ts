@@ -13,7 +13,17 @@ import type { Node } from '../ir/node.ts';
 import { TraceCodes, TraceError } from './errors.ts';
 import { index as indexTensor, type IndexItem } from './index-ops.ts';
 import * as T from './tensor.ts';
-import { NULL, Scope, isParamSet, isTensor, list, record, typeName, type Args, type Value } from './values.ts';
+import {
+  NULL,
+  Scope,
+  isParamSet,
+  isTensor,
+  list,
+  record,
+  typeName,
+  type Args,
+  type Value,
+} from './values.ts';
 
 export class ReturnSignal {
   constructor(readonly value: Value) {}
@@ -86,7 +96,12 @@ export class Interp {
         throw new ReturnSignal(s.value ? this.eval(s.value, scope) : NULL);
       case 'IfStmt': {
         const c = this.eval(s.cond, scope);
-        if (typeof c !== 'boolean') err(TraceCodes.badArgument, `an \`if\` condition must be a compile-time bool, got ${typeName(c)}`, s.cond.span);
+        if (typeof c !== 'boolean')
+          err(
+            TraceCodes.badArgument,
+            `an \`if\` condition must be a compile-time bool, got ${typeName(c)}`,
+            s.cond.span,
+          );
         if (c) this.execStmts(s.then.stmts, scope.child());
         else if (s.else?.kind === 'Block') this.execStmts(s.else.stmts, scope.child());
         else if (s.else) this.exec(s.else, scope);
@@ -99,7 +114,8 @@ export class Interp {
           const inner = scope.child();
           if (s.vars.length === 1) inner.define(s.vars[0].name, item);
           else {
-            const parts = typeof item === 'object' && 'kind' in item && item.kind === 'list' ? item.items : [];
+            const parts =
+              typeof item === 'object' && 'kind' in item && item.kind === 'list' ? item.items : [];
             s.vars.forEach((v, i) => inner.define(v.name, parts[i] ?? NULL));
           }
           this.execStmts(s.body.stmts, inner);
@@ -114,13 +130,15 @@ export class Interp {
   iterate(v: Value, span: A.Span): Value[] {
     if (typeof v === 'object' && 'kind' in v) {
       if (v.kind === 'list') return v.items;
-      if (v.kind === 'range') return Array.from({ length: Math.max(0, v.end - v.start) }, (_, i) => v.start + i);
+      if (v.kind === 'range')
+        return Array.from({ length: Math.max(0, v.end - v.start) }, (_, i) => v.start + i);
     }
     return err(TraceCodes.badArgument, `cannot iterate over ${typeName(v)}`, span);
   }
 
   private assign(s: A.AssignStmt, scope: Scope): void {
-    if (s.target.kind !== 'Name') err(TraceCodes.unsupported, 'only names can be assigned here', s.target.span);
+    if (s.target.kind !== 'Name')
+      err(TraceCodes.unsupported, 'only names can be assigned here', s.target.span);
     const name = s.target.name;
     let v = this.eval(s.value, scope);
     if (s.op !== '=') {
@@ -147,7 +165,8 @@ export class Interp {
         return e.value;
       case 'Name': {
         const v = scope.lookup(e.name);
-        if (v === undefined) err(TraceCodes.unknownName, `\`${e.name}\` is not defined`, e.span, suggestName(e.name, scope));
+        if (v === undefined)
+          err(TraceCodes.unknownName, `\`${e.name}\` is not defined`, e.span, suggestName(e.name, scope));
         return v;
       }
       case 'Member':
@@ -170,7 +189,8 @@ export class Interp {
         const v = this.eval(e.operand, scope);
         if (e.op === '-') {
           if (typeof v === 'number') return -v;
-          if (isParamSet(v)) return { kind: 'params', items: new Map([...v.items].map(([k, x]) => [k, T.neg(x)])) };
+          if (isParamSet(v))
+            return { kind: 'params', items: new Map([...v.items].map(([k, x]) => [k, T.neg(x)])) };
           return T.neg(this.tensor(v, e.operand.span));
         }
         if (typeof v === 'boolean') return !v;
@@ -187,7 +207,13 @@ export class Interp {
         return this.call(this.eval(e.right, scope), { positional: [left], named: new Map(), span: e.span });
       }
       case 'Lambda':
-        return { kind: 'closure', name: '<lambda>', params: e.params.map((p) => ({ name: p.name })), body: e.body, scope };
+        return {
+          kind: 'closure',
+          name: '<lambda>',
+          params: e.params.map((p) => ({ name: p.name })),
+          body: e.body,
+          scope,
+        };
       case 'ListLit':
         return list(e.items.map((x) => this.eval(x, scope)));
       case 'RecordLit':
@@ -196,14 +222,20 @@ export class Interp {
         const a = this.num(this.eval(e.start, scope), e.start.span);
         const b = this.num(this.eval(e.end, scope), e.end.span);
         const lit = (x: A.Expr) => x.kind === 'NumberLit' && !x.isInt;
-        return { kind: 'range', start: a, end: b, float: !Number.isInteger(a) || !Number.isInteger(b) || lit(e.start) || lit(e.end) };
+        return {
+          kind: 'range',
+          start: a,
+          end: b,
+          float: !Number.isInteger(a) || !Number.isInteger(b) || lit(e.start) || lit(e.end),
+        };
       }
       case 'Comprehension': {
         const out: Value[] = [];
         for (const item of this.iterate(this.eval(e.iterable, scope), e.iterable.span)) {
           const inner = scope.child();
           if (e.vars.length === 1) inner.define(e.vars[0].name, item);
-          else e.vars.forEach((v, i) => inner.define(v.name, (item as { items: Value[] }).items?.[i] ?? NULL));
+          else
+            e.vars.forEach((v, i) => inner.define(v.name, (item as { items: Value[] }).items?.[i] ?? NULL));
           if (e.filter && this.eval(e.filter, inner) !== true) continue;
           out.push(this.eval(e.element, inner));
         }
@@ -252,8 +284,14 @@ export class Interp {
     }
     const r = this.hooks.member?.(obj, name, this);
     if (r !== undefined) return r;
-    const fields = typeof obj === 'object' && 'kind' in obj && obj.kind === 'record' ? [...obj.fields.keys()] : [];
-    return err(TraceCodes.unknownName, `${typeName(obj)} has no member \`${name}\``, span, fields.length ? `fields: ${fields.join(', ')}` : undefined);
+    const fields =
+      typeof obj === 'object' && 'kind' in obj && obj.kind === 'record' ? [...obj.fields.keys()] : [];
+    return err(
+      TraceCodes.unknownName,
+      `${typeName(obj)} has no member \`${name}\``,
+      span,
+      fields.length ? `fields: ${fields.join(', ')}` : undefined,
+    );
   }
 
   private index(obj: Value, items: readonly (A.Expr | A.Slice)[], scope: Scope, span: A.Span): Value {
@@ -272,16 +310,19 @@ export class Interp {
       });
       return indexTensor(obj, its);
     }
-    if (items.length !== 1 || items[0].kind === 'Slice') err(TraceCodes.badIndex, `${typeName(obj)} takes one index`, span);
+    if (items.length !== 1 || items[0].kind === 'Slice')
+      err(TraceCodes.badIndex, `${typeName(obj)} takes one index`, span);
     const k = this.eval(items[0] as A.Expr, scope);
     if (typeof obj === 'object' && 'kind' in obj) {
       if (obj.kind === 'list' && typeof k === 'number') {
         const i = k < 0 ? k + obj.items.length : k;
-        if (i < 0 || i >= obj.items.length) err(TraceCodes.badIndex, `index ${k} out of range for a list of ${obj.items.length}`, span);
+        if (i < 0 || i >= obj.items.length)
+          err(TraceCodes.badIndex, `index ${k} out of range for a list of ${obj.items.length}`, span);
         return obj.items[i];
       }
       if (obj.kind === 'record' && typeof k === 'string' && obj.fields.has(k)) return obj.fields.get(k)!;
-      if (obj.kind === 'module' && typeof k === 'string') return { kind: 'select', scope: obj.inst.path, pattern: k };
+      if (obj.kind === 'module' && typeof k === 'string')
+        return { kind: 'select', scope: obj.inst.path, pattern: k };
     }
     return err(TraceCodes.badIndex, `cannot index ${typeName(obj)} with ${typeName(k)}`, span);
   }
@@ -298,7 +339,10 @@ export class Interp {
         if (!x) err(TraceCodes.badArgument, `parameter sets differ: no \`${k}\``, span);
         return x;
       };
-      return { kind: 'params', items: new Map(keys.map((k) => [k, this.tensor(this.binary(op, at(l, k), at(r, k), span), span)])) };
+      return {
+        kind: 'params',
+        items: new Map(keys.map((k) => [k, this.tensor(this.binary(op, at(l, k), at(r, k), span), span)])),
+      };
     }
     if (typeof l === 'boolean' && typeof r === 'boolean') {
       if (op === '&&') return l && r;
@@ -314,21 +358,36 @@ export class Interp {
     const a = this.tensorish(l, span);
     const b = this.tensorish(r, span);
     switch (op) {
-      case '+': return T.add(a, b);
-      case '-': return T.sub(a, b);
-      case '*': return T.mul(a, b);
-      case '/': return T.div(a, b);
-      case '^': return T.pow(a, b);
-      case '%': return err(TraceCodes.unsupported, '`%` works on compile-time numbers only', span);
-      case '@': return T.matmul(this.tensor(a, span), this.tensor(b, span));
-      case '<': return T.lt(a, b);
-      case '>': return T.gt(a, b);
-      case '<=': return T.le(a, b);
-      case '>=': return T.ge(a, b);
-      case '==': return T.eq(a, b);
-      case '!=': return T.ne(a, b);
-      case '&&': return T.ne(T.mul(T.cast(this.tensor(a, span), 'i32'), T.cast(this.tensor(b, span), 'i32')), 0);
-      case '||': return T.ne(T.add(T.cast(this.tensor(a, span), 'i32'), T.cast(this.tensor(b, span), 'i32')), 0);
+      case '+':
+        return T.add(a, b);
+      case '-':
+        return T.sub(a, b);
+      case '*':
+        return T.mul(a, b);
+      case '/':
+        return T.div(a, b);
+      case '^':
+        return T.pow(a, b);
+      case '%':
+        return err(TraceCodes.unsupported, '`%` works on compile-time numbers only', span);
+      case '@':
+        return T.matmul(this.tensor(a, span), this.tensor(b, span));
+      case '<':
+        return T.lt(a, b);
+      case '>':
+        return T.gt(a, b);
+      case '<=':
+        return T.le(a, b);
+      case '>=':
+        return T.ge(a, b);
+      case '==':
+        return T.eq(a, b);
+      case '!=':
+        return T.ne(a, b);
+      case '&&':
+        return T.ne(T.mul(T.cast(this.tensor(a, span), 'i32'), T.cast(this.tensor(b, span), 'i32')), 0);
+      case '||':
+        return T.ne(T.add(T.cast(this.tensor(a, span), 'i32'), T.cast(this.tensor(b, span), 'i32')), 0);
     }
   }
 
@@ -353,18 +412,30 @@ export class Interp {
 
 function hostArith(op: A.BinaryOp, a: number, b: number, span: A.Span): Value {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return a / b;
-    case '%': return a - Math.floor(a / b) * b;
-    case '^': return a ** b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a - Math.floor(a / b) * b;
+    case '^':
+      return a ** b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
   return err(TraceCodes.badArgument, `\`${op}\` needs bools or tensors, not numbers`, span);
 }
@@ -384,14 +455,25 @@ export function bindFormals(
   defaultScope: Scope = scope,
 ): void {
   if (args.positional.length > formals.length)
-    err(TraceCodes.badArgument, `\`${what}\` takes ${formals.length} argument(s), got ${args.positional.length}`, args.span);
+    err(
+      TraceCodes.badArgument,
+      `\`${what}\` takes ${formals.length} argument(s), got ${args.positional.length}`,
+      args.span,
+    );
   const names = new Set(formals.map((f) => f.name));
   for (const k of args.named.keys())
-    if (!names.has(k)) err(TraceCodes.badArgument, `\`${what}\` has no parameter \`${k}\``, args.span, `parameters: ${[...names].join(', ')}`);
+    if (!names.has(k))
+      err(
+        TraceCodes.badArgument,
+        `\`${what}\` has no parameter \`${k}\``,
+        args.span,
+        `parameters: ${[...names].join(', ')}`,
+      );
   formals.forEach((f, i) => {
     let v: Value | undefined = i < args.positional.length ? args.positional[i] : args.named.get(f.name);
     if (v === undefined && f.default) v = it.eval(f.default, defaultScope);
-    if (v === undefined) err(TraceCodes.badArgument, `\`${what}\`: missing argument \`${f.name}\``, args.span);
+    if (v === undefined)
+      err(TraceCodes.badArgument, `\`${what}\`: missing argument \`${f.name}\``, args.span);
     scope.define(f.name, v);
   });
 }
@@ -399,6 +481,8 @@ export function bindFormals(
 function suggestName(name: string, scope: Scope): string | undefined {
   const seen = new Set<string>();
   for (let s: Scope | undefined = scope; s; s = s.parent) for (const n of s.ownNames()) seen.add(n);
-  const close = [...seen].filter((n) => n.length > 1 && (n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3))));
+  const close = [...seen].filter(
+    (n) => n.length > 1 && (n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3))),
+  );
   return close.length ? `did you mean \`${close[0]}\`?` : undefined;
 }

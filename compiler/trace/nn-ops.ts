@@ -12,8 +12,35 @@ import { mk } from '../ir/node.ts';
 import type { Shape } from '../ir/ops.ts';
 import { TraceCodes, fmtShape } from './errors.ts';
 import {
-  abs, add, broadcastTo, cast, concat, constant, detach, div, eq, exp, fail, iota, log, max, maximum,
-  mean, minimum, mul, ne, neg, normAxis, reshape, sliceAxis, spanNow, sqrt, sub, sum, tanh, where,
+  abs,
+  add,
+  broadcastTo,
+  cast,
+  concat,
+  constant,
+  detach,
+  div,
+  eq,
+  exp,
+  fail,
+  iota,
+  log,
+  max,
+  maximum,
+  mean,
+  minimum,
+  mul,
+  ne,
+  neg,
+  normAxis,
+  reshape,
+  sliceAxis,
+  spanNow,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  where,
 } from './tensor.ts';
 
 export function softmax(x: Node, axis = -1): Node {
@@ -25,7 +52,12 @@ export function softmax(x: Node, axis = -1): Node {
 export function logsumexp(x: Node, axis = -1, keepdim = false): Node {
   const m = detach(max(x, axis, true));
   const r = add(m, log(sum(exp(sub(x, m)), axis, true)));
-  return keepdim ? r : reshape(r, x.shape.filter((_, i) => i !== normAxis(axis, x.shape.length)));
+  return keepdim
+    ? r
+    : reshape(
+        r,
+        x.shape.filter((_, i) => i !== normAxis(axis, x.shape.length)),
+      );
 }
 
 export function logSoftmax(x: Node, axis = -1): Node {
@@ -97,7 +129,10 @@ export interface CrossEntropyOpts {
 export function tokenNll(logits: Node, targets: Node): Node {
   const V = logits.shape[logits.shape.length - 1];
   if (logits.shape.length - 1 !== targets.shape.length || targets.shape.some((d, i) => d !== logits.shape[i]))
-    fail(TraceCodes.shapeMismatch, `cross_entropy: logits ${fmtShape(logits.shape)} need targets of shape ${fmtShape(logits.shape.slice(0, -1))}, got ${fmtShape(targets.shape)}`);
+    fail(
+      TraceCodes.shapeMismatch,
+      `cross_entropy: logits ${fmtShape(logits.shape)} need targets of shape ${fmtShape(logits.shape.slice(0, -1))}, got ${fmtShape(targets.shape)}`,
+    );
   // Ignored targets (e.g. -100) simply match no class here; their weight is zeroed by the caller.
   return neg(sum(mul(logSoftmax(logits, -1), oneHot(targets, V)), -1));
 }
@@ -106,8 +141,14 @@ export function tokenNll(logits: Node, targets: Node): Node {
 export function positionWeights(targets: Node, opts: CrossEntropyOpts): Node | undefined {
   let w: Node | undefined;
   if (opts.mask) {
-    if (opts.mask.shape.length !== targets.shape.length || opts.mask.shape.some((d, i) => d !== targets.shape[i]))
-      fail(TraceCodes.shapeMismatch, `cross_entropy: mask ${fmtShape(opts.mask.shape)} must match targets ${fmtShape(targets.shape)}`);
+    if (
+      opts.mask.shape.length !== targets.shape.length ||
+      opts.mask.shape.some((d, i) => d !== targets.shape[i])
+    )
+      fail(
+        TraceCodes.shapeMismatch,
+        `cross_entropy: mask ${fmtShape(opts.mask.shape)} must match targets ${fmtShape(targets.shape)}`,
+      );
     w = cast(opts.mask, 'f32');
   }
   if (opts.ignoreIndex !== undefined) {
@@ -163,7 +204,10 @@ export function ropeTables(T: number, Dh: number, base: number): { cos: Node; si
   const invFreq = exp(mul(i, (-2 / Dh) * Math.log(base)));
   const ang = mul(pos, invFreq); // (T, Dh/2)
   const full = concat([ang, ang], -1); // (T, Dh)
-  return { cos: mk('cos', [full], null, { span: spanNow() }), sin: mk('sin', [full], null, { span: spanNow() }) };
+  return {
+    cos: mk('cos', [full], null, { span: spanNow() }),
+    sin: mk('sin', [full], null, { span: spanNow() }),
+  };
 }
 
 /** Apply rotary embeddings to x[..., T, Dh]: x*cos + rotate_half(x)*sin. */

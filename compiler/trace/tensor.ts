@@ -52,7 +52,8 @@ export const input = (name: string, shape: Shape, dtype: DType): Node =>
 
 export function reshape(x: Node, shape: Shape): Node {
   if (sameShape(x.shape, shape)) return x;
-  if (numel(shape) !== numel(x.shape)) fail(TraceCodes.shapeMismatch, `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  if (numel(shape) !== numel(x.shape))
+    fail(TraceCodes.shapeMismatch, `cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   return mk('reshape', [x], { shape }, { span: currentSpan });
 }
 
@@ -83,7 +84,10 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
     const da = a[a.length - r + i] ?? 1;
     const db = b[b.length - r + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1)
-      fail(TraceCodes.shapeMismatch, `shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast (axis ${i - r}: ${da} vs ${db})`);
+      fail(
+        TraceCodes.shapeMismatch,
+        `shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast (axis ${i - r}: ${da} vs ${db})`,
+      );
     out.push(da === 1 ? db : da);
   }
   return out;
@@ -92,17 +96,20 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
 /** Stretch `x` to `shape` (which must be a broadcast of x's shape). */
 export function broadcastTo(x: Node, shape: Shape): Node {
   if (sameShape(x.shape, shape)) return x;
-  if (x.shape.length > shape.length) fail(TraceCodes.shapeMismatch, `cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  if (x.shape.length > shape.length)
+    fail(TraceCodes.shapeMismatch, `cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   const padded = [...Array(shape.length - x.shape.length).fill(1), ...x.shape];
   padded.forEach((d, i) => {
-    if (d !== 1 && d !== shape[i]) fail(TraceCodes.shapeMismatch, `cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+    if (d !== 1 && d !== shape[i])
+      fail(TraceCodes.shapeMismatch, `cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   });
   return expand(reshape(x, padded), shape);
 }
 
 export function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) fail(TraceCodes.badAxis, `axis ${axis} is out of range for a tensor of rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    fail(TraceCodes.badAxis, `axis ${axis} is out of range for a tensor of rank ${rank}`);
   return a;
 }
 
@@ -137,8 +144,16 @@ export function concat(xs: readonly Node[], axis: number): Node {
   const dt = promoteAll(xs.map((x) => x.dtype));
   for (const x of xs)
     if (x.shape.length !== r || x.shape.some((d, i) => i !== ax && d !== xs[0].shape[i]))
-      fail(TraceCodes.shapeMismatch, `concat on axis ${axis}: shapes ${fmtShape(xs[0].shape)} and ${fmtShape(x.shape)} differ off that axis`);
-  return mk('concat', xs.map((x) => cast(x, dt)), { axis: ax }, { span: currentSpan });
+      fail(
+        TraceCodes.shapeMismatch,
+        `concat on axis ${axis}: shapes ${fmtShape(xs[0].shape)} and ${fmtShape(x.shape)} differ off that axis`,
+      );
+  return mk(
+    'concat',
+    xs.map((x) => cast(x, dt)),
+    { axis: ax },
+    { span: currentSpan },
+  );
 }
 
 // ---- dtypes ----------------------------------------------------------------------------
@@ -156,7 +171,12 @@ export function cast(x: Node, to: DType): Node {
 export function unary(op: UnaryOp, x: Val): Node {
   const n = typeof x === 'number' ? constant(x) : x;
   // Float functions of integers compute in f32 (sqrt(4) = 2.0, not an i32 sqrt).
-  const src = op === 'neg' || op === 'abs' || op === 'detach' ? (n.dtype === 'bool' ? cast(n, 'i32') : n) : cast(n, 'f32');
+  const src =
+    op === 'neg' || op === 'abs' || op === 'detach'
+      ? n.dtype === 'bool'
+        ? cast(n, 'i32')
+        : n
+      : cast(n, 'f32');
   return mk(op, [src], null, { span: currentSpan });
 }
 
@@ -174,7 +194,8 @@ export function binary(op: BinaryOp, a: Val, b: Val): Node {
   if (numIsFloat || op === 'div' || op === 'pow') dt = 'f32';
   if (dt === 'bool' && op !== 'eq') dt = 'i32';
   const shape = an && bn ? broadcastShapes(an.shape, bn.shape) : (an ?? bn)!.shape;
-  const prep = (v: Val): Node => (typeof v === 'number' ? constant(v, shape, dt) : broadcastTo(cast(v, dt), shape));
+  const prep = (v: Val): Node =>
+    typeof v === 'number' ? constant(v, shape, dt) : broadcastTo(cast(v, dt), shape);
   return mk(op, [prep(a), prep(b)], null, { span: currentSpan });
 }
 
@@ -197,7 +218,8 @@ export const abs = (x: Val) => unary('abs', x);
 export const detach = (x: Node) => mk('detach', [x], null, { span: currentSpan });
 
 /** Boolean negation of a bool tensor: eq(x, false). */
-export const not = (x: Node): Node => mk('eq', [x, constant(0, x.shape, 'bool')], null, { span: currentSpan });
+export const not = (x: Node): Node =>
+  mk('eq', [x, constant(0, x.shape, 'bool')], null, { span: currentSpan });
 export const le = (a: Val, b: Val) => not(gt(a, b));
 export const ge = (a: Val, b: Val) => not(lt(a, b));
 export const ne = (a: Val, b: Val) => not(eq(a, b));
@@ -211,7 +233,8 @@ export function where(c: Val, a: Val, b: Val): Node {
   const dts = [a, b].filter(isNode).map((n) => n.dtype);
   const floaty = [a, b].some((v) => typeof v === 'number' && !Number.isInteger(v));
   const dt: DType = floaty || dts.length === 0 ? 'f32' : promoteAll(dts);
-  const prep = (v: Val): Node => (typeof v === 'number' ? constant(v, shape, dt) : broadcastTo(cast(v, dt), shape));
+  const prep = (v: Val): Node =>
+    typeof v === 'number' ? constant(v, shape, dt) : broadcastTo(cast(v, dt), shape);
   return mk('where', [broadcastTo(cn, shape), prep(a), prep(b)], null, { span: currentSpan });
 }
 
@@ -229,12 +252,18 @@ function reduce(op: 'reduce_sum' | 'reduce_max', x: Node, axis: Axes, keepdim: b
   const axes = axesOf(x, axis);
   const src = op === 'reduce_sum' && x.dtype === 'bool' ? cast(x, 'i32') : x;
   const r = axes.length === 0 ? src : mk(op, [src], { axes }, { span: currentSpan });
-  return keepdim ? r : reshape(r, x.shape.filter((_, i) => !axes.includes(i)));
+  return keepdim
+    ? r
+    : reshape(
+        r,
+        x.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 export const sum = (x: Node, axis?: Axes, keepdim = false) => reduce('reduce_sum', x, axis, keepdim);
 export const max = (x: Node, axis?: Axes, keepdim = false) => reduce('reduce_max', x, axis, keepdim);
-export const min = (x: Node, axis?: Axes, keepdim = false) => neg(reduce('reduce_max', neg(x), axis, keepdim));
+export const min = (x: Node, axis?: Axes, keepdim = false) =>
+  neg(reduce('reduce_max', neg(x), axis, keepdim));
 export function mean(x: Node, axis?: Axes, keepdim = false): Node {
   const count = axesOf(x, axis).reduce((n, a) => n * x.shape[a], 1);
   return div(sum(cast(x, 'f32'), axis, keepdim), count);
@@ -248,12 +277,16 @@ export function mean(x: Node, axis?: Axes, keepdim = false): Node {
  * one matrix product instead of expanding the weight per batch element.
  */
 export function matmul(a: Node, b: Node): Node {
-  if (a.shape.length === 0 || b.shape.length === 0) fail(TraceCodes.shapeMismatch, '`@` needs tensors of rank >= 1; use `*` for scalars');
+  if (a.shape.length === 0 || b.shape.length === 0)
+    fail(TraceCodes.shapeMismatch, '`@` needs tensors of rank >= 1; use `*` for scalars');
   const a2 = a.shape.length === 1 ? reshape(a, [1, a.shape[0]]) : cast(a, 'f32');
   const b2 = b.shape.length === 1 ? reshape(b, [b.shape[0], 1]) : cast(b, 'f32');
   const K = a2.shape[a2.shape.length - 1];
   if (b2.shape[b2.shape.length - 2] !== K)
-    fail(TraceCodes.shapeMismatch, `\`@\`: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${K} vs ${b2.shape[b2.shape.length - 2]})`);
+    fail(
+      TraceCodes.shapeMismatch,
+      `\`@\`: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${K} vs ${b2.shape[b2.shape.length - 2]})`,
+    );
   const M = a2.shape[a2.shape.length - 2];
   const N = b2.shape[b2.shape.length - 1];
   let out: Node;

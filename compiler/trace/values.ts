@@ -111,7 +111,8 @@ export interface ParamSetV {
 }
 
 export const NULL: NullV = { kind: 'null' };
-export const isParamSet = (v: Value | undefined): v is ParamSetV => typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'params';
+export const isParamSet = (v: Value | undefined): v is ParamSetV =>
+  typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'params';
 
 /** Lexical scope: a chain of maps. `set` updates the nearest binding, `define` shadows. */
 export class Scope {

@@ -90,8 +90,12 @@ export interface BuildOptions {
 
 /** The stage names of a recipe, in order (empty when it has none). */
 export function recipeStages(program: A.Program, recipe?: string): string[] {
-  const r = program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!recipe || d.name.name === recipe));
-  return r ? r.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name) : [];
+  const r = program.decls.find(
+    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!recipe || d.name.name === recipe),
+  );
+  return r
+    ? r.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name)
+    : [];
 }
 
 interface RecipeParts {
@@ -118,10 +122,17 @@ interface RecipeParts {
 function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts {
   const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [] };
   const scope = s.scope.child();
-  const all = decl.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name);
+  const all = decl.body.stmts
+    .filter((st): st is A.StageDecl => st.kind === 'StageDecl')
+    .map((st) => st.name.name);
   const target = stage ?? all[0];
   if (stage !== undefined && !all.includes(stage))
-    err(TraceCodes.unknownName, `recipe \`${decl.name.name}\` has no stage \`${stage}\``, decl.name.span, all.length ? `stages: ${all.join(', ')}` : 'this recipe has no stages');
+    err(
+      TraceCodes.unknownName,
+      `recipe \`${decl.name.name}\` has no stage \`${stage}\``,
+      decl.name.span,
+      all.length ? `stages: ${all.join(', ')}` : 'this recipe has no stages',
+    );
   let applyOnly = false; // inside a stage before the target: only its methods count
   let done = false; // past the target stage
   s.it.withStmtHook(
@@ -144,14 +155,23 @@ function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts
         const k = st.key.name;
         if (k === 'model') parts.modelSpan = st.span;
         if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim' || k === 'gradient') parts[k] = v;
-        else err(TraceCodes.unknownName, `unknown recipe field \`${k}\``, st.key.span, 'fields: model, data, loss, optim, gradient');
+        else
+          err(
+            TraceCodes.unknownName,
+            `unknown recipe field \`${k}\``,
+            st.key.span,
+            'fields: model, data, loss, optim, gradient',
+          );
         sc.define(k, v);
         return true;
       }
       if (st.kind === 'ApplyStmt') {
         const callee = it.eval(st.callee, sc);
         const a = it.args(st.args, sc, st.span);
-        parts.applies.push({ callee: a.positional.length || a.named.size ? it.call(callee, a) : callee, span: st.span });
+        parts.applies.push({
+          callee: a.positional.length || a.named.size ? it.call(callee, a) : callee,
+          span: st.span,
+        });
         return true;
       }
       if (st.kind === 'TrainStmt') {
@@ -166,7 +186,13 @@ function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts
 }
 
 const asApplied = (v: Value): AppliedV | undefined =>
-  typeof v === 'object' && 'kind' in v ? (v.kind === 'applied' ? v : v.kind === 'decl' ? { kind: 'applied', decl: v, args: new Map() } : undefined) : undefined;
+  typeof v === 'object' && 'kind' in v
+    ? v.kind === 'applied'
+      ? v
+      : v.kind === 'decl'
+        ? { kind: 'applied', decl: v, args: new Map() }
+        : undefined
+    : undefined;
 
 function trainSpecOf(m: Map<string, Value>): TrainSpec {
   const n = (k: string, d?: number) => (typeof m.get(k) === 'number' ? (m.get(k) as number) : d);
@@ -181,10 +207,26 @@ function trainSpecOf(m: Map<string, Value>): TrainSpec {
   };
 }
 
-export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): TrainingBuild | { diagnostics: Diagnostic[] } {
+export function buildTrainingGraph(
+  src: SourceFile,
+  opts: BuildOptions,
+): TrainingBuild | { diagnostics: Diagnostic[] } {
   const s = newSession(src, opts);
-  const recipe = src.program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe));
-  if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: opts.recipe ? `no recipe \`${opts.recipe}\`` : 'the file has no recipe', span: src.program.span }] };
+  const recipe = src.program.decls.find(
+    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe),
+  );
+  if (!recipe)
+    return {
+      diagnostics: [
+        ...s.diagnostics,
+        {
+          code: TraceCodes.unknownName,
+          severity: 'error',
+          message: opts.recipe ? `no recipe \`${opts.recipe}\`` : 'the file has no recipe',
+          span: src.program.span,
+        },
+      ],
+    };
   let at: A.Span = recipe.span; // the recipe statement being processed, for library errors
   try {
     const parts = readRecipe(s, recipe, opts.stage);
@@ -197,7 +239,10 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
       at = a.span;
-      Object.assign(parts, T.withSpan(a.span, () => applyMethod(tree, m, a.span, s.it, parts)));
+      Object.assign(
+        parts,
+        T.withSpan(a.span, () => applyMethod(tree, m, a.span, s.it, parts)),
+      );
     }
     at = recipe.span;
     // Methods may have supplied these (e.g. a method that sets `optim`).
@@ -206,11 +251,29 @@ export function buildTrainingGraph(src: SourceFile, opts: BuildOptions): Trainin
     if (!parts.optim) err(TraceCodes.badArgument, 'the recipe needs `optim = ...`', recipe.name.span);
     const spec = dataSpec(parts.data, trainSpec.accumulate, recipe.span);
     const optim = asApplied(parts.optim);
-    if (!optim) err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(parts.optim)}`, recipe.span);
+    if (!optim)
+      err(
+        TraceCodes.badArgument,
+        `\`optim\` must be an optimizer, got ${typeName(parts.optim)}`,
+        recipe.span,
+      );
     const estimator = parts.gradient === undefined ? undefined : asApplied(parts.gradient);
-    if (parts.gradient !== undefined && !estimator) err(TraceCodes.badArgument, `\`gradient\` must be a gradient estimator, got ${typeName(parts.gradient)}`, recipe.span);
+    if (parts.gradient !== undefined && !estimator)
+      err(
+        TraceCodes.badArgument,
+        `\`gradient\` must be a gradient estimator, got ${typeName(parts.gradient)}`,
+        recipe.span,
+      );
     const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span, estimator);
-    return { ...built, tree, dataSpec: spec, trainSpec, diagnostics: s.diagnostics, stage: parts.stage, stages: parts.stages };
+    return {
+      ...built,
+      tree,
+      dataSpec: spec,
+      trainSpec,
+      diagnostics: s.diagnostics,
+      stage: parts.stage,
+      stages: parts.stages,
+    };
   } catch (e) {
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
     throw e;
@@ -242,9 +305,14 @@ export function trainingGraph(
   const K = spec.microBatches;
   const B = spec.rows / K;
   const traceLoss = (k: number): Node => {
-    const v = s.it.call(lossFn, { positional: [model, batchRecord(spec, k * B, (k + 1) * B)], named: new Map(), span });
+    const v = s.it.call(lossFn, {
+      positional: [model, batchRecord(spec, k * B, (k + 1) * B)],
+      named: new Map(),
+      span,
+    });
     const n = s.it.tensor(v, span);
-    if (n.shape.length !== 0) err(TraceCodes.shapeMismatch, `the loss must be a scalar, got shape [${n.shape}]`, span);
+    if (n.shape.length !== 0)
+      err(TraceCodes.shapeMismatch, `the loss must be a scalar, got shape [${n.shape}]`, span);
     return T.cast(n, 'f32');
   };
   let loss: Node;
@@ -262,7 +330,12 @@ export function trainingGraph(
       traceLoss(k);
       counts.push(mine);
     }
-    const totals = counts[0].map((_, i) => T.maximum(counts.map((c) => c[i]).reduce((a, b) => T.add(a, b)), 1));
+    const totals = counts[0].map((_, i) =>
+      T.maximum(
+        counts.map((c) => c[i]).reduce((a, b) => T.add(a, b)),
+        1,
+      ),
+    );
     const parts: Node[] = [];
     for (let k = 0; k < K; k++) {
       let i = 0;
@@ -276,8 +349,16 @@ export function trainingGraph(
 
   const specs = [...allParams(tree.root), ...[...s.references.values()].flatMap((r) => allParams(r))];
   const leaves = specs.flatMap((p) => leavesOf(p).map((l) => ({ l, p })));
-  const trainable = leaves.filter(({ l }) => l.trainable).map(({ l }) => mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
-  if (trainable.length === 0) err(TraceCodes.noTrainable, 'no parameter is trainable', span, 'check the `freeze`/`unfreeze` patterns of the applied methods');
+  const trainable = leaves
+    .filter(({ l }) => l.trainable)
+    .map(({ l }) => mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }));
+  if (trainable.length === 0)
+    err(
+      TraceCodes.noTrainable,
+      'no parameter is trainable',
+      span,
+      'check the `freeze`/`unfreeze` patterns of the applied methods',
+    );
   const step = T.input('step', [], 'i32');
   let gs: Node[];
   if (estimator) {
@@ -293,7 +374,12 @@ export function trainingGraph(
     const est = estimateGradients(estimator, trainable, lossAt, step, s.it, span);
     gs = est.grads;
     // Reported loss: the mean of the perturbed evaluations (SPSA: L(θ) + O(eps²)).
-    loss = est.losses.length ? T.div(est.losses.reduce((a, b) => T.add(a, b)), est.losses.length) : traceLoss(0);
+    loss = est.losses.length
+      ? T.div(
+          est.losses.reduce((a, b) => T.add(a, b)),
+          est.losses.length,
+        )
+      : traceLoss(0);
   } else {
     const grads = grad(loss, trainable);
     gs = trainable.map((p) => grads.get(p)!);
@@ -307,16 +393,45 @@ export function trainingGraph(
     gs = gs.map((g) => T.mul(g, scale));
     outputs.grad_norm = norm;
   }
-  const { updates, states } = lowerOptimizer(optim, trainable.map((node, i) => ({ node, grad: gs[i] })), step, s.it, span);
+  const { updates, states } = lowerOptimizer(
+    optim,
+    trainable.map((node, i) => ({ node, grad: gs[i] })),
+    step,
+    s.it,
+    span,
+  );
 
   const params: ParamEntry[] = leaves.map(({ l, p }) => ({
-    name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param', trainable: l.trainable, init: p.init, slice: l.slice, added: p.added, reference: p.reference,
+    name: l.name,
+    param: p.name,
+    shape: l.shape,
+    dtype: l.dtype,
+    role: 'param',
+    trainable: l.trainable,
+    init: p.init,
+    slice: l.slice,
+    added: p.added,
+    reference: p.reference,
   }));
-  for (const st of states) params.push({ name: st.name, param: st.of, shape: st.shape, dtype: 'f32', role: 'state', trainable: false, init: st.init });
+  for (const st of states)
+    params.push({
+      name: st.name,
+      param: st.of,
+      shape: st.shape,
+      dtype: 'f32',
+      role: 'state',
+      trainable: false,
+      init: st.init,
+    });
   const initialValues = (seed: number) => {
     const out = initAll(specs, seed);
     for (const st of states)
-      out.set(st.name, st.init.kind === 'copy' ? Float32Array.from(out.get(st.init.from)!) : initTensor(st.init, st.shape, seed, 0));
+      out.set(
+        st.name,
+        st.init.kind === 'copy'
+          ? Float32Array.from(out.get(st.init.from)!)
+          : initTensor(st.init, st.shape, seed, 0),
+      );
     return out;
   };
   return { graph: { outputs, updates }, params, initialValues };
@@ -333,13 +448,30 @@ export interface ForwardBuild {
 }
 
 /** The recipe's model (methods applied) and loss as a forward-only graph, for eval and tests. */
-export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardBuild | { diagnostics: Diagnostic[] } {
+export function buildForwardGraph(
+  src: SourceFile,
+  opts: BuildOptions,
+): ForwardBuild | { diagnostics: Diagnostic[] } {
   const s = newSession(src, { ...opts, training: false });
-  const recipe = src.program.decls.find((d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe));
-  if (!recipe) return { diagnostics: [...s.diagnostics, { code: TraceCodes.unknownName, severity: 'error', message: 'the file has no recipe', span: src.program.span }] };
+  const recipe = src.program.decls.find(
+    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe),
+  );
+  if (!recipe)
+    return {
+      diagnostics: [
+        ...s.diagnostics,
+        {
+          code: TraceCodes.unknownName,
+          severity: 'error',
+          message: 'the file has no recipe',
+          span: src.program.span,
+        },
+      ],
+    };
   try {
     const parts = readRecipe(s, recipe, opts.stage);
-    if (!parts.model || !parts.data) err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
+    if (!parts.model || !parts.data)
+      err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
     const tree = modelTree(s, parts.model, undefined, parts.modelSpan ?? recipe.span);
     for (const a of parts.applies) {
       const m = asApplied(a.callee);
@@ -350,18 +482,45 @@ export function buildForwardGraph(src: SourceFile, opts: BuildOptions): ForwardB
     const batch = batchRecord(spec, 0, spec.rows);
     const model: Value = { kind: 'module', inst: tree.root };
     const first = (batch as { fields: Map<string, Value> }).fields.get(spec.fields[0].name)!;
-    const outputs: Record<string, Node> = { output: s.it.tensor(s.it.call(model, { positional: [first], named: new Map(), span: recipe.span }), recipe.span) };
-    if (parts.loss) outputs.loss = s.it.tensor(s.it.call(parts.loss, { positional: [model, batch], named: new Map(), span: recipe.span }), recipe.span);
+    const outputs: Record<string, Node> = {
+      output: s.it.tensor(
+        s.it.call(model, { positional: [first], named: new Map(), span: recipe.span }),
+        recipe.span,
+      ),
+    };
+    if (parts.loss)
+      outputs.loss = s.it.tensor(
+        s.it.call(parts.loss, { positional: [model, batch], named: new Map(), span: recipe.span }),
+        recipe.span,
+      );
     const specs = [...allParams(tree.root), ...[...s.references.values()].flatMap((r) => allParams(r))];
     const params: ParamEntry[] = specs.flatMap((p) =>
-      leavesOf(p).map((l) => ({ name: l.name, param: p.name, shape: l.shape, dtype: l.dtype, role: 'param' as const, trainable: l.trainable, init: p.init, slice: l.slice, added: p.added, reference: p.reference })),
+      leavesOf(p).map((l) => ({
+        name: l.name,
+        param: p.name,
+        shape: l.shape,
+        dtype: l.dtype,
+        role: 'param' as const,
+        trainable: l.trainable,
+        init: p.init,
+        slice: l.slice,
+        added: p.added,
+        reference: p.reference,
+      })),
     );
     const initialValues = (seed: number) => {
       const out = new Map<string, Float32Array>();
       for (const [k, v] of initAll(specs, seed)) out.set(k, v);
       return out;
     };
-    return { graph: { outputs, updates: [] }, params, tree, dataSpec: spec, initialValues, diagnostics: s.diagnostics };
+    return {
+      graph: { outputs, updates: [] },
+      params,
+      tree,
+      dataSpec: spec,
+      initialValues,
+      diagnostics: s.diagnostics,
+    };
   } catch (e) {
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, recipe.span)] };
     throw e;

@@ -26,9 +26,16 @@ export function estimateGradients(
   span: A.Span,
 ): { grads: Node[]; losses: Node[] } {
   const decl = est.decl.decl;
-  if (decl.kind !== 'GradientDecl') err(TraceCodes.badArgument, `\`gradient\` must be a gradient estimator, got ${typeName(est)}`, span);
+  if (decl.kind !== 'GradientDecl')
+    err(TraceCodes.badArgument, `\`gradient\` must be a gradient estimator, got ${typeName(est)}`, span);
   const scope = est.decl.scope.child();
-  bindFormals(decl.params.map((f) => ({ name: f.name.name, default: f.default })), { positional: [], named: est.args, span }, scope, it, decl.name.name);
+  bindFormals(
+    decl.params.map((f) => ({ name: f.name.name, default: f.default })),
+    { positional: [], named: est.args, span },
+    scope,
+    it,
+    decl.name.name,
+  );
   const losses: Node[] = [];
   scope.define('trainable', { kind: 'params', items: new Map(trainable.map((p) => [p.arg.name, p])) });
   scope.define('step', step);
@@ -37,7 +44,12 @@ export function estimateGradients(
     name: 'loss',
     call: (a) => {
       const p = a.positional[0];
-      if (!isParamSet(p)) return err(TraceCodes.badArgument, '`loss(...)` in a gradient takes a parameter set such as `trainable + eps * z`', a.span);
+      if (!isParamSet(p))
+        return err(
+          TraceCodes.badArgument,
+          '`loss(...)` in a gradient takes a parameter set such as `trainable + eps * z`',
+          a.span,
+        );
       const l = lossAt(p.items);
       losses.push(l);
       return l;
@@ -45,10 +57,20 @@ export function estimateGradients(
   });
   it.withStmtHook(undefined, () => it.execStmts(decl.body.stmts, scope));
   const g = scope.lookup('grad');
-  if (!isParamSet(g)) return err(TraceCodes.badArgument, `a gradient must assign \`grad\` a parameter set (e.g. \`grad = g * z\`), got ${g === undefined ? 'nothing' : typeName(g)}`, decl.name.span);
+  if (!isParamSet(g))
+    return err(
+      TraceCodes.badArgument,
+      `a gradient must assign \`grad\` a parameter set (e.g. \`grad = g * z\`), got ${g === undefined ? 'nothing' : typeName(g)}`,
+      decl.name.span,
+    );
   const grads = trainable.map((p) => {
     const x = g.items.get(p.arg.name);
-    if (!x || x.shape.join() !== p.shape.join()) return err(TraceCodes.shapeMismatch, `\`grad\` has no entry of shape [${p.shape}] for \`${p.arg.name}\``, decl.name.span);
+    if (!x || x.shape.join() !== p.shape.join())
+      return err(
+        TraceCodes.shapeMismatch,
+        `\`grad\` has no entry of shape [${p.shape}] for \`${p.arg.name}\``,
+        decl.name.span,
+      );
     return x;
   });
   return { grads, losses };

@@ -24,16 +24,28 @@ export function mergedParams(tree: ModelTree, values: Values): Map<string, Float
     const node = paramNode(spec);
     return Float32Array.from(evaluateNodes([node], { params: values })[0] as Float32Array);
   };
-  for (const p of allParams(tree.root)) if (!p.added) out.set(p.name, leavesOf(p).length === 1 ? Float32Array.from(values.get(p.name) as Float32Array) : whole(p.name));
+  for (const p of allParams(tree.root))
+    if (!p.added)
+      out.set(
+        p.name,
+        leavesOf(p).length === 1 ? Float32Array.from(values.get(p.name) as Float32Array) : whole(p.name),
+      );
   for (const rule of tree.merges) {
     const m = findModule(tree.root, rule.module)!;
     const target = m.params.get(rule.target)!;
     const delta = it.tensor(it.eval(rule.body as A.Expr, rule.scope), (rule.body as A.Expr).span);
     if (delta.shape.join() !== target.shape.join())
-      err(TraceCodes.shapeMismatch, `merge into \`${target.name}\` ${fmtShape(target.shape)} got ${fmtShape(delta.shape)}`, (rule.body as A.Expr).span);
+      err(
+        TraceCodes.shapeMismatch,
+        `merge into \`${target.name}\` ${fmtShape(target.shape)} got ${fmtShape(delta.shape)}`,
+        (rule.body as A.Expr).span,
+      );
     const [d] = evaluateNodes([T.cast(delta, 'f32')], { params: values });
     const cur = out.get(target.name)!;
-    out.set(target.name, rule.op === '=' ? Float32Array.from(d as Float32Array) : cur.map((v, i) => v + (d as Float32Array)[i]));
+    out.set(
+      target.name,
+      rule.op === '=' ? Float32Array.from(d as Float32Array) : cur.map((v, i) => v + (d as Float32Array)[i]),
+    );
   }
   return out;
 }

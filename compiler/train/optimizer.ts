@@ -44,14 +44,21 @@ export function lowerOptimizer(
   span: A.Span,
 ): { updates: Update[]; states: StateLeaf[] } {
   const decl = opt.decl.decl;
-  if (decl.kind !== 'OptimizerDecl') err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(opt)}`, span);
+  if (decl.kind !== 'OptimizerDecl')
+    err(TraceCodes.badArgument, `\`optim\` must be an optimizer, got ${typeName(opt)}`, span);
   const updates: Update[] = [];
   const states: StateLeaf[] = [];
   const stepF = mk('cast', [step], { to: 'f32' }, { span });
   for (const leaf of leaves) {
     const name = leaf.node.arg.name;
     const scope = opt.decl.scope.child();
-    bindFormals(decl.params.map((f) => ({ name: f.name.name, default: f.default })), { positional: [], named: opt.args, span }, scope, it, decl.name.name);
+    bindFormals(
+      decl.params.map((f) => ({ name: f.name.name, default: f.default })),
+      { positional: [], named: opt.args, span },
+      scope,
+      it,
+      decl.name.name,
+    );
     scope.define('param', leaf.node);
     scope.define('grad', leaf.grad);
     scope.define('step', stepF);
@@ -61,7 +68,12 @@ export function lowerOptimizer(
         if (s.kind === 'StateDecl') {
           const init = stateInit(itp.eval(s.value, sc), leaf.node, s.value.span);
           const sname = `${name}:${s.name.name}`;
-          const node = mk('param', [], { name: sname, role: 'state' }, { shape: leaf.node.shape, dtype: 'f32', span: s.span });
+          const node = mk(
+            'param',
+            [],
+            { name: sname, role: 'state' },
+            { shape: leaf.node.shape, dtype: 'f32', span: s.span },
+          );
           states.push({ name: sname, of: name, shape: leaf.node.shape, init });
           stateNodes.set(s.name.name, node);
           sc.define(s.name.name, node);
@@ -78,7 +90,12 @@ export function lowerOptimizer(
     const final = (v: Value | undefined, what: string): Node => {
       if (v === undefined) return err(TraceCodes.badArgument, `${what} is undefined after the update`, span);
       const n = isTensor(v) ? v : mk('const', [], { value: Number(v) }, { shape: leaf.node.shape });
-      if (n.shape.join() !== leaf.node.shape.join()) err(TraceCodes.shapeMismatch, `the update of ${what} has shape [${n.shape}] but ${name} is [${leaf.node.shape}]`, span);
+      if (n.shape.join() !== leaf.node.shape.join())
+        err(
+          TraceCodes.shapeMismatch,
+          `the update of ${what} has shape [${n.shape}] but ${name} is [${leaf.node.shape}]`,
+          span,
+        );
       return n.dtype === 'f32' ? n : mk('cast', [n], { to: 'f32' });
     };
     for (const [sn, node] of stateNodes) {
@@ -95,7 +112,14 @@ function stateInit(v: Value, param: Node<'param'>, span: A.Span): InitSpec | Sta
   if (typeof v === 'number') return { kind: 'const', value: v };
   if (isTensor(v)) {
     if (v === param) return { kind: 'copy', from: param.arg.name };
-    if (v.op === 'const') return (v as Node<'const'>).arg.value === 0 ? { kind: 'zeros' } : { kind: 'const', value: (v as Node<'const'>).arg.value };
+    if (v.op === 'const')
+      return (v as Node<'const'>).arg.value === 0
+        ? { kind: 'zeros' }
+        : { kind: 'const', value: (v as Node<'const'>).arg.value };
   }
-  return err(TraceCodes.unsupported, 'an optimizer state must start as a constant (zeros_like(param)) or as `param`', span);
+  return err(
+    TraceCodes.unsupported,
+    'an optimizer state must start as a constant (zeros_like(param)) or as `param`',
+    span,
+  );
 }

@@ -9,7 +9,13 @@ import type { Span } from '../diagnostics/span.ts';
 import { bindCheckpoint, loadSpec } from '../elaborate/checkpoint.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
-import { fileResolver, fileScope, type ParseFn, type Resolver, type SourceFile } from '../elaborate/program.ts';
+import {
+  fileResolver,
+  fileScope,
+  type ParseFn,
+  type Resolver,
+  type SourceFile,
+} from '../elaborate/program.ts';
 import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
 import { cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
 import type { Node } from '../ir/node.ts';
@@ -36,7 +42,10 @@ export interface MutableTraceContext extends TraceContext {
   normalize?: (count: Node) => Node | undefined;
 }
 
-export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: Resolver; training?: boolean }): Session {
+export function newSession(
+  src: SourceFile,
+  opts: { parse?: ParseFn; resolve?: Resolver; training?: boolean },
+): Session {
   const diagnostics: Diagnostic[] = [];
   let seed: Node | undefined;
   let stream = 0;
@@ -51,9 +60,13 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
     totalSteps: 1,
     load: (decl, a) => {
       const path = a.positional[0] ?? a.named.get('path');
-      if (typeof path !== 'string') return err(TraceCodes.badArgument, '`load` takes the path of a Hugging Face model folder', a.span);
+      if (typeof path !== 'string')
+        return err(TraceCodes.badArgument, '`load` takes the path of a Hugging Face model folder', a.span);
       const cfg = a.named.get('config');
-      const overrides = typeof cfg === 'object' && 'kind' in cfg && cfg.kind === 'record' ? cfg.fields : new Map<string, Value>();
+      const overrides =
+        typeof cfg === 'object' && 'kind' in cfg && cfg.kind === 'record'
+          ? cfg.fields
+          : new Map<string, Value>();
       return loadSpec(decl, path, baseDir, a.span, overrides);
     },
     setTraining: (on) => {
@@ -73,9 +86,11 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
     name: 'reference',
     call: (a) => {
       const m = a.positional[0] ?? a.named.get('model');
-      if (!m || typeof m !== 'object' || !('kind' in m) || m.kind !== 'module') return err(TraceCodes.badArgument, '`reference` takes a model', a.span);
+      if (!m || typeof m !== 'object' || !('kind' in m) || m.kind !== 'module')
+        return err(TraceCodes.badArgument, '`reference` takes a model', a.span);
       if (m.inst.cloneOf) return m; // a reference of a reference is itself
-      if (!references.has(m.inst)) references.set(m.inst, cloneFrozen(m.inst, m.inst.path === '' ? 'ref' : `ref.${m.inst.path}`));
+      if (!references.has(m.inst))
+        references.set(m.inst, cloneFrozen(m.inst, m.inst.path === '' ? 'ref' : `ref.${m.inst.path}`));
       return { kind: 'module', inst: references.get(m.inst)! };
     },
   });
@@ -85,7 +100,12 @@ export function newSession(src: SourceFile, opts: { parse?: ParseFn; resolve?: R
 }
 
 /** Instantiate a model/module value (`gpt2(vocab: 256, ...)`) as the root of a fresh tree. */
-export function modelTree(s: Session, spec: Value, args?: Args, span: Span = args?.span ?? T.spanNow() ?? NO_SPAN): ModelTree {
+export function modelTree(
+  s: Session,
+  spec: Value,
+  args?: Args,
+  span: Span = args?.span ?? T.spanNow() ?? NO_SPAN,
+): ModelTree {
   const applied = asModuleSpec(spec, span);
   const tree: ModelTree = { root: instantiate(applied, args, '', s.it), merges: [] };
   if (applied.checkpoint) bindCheckpoint(tree, applied.decl, applied.checkpoint, span);

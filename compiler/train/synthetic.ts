@@ -11,7 +11,12 @@ export interface SyntheticClassification {
   readonly label: Int32Array; // [n]
 }
 
-export function syntheticClassification(n: number, dim: number, classes: number, seed = 0): SyntheticClassification {
+export function syntheticClassification(
+  n: number,
+  dim: number,
+  classes: number,
+  seed = 0,
+): SyntheticClassification {
   const centers = Float32Array.from({ length: classes * dim }, (_, i) => 2 * normal(seed, 1, i));
   const x = new Float32Array(n * dim);
   const label = new Int32Array(n);
@@ -24,7 +29,12 @@ export function syntheticClassification(n: number, dim: number, classes: number,
 }
 
 /** Rows (b * B + j) mod n of the dataset: the b-th batch of size B (b counts from 0). */
-export function syntheticBatch(d: SyntheticClassification, dim: number, b: number, B: number): { x: Float32Array; label: Int32Array } {
+export function syntheticBatch(
+  d: SyntheticClassification,
+  dim: number,
+  b: number,
+  B: number,
+): { x: Float32Array; label: Int32Array } {
   const n = d.label.length;
   const x = new Float32Array(B * dim);
   const label = new Int32Array(B);

@@ -21,13 +21,20 @@ describe('elaborate', () => {
   it('names parameters by the module tree and drops params whose `if` is false', () => {
     const t = tree('import std.models.gpt2', 'gpt2(vocab: 10, ctx: 4, d: 8, heads: 2, layers: 2)');
     const ps = allParams(t.root);
-    expect(ps.slice(0, 3).map((p) => [p.name, p.shape])).toEqual([['wte.weight', [10, 8]], ['wpe.weight', [4, 8]], ['blocks.0.ln_1.weight', [8]]]);
+    expect(ps.slice(0, 3).map((p) => [p.name, p.shape])).toEqual([
+      ['wte.weight', [10, 8]],
+      ['wpe.weight', [4, 8]],
+      ['blocks.0.ln_1.weight', [8]],
+    ]);
     expect(ps.map((p) => p.name)).toContain('blocks.1.mlp.fc.weight');
     expect(ps.find((p) => p.name === 'blocks.1.mlp.fc.weight')!.shape).toEqual([32, 8]);
     const l = tree('import std.nn.linear', 'linear(3, 5, false)');
     expect(allParams(l.root).map((p) => p.name)).toEqual(['weight']);
     const lb = tree('import std.nn.linear', 'linear(in: 3, out: 5)');
-    expect(allParams(lb.root).map((p) => [p.name, p.init.kind])).toEqual([['weight', 'normal'], ['bias', 'zeros']]);
+    expect(allParams(lb.root).map((p) => [p.name, p.init.kind])).toEqual([
+      ['weight', 'normal'],
+      ['bias', 'zeros'],
+    ]);
   });
 
   it('row ranges: ratios of the rows, integer rows with negatives; leaves cover the tensor', () => {
@@ -40,11 +47,19 @@ describe('elaborate', () => {
       ['weight#rows[2:8]', [6, 4], false],
     ]);
     setTrainable(t.root, 'weight', true, { range: { start: -3, end: -1, ratio: false } });
-    expect(leavesOf(w).map((l) => l.name)).toEqual(['weight#rows[0:5]', 'weight#rows[5:7]', 'weight#rows[7:8]']);
+    expect(leavesOf(w).map((l) => l.name)).toEqual([
+      'weight#rows[0:5]',
+      'weight#rows[5:7]',
+      'weight#rows[7:8]',
+    ]);
     // Split leaves hold exactly the rows of the whole tensor.
     const vals = initParams(t.root, 3);
     const whole = initTensor(w.init, w.shape, 3, nameStream('weight'));
-    expect([...vals.get('weight#rows[0:5]')!, ...vals.get('weight#rows[5:7]')!, ...vals.get('weight#rows[7:8]')!]).toEqual([...whole]);
+    expect([
+      ...vals.get('weight#rows[0:5]')!,
+      ...vals.get('weight#rows[5:7]')!,
+      ...vals.get('weight#rows[7:8]')!,
+    ]).toEqual([...whole]);
     expect(() => setTrainable(t.root, 'wieght', true)).toThrow(TraceError);
   });
 
@@ -62,7 +77,11 @@ describe('elaborate', () => {
     const whole = initTensor(w.init, w.shape, 1, nameStream('weight'));
     // Row r of the whole tensor is the concatenation of row r of each leaf.
     for (let r = 0; r < 3; r++)
-      expect([0, 2, 4].flatMap((c) => Array.from(vals.get(`weight#axis1[${c}:${c + 2}]`)!.subarray(r * 2, r * 2 + 2)))).toEqual(Array.from(whole.subarray(r * 6, r * 6 + 6)));
+      expect(
+        [0, 2, 4].flatMap((c) =>
+          Array.from(vals.get(`weight#axis1[${c}:${c + 2}]`)!.subarray(r * 2, r * 2 + 2)),
+        ),
+      ).toEqual(Array.from(whole.subarray(r * 6, r * 6 + 6)));
   });
 
   it('init: kaiming_uniform bound and normal std follow PyTorch conventions', () => {

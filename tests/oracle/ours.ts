@@ -16,15 +16,27 @@ export interface Ours {
  * `spread` adds deterministic noise in [-spread, spread] to every initial value, so biases
  * and norm weights are not 0/1 and attention is far from uniform: every path matters.
  */
-export function lossAndGrads(recipe: string, inputs: Map<string, Int32Array | Float32Array>, seed: number, spread = 0.3): Ours {
+export function lossAndGrads(
+  recipe: string,
+  inputs: Map<string, Int32Array | Float32Array>,
+  seed: number,
+  spread = 0.3,
+): Ours {
   const f = forward(recipe);
   const loss = f.graph.outputs.loss;
-  const leaves = f.params.map((p) => mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }));
+  const leaves = f.params.map((p) =>
+    mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }),
+  );
   const g = grad(loss, leaves);
   const params = f.initialValues(seed);
   let k = 0;
-  for (const v of params.values()) for (let i = 0; i < v.length; i++) v[i] += spread * Math.sin(12.9898 * ++k + 78.233);
-  const vals = evaluateNodes([loss, ...leaves.map((l) => g.get(l)!)], { params, inputs }, { precision: 'f64' });
+  for (const v of params.values())
+    for (let i = 0; i < v.length; i++) v[i] += spread * Math.sin(12.9898 * ++k + 78.233);
+  const vals = evaluateNodes(
+    [loss, ...leaves.map((l) => g.get(l)!)],
+    { params, inputs },
+    { precision: 'f64' },
+  );
   const grads = new Map<string, Float64Array>();
   f.params.forEach((p, i) => grads.set(p.name, vals[i + 1] as Float64Array));
   return { loss: vals[0][0], grads, params, shapes: new Map(f.params.map((p) => [p.name, p.shape])) };

@@ -25,7 +25,11 @@ describe('gradient accumulation', () => {
     expect(acc.dataSpec.microBatches).toBe(2);
     const { tokens, loss_mask } = tokenBatch(4, 8, 16);
     loss_mask.fill(0, 0, 6); // first micro-batch keeps fewer tokens than the second
-    const inputs = new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(1)]]);
+    const inputs = new Map<string, Int32Array | Float32Array>([
+      ['tokens', tokens],
+      ['loss_mask', loss_mask],
+      ['step', Int32Array.of(1)],
+    ]);
     const params = full.initialValues(5);
     const a = evaluate(full.graph, { params, inputs });
     const b = evaluate(acc.graph, { params, inputs });
@@ -36,7 +40,8 @@ describe('gradient accumulation', () => {
       const w = b.updates.get(k)!;
       const p = params.get(k)!;
       const scale = Math.max(...Array.from(v, (x, i) => Math.abs(x - p[i])), 1e-6);
-      for (let i = 0; i < v.length; i++) expect(Math.abs(w[i] - p[i] - (v[i] - p[i])) / scale, k).toBeLessThan(1e-4);
+      for (let i = 0; i < v.length; i++)
+        expect(Math.abs(w[i] - p[i] - (v[i] - p[i])) / scale, k).toBeLessThan(1e-4);
     }
   });
 });

@@ -1,6 +1,11 @@
 // Compile inline recipes (imports resolve to stdlib/) and run them on the CPU executor.
 import { parse } from '../../grammar/index.ts';
-import { buildForwardGraph, buildTrainingGraph, type ForwardBuild, type TrainingBuild } from '../../compiler/train/build.ts';
+import {
+  buildForwardGraph,
+  buildTrainingGraph,
+  type ForwardBuild,
+  type TrainingBuild,
+} from '../../compiler/train/build.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 
 export type Store = Map<string, Float32Array | Int32Array | Float64Array | Uint8Array>;
@@ -14,7 +19,8 @@ const src = (text: string) => {
 
 export function train(text: string): TrainingBuild {
   const r = buildTrainingGraph(src(text), { parse });
-  if (r.diagnostics.length) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${d.hint ?? ''}`).join('\n'));
+  if (r.diagnostics.length)
+    throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${d.hint ?? ''}`).join('\n'));
   return r as TrainingBuild;
 }
 
@@ -29,7 +35,12 @@ export function forward(text: string): ForwardBuild {
 }
 
 /** Deterministic tokens in [0, vocab) and a loss mask with some zeros. */
-export function tokenBatch(B: number, T: number, vocab: number, salt = 0): { tokens: Int32Array; loss_mask: Float32Array } {
+export function tokenBatch(
+  B: number,
+  T: number,
+  vocab: number,
+  salt = 0,
+): { tokens: Int32Array; loss_mask: Float32Array } {
   const tokens = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + salt * 13 + ((i * i) % 5)) % vocab);
   const loss_mask = Float32Array.from({ length: B * T }, (_, i) => ((i + salt) % 5 === 4 ? 0 : 1));
   return { tokens, loss_mask };

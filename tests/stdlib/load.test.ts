@@ -11,7 +11,8 @@ import { buildForwardGraph, type ForwardBuild } from '../../compiler/train/build
 import { writeModelFolder } from '../../runtime/checkpoint/sharded.ts';
 import { f32 } from '../../runtime/checkpoint/tensor.ts';
 
-const rand = (n: number, salt: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + salt));
+const rand = (n: number, salt: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + salt));
 
 function build(dir: string, text: string) {
   const file = join(dir, 'r.ftl');
@@ -44,8 +45,22 @@ describe('model.load', () => {
     tensors[`${h}.mlp.c_proj.weight`] = f32([4 * D, D], rand(4 * D * D, 15));
     tensors[`${h}.mlp.c_proj.bias`] = f32([D], rand(D, 16));
     expect(writeModelFolder(hf, tensors).ok).toBe(true);
-    writeFileSync(join(hf, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: V, n_positions: C, n_embd: D, n_head: H, n_layer: L, layer_norm_epsilon: 1e-5 }));
-    const r = build(dir, `import std.models.gpt2\nimport std.losses.causal_lm\nrecipe r {\n  model = gpt2.load("hf")\n  data = text("x.txt") |> tokenize(model.tokenizer) |> chunks(seq: 4) |> batch(1)\n  loss = causal_lm\n}`);
+    writeFileSync(
+      join(hf, 'config.json'),
+      JSON.stringify({
+        model_type: 'gpt2',
+        vocab_size: V,
+        n_positions: C,
+        n_embd: D,
+        n_head: H,
+        n_layer: L,
+        layer_norm_epsilon: 1e-5,
+      }),
+    );
+    const r = build(
+      dir,
+      `import std.models.gpt2\nimport std.losses.causal_lm\nrecipe r {\n  model = gpt2.load("hf")\n  data = text("x.txt") |> tokenize(model.tokenizer) |> chunks(seq: 4) |> batch(1)\n  loss = causal_lm\n}`,
+    );
     expect(r.diagnostics.map((d) => d.message)).toEqual([]);
     const vals = (r as ForwardBuild).initialValues(0);
     expect(vals.get('wte.weight')).toEqual(tensors['transformer.wte.weight'].data);
@@ -53,10 +68,13 @@ describe('model.load', () => {
     const cat = tensors[`${h}.attn.c_attn.weight`].data;
     const k = vals.get('blocks.0.attn.k.weight')!;
     for (let o = 0; o < D; o++) for (let i = 0; i < D; i++) expect(k[o * D + i]).toBe(cat[i * 3 * D + D + o]);
-    expect(Array.from(vals.get('blocks.0.attn.v.bias')!)).toEqual(Array.from(tensors[`${h}.attn.c_attn.bias`].data.subarray(2 * D)));
+    expect(Array.from(vals.get('blocks.0.attn.v.bias')!)).toEqual(
+      Array.from(tensors[`${h}.attn.c_attn.bias`].data.subarray(2 * D)),
+    );
     const fc = vals.get('blocks.0.mlp.fc.weight')!;
     const cfc = tensors[`${h}.mlp.c_fc.weight`].data;
-    for (let o = 0; o < 4 * D; o++) for (let i = 0; i < D; i++) expect(fc[o * D + i]).toBe(cfc[i * 4 * D + o]);
+    for (let o = 0; o < 4 * D; o++)
+      for (let i = 0; i < D; i++) expect(fc[o * D + i]).toBe(cfc[i * 4 * D + o]);
   });
 
   it('loads Llama with tied embeddings and reports missing tensors with the load span', () => {
@@ -77,14 +95,26 @@ describe('model.load', () => {
       'model.layers.0.mlp.down_proj.weight': f32([D, F], rand(F * D, 11)),
     };
     expect(writeModelFolder(hf, t).ok).toBe(true);
-    const config = { model_type: 'llama', vocab_size: V, hidden_size: D, num_attention_heads: H, num_key_value_heads: KV, num_hidden_layers: 1, intermediate_size: F, rms_norm_eps: 1e-6, rope_theta: 10000 };
+    const config = {
+      model_type: 'llama',
+      vocab_size: V,
+      hidden_size: D,
+      num_attention_heads: H,
+      num_key_value_heads: KV,
+      num_hidden_layers: 1,
+      intermediate_size: F,
+      rms_norm_eps: 1e-6,
+      rope_theta: 10000,
+    };
     writeFileSync(join(hf, 'config.json'), JSON.stringify(config));
     const text = `import std.models.llama\nimport std.losses.causal_lm\nrecipe r {\n  model = llama.load("hf")\n  data = text("x.txt") |> chunks(seq: 4) |> batch(1)\n  loss = causal_lm\n}`;
     const r = build(dir, text) as ForwardBuild;
     expect(r.diagnostics.map((d) => d.message)).toEqual([]);
     const vals = r.initialValues(0);
     expect(vals.get('lm_head.weight')).toEqual(t['model.embed_tokens.weight'].data);
-    expect(vals.get('layers.0.self_attn.k_proj.weight')).toEqual(t['model.layers.0.self_attn.k_proj.weight'].data);
+    expect(vals.get('layers.0.self_attn.k_proj.weight')).toEqual(
+      t['model.layers.0.self_attn.k_proj.weight'].data,
+    );
     // One layer more than the checkpoint has: a diagnostic at the recipe's `model = ...`.
     writeFileSync(join(hf, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 2 }));
     const bad = build(dir, text);

@@ -12,7 +12,10 @@ describe('lora', () => {
     const base = forward(gptRecipe(''));
     const lora = forward(gptRecipe(LORA));
     const { tokens, loss_mask } = tokenBatch(4, 8, 16);
-    const inputs = new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask]]);
+    const inputs = new Map<string, Int32Array | Float32Array>([
+      ['tokens', tokens],
+      ['loss_mask', loss_mask],
+    ]);
     const pb = base.initialValues(3);
     const pl = lora.initialValues(3);
     // Base weights do not depend on which adapters exist (init streams are per name).
@@ -22,9 +25,19 @@ describe('lora', () => {
     expect(Array.from(yl)).toEqual(Array.from(yb));
     // The adapters are real: a nonzero B changes the output.
     const names = lora.params.filter((p) => p.name.endsWith('lora_b')).map((p) => p.name);
-    expect(names).toEqual(['blocks.0.attn.q.lora_b', 'blocks.0.attn.v.lora_b', 'blocks.1.attn.q.lora_b', 'blocks.1.attn.v.lora_b', 'blocks.2.attn.q.lora_b', 'blocks.2.attn.v.lora_b']);
+    expect(names).toEqual([
+      'blocks.0.attn.q.lora_b',
+      'blocks.0.attn.v.lora_b',
+      'blocks.1.attn.q.lora_b',
+      'blocks.1.attn.v.lora_b',
+      'blocks.2.attn.q.lora_b',
+      'blocks.2.attn.v.lora_b',
+    ]);
     const pl2 = new Map(pl);
-    pl2.set(names[0], pl.get(names[0])!.map((_, i) => 0.1 * Math.sin(i + 1)));
+    pl2.set(
+      names[0],
+      pl.get(names[0])!.map((_, i) => 0.1 * Math.sin(i + 1)),
+    );
     const y2 = evaluate(lora.graph, { params: pl2, inputs }).outputs.output;
     expect(Array.from(y2)).not.toEqual(Array.from(yb));
   });
@@ -35,11 +48,24 @@ describe('lora', () => {
     expect(trainable.length).toBe(12);
     expect(trainable.every((n) => /\.lora_[ab]$/.test(n))).toBe(true);
     // Optimizer state exists for the adapters only.
-    expect(b.params.filter((p) => p.role === 'state').map((p) => p.param).every((n) => /\.lora_[ab]$/.test(n))).toBe(true);
+    expect(
+      b.params
+        .filter((p) => p.role === 'state')
+        .map((p) => p.param)
+        .every((n) => /\.lora_[ab]$/.test(n)),
+    ).toBe(true);
     const store: Store = b.initialValues(1);
     const before = new Map([...store].map(([k, v]) => [k, Float32Array.from(v as Float32Array)]));
     const { tokens, loss_mask } = tokenBatch(4, 8, 16);
-    step(b.graph, store, new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(1)]]));
+    step(
+      b.graph,
+      store,
+      new Map<string, Int32Array | Float32Array>([
+        ['tokens', tokens],
+        ['loss_mask', loss_mask],
+        ['step', Int32Array.of(1)],
+      ]),
+    );
     let changedB = 0;
     for (const p of b.params.filter((q) => q.role === 'param')) {
       const same = Array.from(store.get(p.name)!).every((v, i) => v === before.get(p.name)![i]);
@@ -54,13 +80,24 @@ describe('lora', () => {
     const store: Store = b.initialValues(2);
     for (let s = 1; s <= 3; s++) {
       const { tokens, loss_mask } = tokenBatch(4, 8, 16, s);
-      step(b.graph, store, new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(s)]]));
+      step(
+        b.graph,
+        store,
+        new Map<string, Int32Array | Float32Array>([
+          ['tokens', tokens],
+          ['loss_mask', loss_mask],
+          ['step', Int32Array.of(s)],
+        ]),
+      );
     }
     expect(b.tree.merges.length).toBe(6);
     const merged = mergedParams(b.tree, store);
     expect([...merged.keys()].some((k) => k.includes('lora'))).toBe(false);
     const { tokens, loss_mask } = tokenBatch(4, 8, 16, 9);
-    const inputs = new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask]]);
+    const inputs = new Map<string, Int32Array | Float32Array>([
+      ['tokens', tokens],
+      ['loss_mask', loss_mask],
+    ]);
     const withAdapters = evaluate(forward(gptRecipe(LORA)).graph, { params: store, inputs }).outputs.output;
     const plain = evaluate(forward(gptRecipe('')).graph, { params: merged, inputs }).outputs.output;
     const unmerged = evaluate(forward(gptRecipe('')).graph, { params: store, inputs }).outputs.output;

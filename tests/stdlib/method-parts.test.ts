@@ -12,7 +12,11 @@ method l2_embed(weight: float = 0.1) {
 `;
 const inputs = () => {
   const { tokens, loss_mask } = tokenBatch(4, 8, 16);
-  return new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(1)]]);
+  return new Map<string, Int32Array | Float32Array>([
+    ['tokens', tokens],
+    ['loss_mask', loss_mask],
+    ['step', Int32Array.of(1)],
+  ]);
 };
 
 describe('methods replacing recipe parts', () => {

@@ -30,7 +30,11 @@ describe('mezo (spsa gradient)', () => {
     const b = train(recipe(lr, eps));
     const data = syntheticClassification(48, 4, 3, 0);
     const { x, label } = syntheticBatch(data, 4, 0, 16);
-    const inputs = new Map<string, Float32Array | Int32Array>([['x', x], ['label', label], ['step', Int32Array.of(s)]]);
+    const inputs = new Map<string, Float32Array | Int32Array>([
+      ['x', x],
+      ['label', label],
+      ['step', Int32Array.of(s)],
+    ]);
     const params = b.initialValues(0);
     const { updates } = evaluate(b.graph, { params, inputs }, { precision: 'f64' });
     // z: one normal stream per trainable leaf, in parameter order, seeded by the step.
@@ -48,9 +52,15 @@ describe('mezo (spsa gradient)', () => {
     });
     // Exact directional derivative from autodiff at the same parameters.
     const f = forward(recipe(lr, eps));
-    const leaves = f.params.map((p) => mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }));
+    const leaves = f.params.map((p) =>
+      mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }),
+    );
     const g = grad(f.graph.outputs.loss, leaves);
-    const gv = evaluateNodes(leaves.map((l) => g.get(l)!), { params, inputs }, { precision: 'f64' });
+    const gv = evaluateNodes(
+      leaves.map((l) => g.get(l)!),
+      { params, inputs },
+      { precision: 'f64' },
+    );
     let dir = 0;
     f.params.forEach((p, k) => gv[k].forEach((v, i) => (dir += v * normal(s, k, i))));
     expect(Math.abs(gz! - dir)).toBeLessThan(1e-4 * (1 + Math.abs(dir)));
@@ -64,7 +74,17 @@ describe('mezo (spsa gradient)', () => {
     const losses: number[] = [];
     for (let s = 1; s <= 300; s++) {
       const { x, label } = syntheticBatch(data, 4, s - 1, 16);
-      losses.push(step(b.graph, store, new Map<string, Float32Array | Int32Array>([['x', x], ['label', label], ['step', Int32Array.of(s)]])).loss[0]);
+      losses.push(
+        step(
+          b.graph,
+          store,
+          new Map<string, Float32Array | Int32Array>([
+            ['x', x],
+            ['label', label],
+            ['step', Int32Array.of(s)],
+          ]),
+        ).loss[0],
+      );
     }
     const avg = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
     expect(avg(losses.slice(-30))).toBeLessThan(0.8 * avg(losses.slice(0, 30)));

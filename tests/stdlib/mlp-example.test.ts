@@ -19,7 +19,15 @@ describe('examples/mlp.ftl', () => {
     const losses: number[] = [];
     for (let s = 1; s <= 60; s++) {
       const { x, label } = syntheticBatch(data, 8, s - 1, 32);
-      const out = step(b.graph, store, new Map<string, Float32Array | Int32Array>([['x', x], ['label', label], ['step', Int32Array.of(s)]]));
+      const out = step(
+        b.graph,
+        store,
+        new Map<string, Float32Array | Int32Array>([
+          ['x', x],
+          ['label', label],
+          ['step', Int32Array.of(s)],
+        ]),
+      );
       losses.push(out.loss[0]);
     }
     // Four classes: chance is ln 4 = 1.386; the data are separable.

@@ -27,17 +27,34 @@ const label = Int32Array.from([0, 1, 1, 0]);
 /** Gradients of the loss at `params` (evaluated independently of the optimizer graph). */
 function grads(params: Map<string, Float32Array>): Map<string, Float32Array> {
   const f = forward(recipe('sgd()'));
-  const leaves = f.params.map((p) => mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }));
+  const leaves = f.params.map((p) =>
+    mk('param', [], { name: p.name, role: 'param' }, { shape: p.shape, dtype: p.dtype }),
+  );
   const g = grad(f.graph.outputs.loss, leaves);
-  const vals = evaluateNodes(leaves.map((l) => g.get(l)!), { params, inputs: new Map<string, Float32Array | Int32Array>([['x', x], ['label', label]]) });
+  const vals = evaluateNodes(
+    leaves.map((l) => g.get(l)!),
+    {
+      params,
+      inputs: new Map<string, Float32Array | Int32Array>([
+        ['x', x],
+        ['label', label],
+      ]),
+    },
+  );
   return new Map(f.params.map((p, i) => [p.name, vals[i] as Float32Array]));
 }
 
-function run(optim: string, steps: number, rule: (p: number, g: number, s: number, st: Record<string, number>) => number) {
+function run(
+  optim: string,
+  steps: number,
+  rule: (p: number, g: number, s: number, st: Record<string, number>) => number,
+) {
   const b = train(recipe(optim, 10));
   const store: Store = b.initialValues(4);
   // JS reference state per element.
-  const ref = new Map([...store].filter(([k]) => !k.includes(':')).map(([k, v]) => [k, Float32Array.from(v as Float32Array)]));
+  const ref = new Map(
+    [...store].filter(([k]) => !k.includes(':')).map(([k, v]) => [k, Float32Array.from(v as Float32Array)]),
+  );
   const states = new Map<string, Record<string, number>[]>();
   for (let s = 1; s <= steps; s++) {
     const g = grads(ref);
@@ -46,12 +63,20 @@ function run(optim: string, steps: number, rule: (p: number, g: number, s: numbe
       states.set(k, st);
       for (let i = 0; i < v.length; i++) v[i] = rule(v[i], g.get(k)![i], s, st[i]);
     }
-    const { updates } = evaluate(b.graph, { params: store, inputs: new Map<string, Float32Array | Int32Array>([['x', x], ['label', label], ['step', Int32Array.of(s)]]) });
+    const { updates } = evaluate(b.graph, {
+      params: store,
+      inputs: new Map<string, Float32Array | Int32Array>([
+        ['x', x],
+        ['label', label],
+        ['step', Int32Array.of(s)],
+      ]),
+    });
     for (const [k, v] of updates) store.set(k, v);
   }
   for (const [k, v] of ref) {
     const got = store.get(k)!;
-    for (let i = 0; i < v.length; i++) expect(Math.abs(got[i] - v[i]), `${k}[${i}]`).toBeLessThan(1e-5 * (1 + Math.abs(v[i])));
+    for (let i = 0; i < v.length; i++)
+      expect(Math.abs(got[i] - v[i]), `${k}[${i}]`).toBeLessThan(1e-5 * (1 + Math.abs(v[i])));
   }
 }
 
@@ -75,7 +100,8 @@ describe('optimizers', () => {
 
   it('a cosine schedule scales the step by the Hugging Face cosine-with-warmup factor', () => {
     const [lr, warm, total] = [0.1, 2, 10];
-    const factor = (s: number) => (s <= warm ? s / warm : 0.5 * (1 + Math.cos((Math.PI * (s - warm)) / (total - warm))));
+    const factor = (s: number) =>
+      s <= warm ? s / warm : 0.5 * (1 + Math.cos((Math.PI * (s - warm)) / (total - warm)));
     run(`sgd(lr: ${lr}, schedule: cosine(warmup: ${warm}))`, 4, (p, g, s) => p - lr * factor(s) * g);
   });
 

@@ -6,11 +6,15 @@ import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaluate, step } from '../../runtime/cpu/index.ts';
 import { forward, gptRecipe, tokenBatch, train, type Store } from './helpers.ts';
 
-const imports = 'import std.methods.adapter\nimport std.methods.ia3\nimport std.methods.rslora\nimport std.methods.dora\n';
+const imports =
+  'import std.methods.adapter\nimport std.methods.ia3\nimport std.methods.rslora\nimport std.methods.dora\n';
 const recipe = (apply: string) => imports + gptRecipe(apply);
 const inputsOf = (salt: number, withStep?: number) => {
   const { tokens, loss_mask } = tokenBatch(4, 8, 16, salt);
-  const m = new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask]]);
+  const m = new Map<string, Int32Array | Float32Array>([
+    ['tokens', tokens],
+    ['loss_mask', loss_mask],
+  ]);
   if (withStep !== undefined) m.set('step', Int32Array.of(withStep));
   return m;
 };

@@ -25,7 +25,11 @@ recipe r {
 
 const feed = (s: number) => {
   const { tokens, loss_mask } = tokenBatch(4, 8, 16, s);
-  return new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(s)]]);
+  return new Map<string, Int32Array | Float32Array>([
+    ['tokens', tokens],
+    ['loss_mask', loss_mask],
+    ['step', Int32Array.of(s)],
+  ]);
 };
 
 describe('reference(model)', () => {
@@ -34,7 +38,12 @@ describe('reference(model)', () => {
     const plain = train(recipe('causal_lm'));
     const refs = kl.params.filter((p) => p.reference);
     // Every model parameter (LoRA adapters included) has a frozen copy under `ref.`.
-    expect(refs.map((p) => p.name).sort()).toEqual(plain.params.filter((p) => p.role === 'param').map((p) => `ref.${p.name}`).sort());
+    expect(refs.map((p) => p.name).sort()).toEqual(
+      plain.params
+        .filter((p) => p.role === 'param')
+        .map((p) => `ref.${p.name}`)
+        .sort(),
+    );
     expect(refs.every((p) => !p.trainable)).toBe(true);
     const store: Store = kl.initialValues(0);
     for (const p of refs) expect(store.get(p.name)).toEqual(store.get(p.name.slice(4)));

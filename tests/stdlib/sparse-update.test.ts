@@ -6,7 +6,11 @@ import { gptRecipe, tokenBatch, train, trainDiagnostics, type Store } from './he
 
 const feed = (s: number) => {
   const { tokens, loss_mask } = tokenBatch(4, 8, 16, s);
-  return new Map<string, Int32Array | Float32Array>([['tokens', tokens], ['loss_mask', loss_mask], ['step', Int32Array.of(s)]]);
+  return new Map<string, Int32Array | Float32Array>([
+    ['tokens', tokens],
+    ['loss_mask', loss_mask],
+    ['step', Int32Array.of(s)],
+  ]);
 };
 
 describe('sparse_update', () => {
@@ -19,13 +23,25 @@ describe('sparse_update', () => {
       ['blocks.1.mlp.fc.weight#rows[0:16]', [16, 16], true],
       ['blocks.1.mlp.fc.weight#rows[16:64]', [48, 16], false],
     ]);
-    const trainable = b.params.filter((p) => p.trainable).map((p) => p.name).sort();
+    const trainable = b.params
+      .filter((p) => p.trainable)
+      .map((p) => p.name)
+      .sort();
     expect(trainable).toEqual(
-      [1, 2].flatMap((i) => [
-        `blocks.${i}.attn.k.bias`, `blocks.${i}.attn.o.bias`, `blocks.${i}.attn.q.bias`, `blocks.${i}.attn.v.bias`,
-        `blocks.${i}.ln_1.bias`, `blocks.${i}.ln_2.bias`, `blocks.${i}.mlp.fc.bias`, `blocks.${i}.mlp.fc.weight#rows[0:16]`,
-        `blocks.${i}.mlp.proj.bias`, `blocks.${i}.mlp.proj.weight#rows[0:4]`,
-      ]).sort(),
+      [1, 2]
+        .flatMap((i) => [
+          `blocks.${i}.attn.k.bias`,
+          `blocks.${i}.attn.o.bias`,
+          `blocks.${i}.attn.q.bias`,
+          `blocks.${i}.attn.v.bias`,
+          `blocks.${i}.ln_1.bias`,
+          `blocks.${i}.ln_2.bias`,
+          `blocks.${i}.mlp.fc.bias`,
+          `blocks.${i}.mlp.fc.weight#rows[0:16]`,
+          `blocks.${i}.mlp.proj.bias`,
+          `blocks.${i}.mlp.proj.weight#rows[0:4]`,
+        ])
+        .sort(),
     );
   });
 
@@ -35,8 +51,12 @@ describe('sparse_update', () => {
       ['blocks.1.mlp.fc.weight#rows[0:16]:m', [16, 16]],
       ['blocks.1.mlp.fc.weight#rows[0:16]:v', [16, 16]],
     ]);
-    const stateFloats = b.params.filter((p) => p.role === 'state').reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-    const trainFloats = b.params.filter((p) => p.trainable).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    const stateFloats = b.params
+      .filter((p) => p.role === 'state')
+      .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    const trainFloats = b.params
+      .filter((p) => p.trainable)
+      .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
     expect(stateFloats).toBe(2 * trainFloats);
   });
 

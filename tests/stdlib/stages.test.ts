@@ -43,10 +43,16 @@ describe('stages', () => {
     expect(tune.trainSpec.steps).toBe(7);
     // lora's `freeze all` comes after bitfit: only the adapters train now, with sgd state.
     const t = tune.params.filter((p) => p.trainable).map((p) => p.name);
-    expect(t).toEqual(['blocks.0.attn.q.lora_a', 'blocks.0.attn.q.lora_b', 'blocks.1.attn.q.lora_a', 'blocks.1.attn.q.lora_b']);
+    expect(t).toEqual([
+      'blocks.0.attn.q.lora_a',
+      'blocks.0.attn.q.lora_b',
+      'blocks.1.attn.q.lora_a',
+      'blocks.1.attn.q.lora_b',
+    ]);
     expect(tune.params.filter((p) => p.role === 'state').every((p) => p.name.endsWith(':buf'))).toBe(true);
     // The base model's parameters keep their names, so weights carry over between stages.
-    const base = (b: TrainingBuild) => b.params.filter((p) => p.role === 'param' && !p.added).map((p) => p.name);
+    const base = (b: TrainingBuild) =>
+      b.params.filter((p) => p.role === 'param' && !p.added).map((p) => p.name);
     expect(base(tune)).toEqual(base(warm));
   });
 

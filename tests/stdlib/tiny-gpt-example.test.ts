@@ -28,7 +28,9 @@ describe('examples/tiny-gpt.ftl', () => {
         for (let t = 0; t < T; t++) tokens[i * T + t] = bytes[c * T + t];
       }
       const inputs = new Map<string, Float32Array | Int32Array>([
-        ['tokens', tokens], ['loss_mask', new Float32Array(B * T).fill(1)], ['step', Int32Array.of(s)],
+        ['tokens', tokens],
+        ['loss_mask', new Float32Array(B * T).fill(1)],
+        ['step', Int32Array.of(s)],
       ]);
       losses.push(step(b.graph, store, inputs).loss[0]);
     }

@@ -30,7 +30,10 @@ describe('builtins', () => {
     const x = leaf([2, 5], r);
     const idx = T.iota([2, 3], 1); // picks columns 0, 1, 2 in each row
     const idx2 = T.sub(T.constant(4, [2, 3], 'i32'), idx); // columns 4, 3, 2
-    const [a, b] = evalWith([call('gather', [x.node, idx], { axis: 1 }), call('gather', [x.node, idx2], { axis: 1 })], [x]);
+    const [a, b] = evalWith(
+      [call('gather', [x.node, idx], { axis: 1 }), call('gather', [x.node, idx2], { axis: 1 })],
+      [x],
+    );
     const at = (i: number, j: number) => x.data[i * 5 + j];
     expectClose(a, [at(0, 0), at(0, 1), at(0, 2), at(1, 0), at(1, 1), at(1, 2)]);
     expectClose(b, [at(0, 4), at(0, 3), at(0, 2), at(1, 4), at(1, 3), at(1, 2)]);
@@ -64,9 +67,13 @@ describe('builtins', () => {
     const [out] = evalWith([call('attention', [q.node, k.node, v.node], { causal: true })], [q, k, v]);
     const want: number[] = [];
     for (let i = 0; i < Tn; i++) {
-      const s = Array.from({ length: i + 1 }, (_, j) => (q.data[i * D] * k.data[j * D] + q.data[i * D + 1] * k.data[j * D + 1]) / Math.sqrt(D));
+      const s = Array.from(
+        { length: i + 1 },
+        (_, j) => (q.data[i * D] * k.data[j * D] + q.data[i * D + 1] * k.data[j * D + 1]) / Math.sqrt(D),
+      );
       const z = s.reduce((acc, x) => acc + Math.exp(x), 0);
-      for (let d = 0; d < D; d++) want.push(s.reduce((acc, x, j) => acc + (Math.exp(x) / z) * v.data[j * D + d], 0));
+      for (let d = 0; d < D; d++)
+        want.push(s.reduce((acc, x, j) => acc + (Math.exp(x) / z) * v.data[j * D + d], 0));
     }
     expectClose(out, want, 1e-5);
   });
@@ -77,7 +84,10 @@ describe('builtins', () => {
     const r = rng(25);
     const x = leaf([5], r, 3);
     const [c, s] = evalWith([call('clamp', [x.node], { min: -1, max: 1 }), call('sign', [x.node])], [x]);
-    expectClose(c, Array.from(x.data, (v) => Math.min(1, Math.max(-1, v))));
+    expectClose(
+      c,
+      Array.from(x.data, (v) => Math.min(1, Math.max(-1, v))),
+    );
     expectClose(s, Array.from(x.data, Math.sign));
     expect(call('range', [2, 5]) as unknown).toEqual({ kind: 'list', items: [2, 3, 4] });
   });

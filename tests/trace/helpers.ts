@@ -23,7 +23,11 @@ export function leaf(shape: number[], r: () => number, scale = 1): Leaf {
   return { node, data };
 }
 
-export function evalWith(nodes: Node[], leaves: Leaf[], inputs: Map<string, Int32Array | Float32Array> = new Map()): Float32Array[] {
+export function evalWith(
+  nodes: Node[],
+  leaves: Leaf[],
+  inputs: Map<string, Int32Array | Float32Array> = new Map(),
+): Float32Array[] {
   const params = new Map(leaves.map((l) => [(l.node.arg as { name: string }).name, l.data]));
   return evaluateNodes(nodes, { params, inputs }).map((a) => Float32Array.from(a as ArrayLike<number>));
 }

@@ -4,7 +4,8 @@ import * as nn from '../../compiler/trace/nn-ops.ts';
 import { input } from '../../compiler/trace/tensor.ts';
 import { evalWith, expectClose, leaf, rng } from './helpers.ts';
 
-const rows = (d: Float32Array, n: number) => Array.from({ length: d.length / n }, (_, i) => Array.from(d.subarray(i * n, (i + 1) * n)));
+const rows = (d: Float32Array, n: number) =>
+  Array.from({ length: d.length / n }, (_, i) => Array.from(d.subarray(i * n, (i + 1) * n)));
 
 describe('softmax family', () => {
   it('softmax / log_softmax / logsumexp match the textbook formulas, also for large logits', () => {
@@ -14,11 +15,25 @@ describe('softmax family', () => {
     const want = rows(x.data, 5).map((row) => {
       const m = Math.max(...row);
       const z = row.reduce((a, v) => a + Math.exp(v - m), 0);
-      return { sm: row.map((v) => Math.exp(v - m) / z), ls: row.map((v) => v - m - Math.log(z)), lse: m + Math.log(z) };
+      return {
+        sm: row.map((v) => Math.exp(v - m) / z),
+        ls: row.map((v) => v - m - Math.log(z)),
+        lse: m + Math.log(z),
+      };
     });
-    expectClose(s, want.flatMap((w) => w.sm));
-    expectClose(ls, want.flatMap((w) => w.ls), 1e-5);
-    expectClose(lse, want.map((w) => w.lse));
+    expectClose(
+      s,
+      want.flatMap((w) => w.sm),
+    );
+    expectClose(
+      ls,
+      want.flatMap((w) => w.ls),
+      1e-5,
+    );
+    expectClose(
+      lse,
+      want.map((w) => w.lse),
+    );
   });
 });
 
@@ -28,7 +43,10 @@ describe('norms and activations', () => {
     const x = leaf([2, 4], r);
     const w = leaf([4], r);
     const b = leaf([4], r);
-    const [ln, rms] = evalWith([nn.layernorm(x.node, w.node, b.node, 1e-5), nn.rmsnorm(x.node, w.node, 1e-6)], [x, w, b]);
+    const [ln, rms] = evalWith(
+      [nn.layernorm(x.node, w.node, b.node, 1e-5), nn.rmsnorm(x.node, w.node, 1e-6)],
+      [x, w, b],
+    );
     const wantLn = rows(x.data, 4).flatMap((row) => {
       const mu = row.reduce((a, v) => a + v, 0) / 4;
       const v = row.reduce((a, q) => a + (q - mu) ** 2, 0) / 4;
@@ -46,14 +64,32 @@ describe('norms and activations', () => {
     const x = leaf([7], r, 4);
     x.data[5] = 100;
     x.data[6] = -100;
-    const [g, s, re, sg, lsg] = evalWith([nn.gelu(x.node), nn.silu(x.node), nn.relu(x.node), nn.sigmoid(x.node), nn.logSigmoid(x.node)], [x]);
+    const [g, s, re, sg, lsg] = evalWith(
+      [nn.gelu(x.node), nn.silu(x.node), nn.relu(x.node), nn.sigmoid(x.node), nn.logSigmoid(x.node)],
+      [x],
+    );
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
     const xs = Array.from(x.data);
-    expectClose(g, xs.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))), 1e-5);
-    expectClose(s, xs.map((v) => v * sig(v)), 1e-5);
-    expectClose(re, xs.map((v) => Math.max(v, 0)));
+    expectClose(
+      g,
+      xs.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))),
+      1e-5,
+    );
+    expectClose(
+      s,
+      xs.map((v) => v * sig(v)),
+      1e-5,
+    );
+    expectClose(
+      re,
+      xs.map((v) => Math.max(v, 0)),
+    );
     expectClose(sg, xs.map(sig), 1e-6);
-    expectClose(lsg, xs.map((v) => (v > 0 ? -Math.log1p(Math.exp(-v)) : v - Math.log1p(Math.exp(v)))), 1e-5);
+    expectClose(
+      lsg,
+      xs.map((v) => (v > 0 ? -Math.log1p(Math.exp(-v)) : v - Math.log1p(Math.exp(v)))),
+      1e-5,
+    );
     expect(Number.isFinite(lsg[6])).toBe(true);
   });
 });
@@ -66,8 +102,18 @@ describe('losses', () => {
     const mask = input('mask', [2, 3], 'f32');
     const tg = Int32Array.from([0, 3, -100, 2, 1, 1]);
     const mk = Float32Array.from([1, 1, 1, 0, 1, 1]);
-    const inputs = new Map<string, Int32Array | Float32Array>([['targets', tg], ['mask', mk]]);
-    const [ce, plain] = evalWith([nn.crossEntropy(logits.node, targets, { mask, ignoreIndex: -100 }), nn.crossEntropy(logits.node, targets, { ignoreIndex: -100 })], [logits], inputs);
+    const inputs = new Map<string, Int32Array | Float32Array>([
+      ['targets', tg],
+      ['mask', mk],
+    ]);
+    const [ce, plain] = evalWith(
+      [
+        nn.crossEntropy(logits.node, targets, { mask, ignoreIndex: -100 }),
+        nn.crossEntropy(logits.node, targets, { ignoreIndex: -100 }),
+      ],
+      [logits],
+      inputs,
+    );
     const nll = rows(logits.data, 4).map((row, i) => {
       const m = Math.max(...row);
       const z = Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) + m;
@@ -83,7 +129,14 @@ describe('losses', () => {
     const logits = leaf([1, 3, 4], r, 2);
     const tokens = input('tokens', [1, 3], 'i32');
     const mask = input('mask', [1, 3], 'f32');
-    const [lp] = evalWith([nn.seqLogprob(logits.node, tokens, mask)], [logits], new Map<string, Int32Array | Float32Array>([['tokens', Int32Array.from([2, 1, 3])], ['mask', Float32Array.from([1, 0, 1])]]));
+    const [lp] = evalWith(
+      [nn.seqLogprob(logits.node, tokens, mask)],
+      [logits],
+      new Map<string, Int32Array | Float32Array>([
+        ['tokens', Int32Array.from([2, 1, 3])],
+        ['mask', Float32Array.from([1, 0, 1])],
+      ]),
+    );
     const ls = rows(logits.data, 4).map((row) => {
       const z = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
       return row.map((v) => v - z);
@@ -118,7 +171,8 @@ describe('dropout', () => {
     const x = leaf([64, 64], r);
     const seed = input('seed', [], 'i32');
     const y = nn.dropout(x.node, 0.25, seed, 3);
-    const run = (s: number) => evalWith([y], [x], new Map<string, Int32Array | Float32Array>([['seed', Int32Array.of(s)]]))[0];
+    const run = (s: number) =>
+      evalWith([y], [x], new Map<string, Int32Array | Float32Array>([['seed', Int32Array.of(s)]]))[0];
     const a = run(5);
     const zeros = a.filter((v) => v === 0).length / a.length;
     expect(Math.abs(zeros - 0.25)).toBeLessThan(0.03);

@@ -21,7 +21,10 @@ describe('broadcasting and promotion', () => {
     const n = t.mul(a.node, b.node);
     expect(n.shape).toEqual([4, 5]);
     const [out] = evalWith([n], [a, b]);
-    expectClose(out, Array.from({ length: 20 }, (_, k) => a.data[Math.floor(k / 5)] * b.data[k % 5]));
+    expectClose(
+      out,
+      Array.from({ length: 20 }, (_, k) => a.data[Math.floor(k / 5)] * b.data[k % 5]),
+    );
   });
   it('rejects shapes that do not broadcast with a TraceError naming both', () => {
     const r = rng(3);
@@ -64,7 +67,8 @@ describe('matmul', () => {
     expect(n.shape).toEqual([2, 5, 3, 2]);
     const [out] = evalWith([n], [a, b]);
     const want: number[] = [];
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 5; j++) want.push(...ref(a.data, b.data, 3, 4, 2, i * 12, j * 8));
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 5; j++) want.push(...ref(a.data, b.data, 3, 4, 2, i * 12, j * 8));
     expectClose(out, want);
   });
   it('1-D cases: vector @ matrix, matrix @ vector, dot', () => {
@@ -75,7 +79,10 @@ describe('matmul', () => {
     expect(t.matmul(v.node, m.node).shape).toEqual([2]);
     expect(t.matmul(m2.node, v.node).shape).toEqual([2]);
     expect(t.matmul(v.node, v.node).shape).toEqual([]);
-    const [a, b, c] = evalWith([t.matmul(v.node, m.node), t.matmul(m2.node, v.node), t.matmul(v.node, v.node)], [v, m, m2]);
+    const [a, b, c] = evalWith(
+      [t.matmul(v.node, m.node), t.matmul(m2.node, v.node), t.matmul(v.node, v.node)],
+      [v, m, m2],
+    );
     expectClose(a, ref(v.data, m.data, 1, 3, 2));
     expectClose(b, ref(m2.data, v.data, 2, 3, 1));
     expectClose(c, [v.data[0] ** 2 + v.data[1] ** 2 + v.data[2] ** 2]);
@@ -94,7 +101,12 @@ describe('indexing and reductions', () => {
     const b = index(x.node, [{ kind: 'slice' }, { kind: 'slice', start: 1 }]);
     const c = index(x.node, [{ kind: 'int', value: 1 }]);
     const d = index(x.node, [{ kind: 'ellipsis' }, { kind: 'int', value: 0 }]);
-    expect([a.shape, b.shape, c.shape, d.shape]).toEqual([[2, 3, 3], [2, 3, 3], [4, 3], [2, 4]]);
+    expect([a.shape, b.shape, c.shape, d.shape]).toEqual([
+      [2, 3, 3],
+      [2, 3, 3],
+      [4, 3],
+      [2, 4],
+    ]);
     const [va, vb, vc, vd] = evalWith([a, b, c, d], [x]);
     const at = (i: number, j: number, k: number) => x.data[i * 12 + j * 3 + k];
     const want = (f: (i: number, j: number, k: number) => number, I: number, J: number, K: number) => {
@@ -103,9 +115,18 @@ describe('indexing and reductions', () => {
       return o;
     };
     expectClose(va, want(at, 2, 3, 3));
-    expectClose(vb, want((i, j, k) => at(i, j + 1, k), 2, 3, 3));
-    expectClose(vc, want((_i, j, k) => at(1, j, k), 1, 4, 3));
-    expectClose(vd, want((_i, i, j) => at(i, j, 0), 1, 2, 4));
+    expectClose(
+      vb,
+      want((i, j, k) => at(i, j + 1, k), 2, 3, 3),
+    );
+    expectClose(
+      vc,
+      want((_i, j, k) => at(1, j, k), 1, 4, 3),
+    );
+    expectClose(
+      vd,
+      want((_i, i, j) => at(i, j, 0), 1, 2, 4),
+    );
     expect(() => index(x.node, [{ kind: 'int', value: 5 }])).toThrow(/out of range/);
   });
   it('sum/mean/max with negative axes and keepdim', () => {
@@ -118,13 +139,19 @@ describe('indexing and reductions', () => {
     const [vs, vm, vmx] = evalWith([s, m, mx], [x]);
     const d = x.data;
     expectClose(vs, [d[0] + d[1] + d[2], d[3] + d[4] + d[5]]);
-    expectClose(vm, [0, 1, 2].map((j) => (d[j] + d[3 + j]) / 2));
+    expectClose(
+      vm,
+      [0, 1, 2].map((j) => (d[j] + d[3 + j]) / 2),
+    );
     expectClose(vmx, [Math.max(...d)]);
   });
   it('where broadcasts a condition and scalars', () => {
     const r = rng(10);
     const x = leaf([2, 3], r);
     const [v] = evalWith([t.where(t.gt(x.node, 0), x.node, -1)], [x]);
-    expectClose(v, Array.from(x.data, (a) => (a > 0 ? a : -1)));
+    expectClose(
+      v,
+      Array.from(x.data, (a) => (a > 0 ? a : -1)),
+    );
   });
 });
