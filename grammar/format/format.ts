@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.ts';
 import { parse } from '../index.ts';
 import { astDifference, commentMultiset } from './ast-equal.ts';
-import plugin, { ftlFormatOptions } from './plugin.ts';
+import plugin, { ftlFormatOptions, withParsed } from './plugin.ts';
 
 export type FormatResult =
   | { readonly ok: true; readonly formatted: string; readonly changed: boolean }
@@ -21,9 +21,12 @@ export type FormatResult =
 export async function formatFtl(text: string, file = '<input>'): Promise<FormatResult> {
   const before = parse(text, file);
   if (hasErrors(before.diagnostics)) return { ok: false, diagnostics: before.diagnostics };
+  // taken before Prettier attaches the comments to the tree (it empties `Program.comments`)
+  const commentsBefore = commentMultiset(before.ast.comments).join('\n\0');
   let formatted: string;
   try {
-    formatted = await prettier.format(text, { ...ftlFormatOptions, filepath: file, plugins: [plugin] });
+    const options = { ...ftlFormatOptions, filepath: file, plugins: [plugin] };
+    formatted = await withParsed(text, before.ast, () => prettier.format(text, options));
   } catch (err) {
     return { ok: false, diagnostics: [], internalError: `the formatter failed: ${(err as Error).message}` };
   }
@@ -39,9 +42,8 @@ export async function formatFtl(text: string, file = '<input>'): Promise<FormatR
   const diff = astDifference(before.ast, after.ast);
   if (diff)
     return { ok: false, diagnostics: [], internalError: `formatting would change the program at ${diff}` };
-  const ca = commentMultiset(before.ast.comments).join('\n\0');
-  const cb = commentMultiset(after.ast.comments).join('\n\0');
-  if (ca !== cb)
+  const commentsAfter = commentMultiset(after.ast.comments).join('\n\0');
+  if (commentsBefore !== commentsAfter)
     return { ok: false, diagnostics: [], internalError: 'formatting would lose or alter a comment' };
   return { ok: true, formatted, changed: formatted !== text };
 }

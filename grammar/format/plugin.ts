@@ -51,13 +51,29 @@ class FtlSyntaxError extends SyntaxError {
   }
 }
 
+/** A tree already parsed from exactly this text (format.ts parses first, to check for errors). */
+let reuse: { text: string; ast: A.Program } | undefined;
+
+/** Runs `fn` with `ast` (the parse of `text`) offered to the plugin's parser instead of a re-parse. */
+export async function withParsed<T>(text: string, ast: A.Program, fn: () => Promise<T>): Promise<T> {
+  reuse = { text, ast };
+  try {
+    return await fn();
+  } finally {
+    reuse = undefined;
+  }
+}
+
 export const parsers: Record<string, Parser<A.Node>> = {
   ftl: {
     astFormat: 'ftl-ast',
     locStart,
     locEnd,
     parse(text: string, options: { filepath?: string }): A.Program {
-      const { ast, diagnostics } = parse(text, options.filepath ?? '<input>');
+      const { ast, diagnostics } =
+        reuse?.text === text
+          ? { ast: reuse.ast, diagnostics: [] }
+          : parse(text, options.filepath ?? '<input>');
       if (hasErrors(diagnostics)) {
         const d = diagnostics.find((x) => x.severity === 'error')!;
         const pos = d.span ? { line: d.span.line, column: d.span.col } : { line: 1, column: 1 };
