@@ -12,7 +12,10 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('generate text from a Hugging Face model folder (optionally with a LoRA adapter)')
-    .requiredOption('--model <dir>', 'model folder (config.json, model.safetensors, tokenizer.json)')
+    .requiredOption(
+      '--model <dir>',
+      'model folder (config.json, model.safetensors, tokenizer.json) or a run folder',
+    )
     .option('--adapter <dir>', 'PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors)')
     .requiredOption('--prompt <text>', 'the prompt')
     .option('--max-tokens <n>', 'tokens to generate at most', (v) => parseInt(v, 10), 64)

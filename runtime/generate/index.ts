@@ -1,12 +1,15 @@
-// Generation, public API: from a Hugging Face model folder (and a PEFT LoRA adapter) to text.
+// Generation, public API: from a Hugging Face model folder (and a PEFT LoRA adapter), or a
+// run's output folder (exported with adapters merged on the fly), to text.
 //
 //   generateText({ model, adapter?, prompt, maxTokens, temperature?, topK?, topP?, seed?,
 //                  stop?, device?, handle? }) -> Result<{ text, tokens, finish, device }>
 // Lower-level pieces: decodeGraph/fullGraph (decode-graph.ts), Generator (generate.ts),
 // sampling (sample.ts), folderModel (model-folder.ts).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exportRun } from '../export/export-run.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import { acquireDevice, isDeviceError, type DeviceHandle } from '../device/index.ts';
 import { loadTokenizerFolder } from '../tokenizer/hf-json.ts';
@@ -45,9 +48,29 @@ function contextOf(dir: string): number {
   return typeof n === 'number' ? n : 2048;
 }
 
+/** A run folder (run.json, no config.json) is exported, merged, to a temporary HF folder first. */
+function modelFolderOf(dir: string): R<string> {
+  if (existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'run.json')))
+    return { ok: true, value: dir };
+  const to = mkdtempSync(join(tmpdir(), 'ftl-generate-'));
+  const r = exportRun(dir, to, { adapter: false });
+  return r.ok ? { ok: true, value: to } : r;
+}
+
 export async function generateText(
   o: TextOptions,
 ): Promise<R<Generation & { text: string; device: string }>> {
+  const folder = modelFolderOf(o.model);
+  if (!folder.ok) return folder;
+  if (folder.value === o.model) return generateFromFolder(o);
+  try {
+    return await generateFromFolder({ ...o, model: folder.value });
+  } finally {
+    rmSync(folder.value, { recursive: true, force: true });
+  }
+}
+
+async function generateFromFolder(o: TextOptions): Promise<R<Generation & { text: string; device: string }>> {
   const f = folderModel(o.model, o.adapter);
   if (!f.ok) return f;
   const tok = loadTokenizerFolder(resolve(o.model));

@@ -44,4 +44,13 @@ it('pretrain -> export -> LoRA -> export -> generate', async () => {
   if (!a.ok || !b.ok) return;
   expect(a.value.tokens.length + (a.value.finish === 'eos' ? 1 : 0)).toBeGreaterThan(0);
   expect(b.value.tokens).toEqual(a.value.tokens);
+  // Straight from the run folder: merged on the fly, the same tokens.
+  const c = await generateText({
+    model: join(dir, 'out/lora-instruct'),
+    prompt,
+    maxTokens: 4,
+    device: 'cpu',
+  });
+  expect(c.ok, JSON.stringify(!c.ok && c.diagnostics)).toBe(true);
+  expect(c.ok && c.value.tokens).toEqual(a.value.tokens);
 }, 60_000);
