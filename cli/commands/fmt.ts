@@ -3,6 +3,7 @@
 //   ftl fmt a.ftl            prints the formatted text (of every file, in order)
 //   ftl fmt --check a.ftl    lists the files that are not formatted; exit 1 if any
 //   ftl fmt --write a.ftl    rewrites the files that change (write to a temporary file, then rename)
+//   ftl fmt - < a.ftl        formats standard input (for editors); with --write it is printed
 //
 // Never loses user text: a file with syntax errors is reported with its diagnostics (code
 // frame) and never rewritten; a formatter bug (the output would not parse to the same program
@@ -17,6 +18,14 @@ import { formatFtl } from '../../grammar/format/format.ts';
 export interface FmtOptions {
   readonly check?: boolean;
   readonly write?: boolean;
+  /** Where `-` reads from (standard input by default; tests pass text). */
+  readonly stdin?: () => Promise<string>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface FmtOutcome {
@@ -27,42 +36,44 @@ export interface FmtOutcome {
 
 /** Formats `files` as the command does, returning what it would print and its exit status. */
 export async function fmtFiles(files: readonly string[], opts: FmtOptions = {}): Promise<FmtOutcome> {
-  const out: string[] = [];
+  let printed = ''; // the formatted texts, exactly
+  const out: string[] = []; // status lines
   const err: string[] = [];
   let failed = false;
   const unformatted: string[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = file === '-' ? await (opts.stdin ?? readStdin)() : await readFile(file, 'utf8');
     } catch (e) {
       err.push(`error: cannot read ${file}: ${(e as Error).message}`);
       failed = true;
       continue;
     }
-    const r = await formatFtl(text, file);
+    const name = file === '-' ? '<stdin>' : file;
+    const r = await formatFtl(text, name);
     if (!r.ok) {
       failed = true;
       if (r.internalError)
         err.push(
-          `error: ${file}: ${r.internalError}; the file is left unchanged (a formatter bug: please report it)`,
+          `error: ${name}: ${r.internalError}; the file is left unchanged (a formatter bug: please report it)`,
         );
       else
         err.push(
-          `${formatDiagnostics(r.diagnostics, { sources: { [file]: text } })}\n${file}: not formatted (syntax errors)`,
+          `${formatDiagnostics(r.diagnostics, { sources: { [name]: text } })}\n${name}: not formatted (syntax errors)`,
         );
       continue;
     }
     if (opts.check) {
-      if (r.changed) unformatted.push(file);
-    } else if (opts.write) {
+      if (r.changed) unformatted.push(name);
+    } else if (opts.write && file !== '-') {
       if (r.changed) {
         const tmp = `${file}.ftl-fmt-${process.pid}.tmp`;
         await writeFile(tmp, r.formatted, 'utf8');
         await rename(tmp, file);
         out.push(`formatted ${file}`);
       }
-    } else out.push(r.formatted.replace(/\n$/, ''));
+    } else printed += r.formatted;
   }
   if (opts.check) {
     out.push(...unformatted);
@@ -73,14 +84,18 @@ export async function fmtFiles(files: readonly string[], opts: FmtOptions = {}):
     );
   }
   const join = (xs: string[]) => (xs.length > 0 ? xs.join('\n') + '\n' : '');
-  return { exitCode: failed || unformatted.length > 0 ? 1 : 0, stdout: join(out), stderr: join(err) };
+  return {
+    exitCode: failed || unformatted.length > 0 ? 1 : 0,
+    stdout: printed + join(out),
+    stderr: join(err),
+  };
 }
 
 export function register(program: Command): void {
   program
     .command('fmt')
     .description('format .ftl files in the canonical style, keeping every comment')
-    .argument('<files...>', '.ftl files')
+    .argument('<files...>', '.ftl files (`-` reads standard input)')
     .option('--check', 'list the files that are not formatted and exit 1 if there are any')
     .option('--write', 'rewrite the files in place')
     .action(async (files: string[], opts: FmtOptions) => {

@@ -73,3 +73,16 @@ describe('ftl fmt', () => {
     expect(r.stderr).toContain('cannot read');
   });
 });
+
+describe('ftl fmt -', () => {
+  it('formats standard input exactly (for editors), and reports its errors as <stdin>', async () => {
+    const r = await fmtFiles(['-'], { stdin: async () => messy });
+    expect(r).toEqual({ exitCode: 0, stdout: tidy, stderr: '' });
+    const bad = await fmtFiles(['-'], { stdin: async () => broken });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^<stdin>:\d+:\d+: error\[FTL01/);
+    expect(bad.stderr).toContain('<stdin>: not formatted (syntax errors)');
+    expect(bad.stderr).toContain(' | recipe r {'); // the code frame shows the source line
+  });
+});
