@@ -149,7 +149,17 @@ async function runCompiled(
   const save = build.trainSpec.save;
   const outDir = opts.out ?? (save !== undefined ? resolve(dirname(file), save) : undefined);
   const saveEvery = Number(build.trainSpec.options.save_every ?? 0);
-  if (outDir) writeRunInfo(outDir, { recipe: resolve(file), name: opts.recipe ?? null, seed });
+  if (outDir)
+    try {
+      writeRunInfo(outDir, { recipe: resolve(file), name: opts.recipe ?? null, seed });
+    } catch (e) {
+      exec.destroy();
+      return {
+        ok: false,
+        compiled,
+        diagnostics: [runError('FTL0708', `cannot write to ${outDir}: ${(e as Error).message}`)],
+      };
+    }
   const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
   const first = (resumed?.step ?? 0) + 1;
   try {
