@@ -25,6 +25,7 @@ module linear(in: int, out: int, bias: bool = true) {
   forward(x: f32[..., in]) -> f32[..., out] = x @ weight^T
 }
 optimizer sgd(lr: float = 3e-4, eps: float = 1e-8) { update { param -= lr * grad } }
+method adapters() { module m.adapter = bottleneck(8) }
 recipe quick {
   data = text("a\\"b.txt") |> batch(8) |> filter(s => s.n > 0)
   loss = causal_lm
@@ -47,6 +48,8 @@ describe('ftl.tmLanguage.json', () => {
     expect(at('sgd')).toBe('entity.name.function.ftl');
     expect(at('quick')).toBe('entity.name.type.ftl');
     expect(at('import')).toBe('keyword.control.import.ftl');
+    expect(at('m.adapter')).toBe('variable.other.definition.ftl'); // module insertion, not a declaration
+    expect(at('module', 1)).toBe('keyword.other.module.ftl');
     expect(at('std.methods.lora')).toBe('entity.name.namespace.ftl');
     // statement keywords and control flow
     for (const k of [
