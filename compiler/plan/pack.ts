@@ -14,6 +14,8 @@ import type { PlanLimits } from './lower.ts';
 
 /** At most this many kernels per merged dispatch (bounds shader size and compile time). */
 const MAX_MEMBERS = 8;
+/** Levels searched below a kernel's ALAP level for a group to join. */
+const SEARCH_LEVELS = 64;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WORKGROUP_BYTES = 16384;
 
@@ -54,7 +56,8 @@ export function packMerges(
   built.forEach((k, i) => {
     const lo = producers[i].reduce((l, p) => Math.max(l, placed[p] + 1), 0);
     const hi = Math.max(lo, alap[i]);
-    for (let level = hi; level >= lo; level--) {
+    // Search a bounded window of levels: compile time stays linear in deep graphs.
+    for (let level = hi; level >= Math.max(lo, hi - SEARCH_LEVELS); level--) {
       const g = groups.get(level)?.find((x) => fits(x, k));
       if (g) {
         g.push(k);
