@@ -33,11 +33,15 @@ import type { DType, Shape } from '../ir/ops.ts';
 import { TraceCodes, TraceError, toDiagnostic } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
-import { record, typeName, type AppliedV, type Value } from '../trace/values.ts';
+import { typeName, type AppliedV, type Value } from '../trace/values.ts';
 import { dataSpec, type DataSpec } from './data-spec.ts';
 import { estimateGradients } from './gradient.ts';
 import { lowerOptimizer, type StateInit } from './optimizer.ts';
+import { asApplied, batchRecord, readRecipe, trainSpecOf, type TrainSpec } from './recipe.ts';
 import { modelTree, newSession, type Session } from './session.ts';
+
+export { recipeStages, type TrainSpec } from './recipe.ts';
+export { buildForwardGraph, type ForwardBuild } from './forward.ts';
 
 export interface ParamEntry {
   /** IR leaf name (`blocks.0.mlp.fc.weight`, `...#rows[0:16]`, `...:m` for state). */
@@ -54,16 +58,6 @@ export interface ParamEntry {
   readonly added?: boolean;
   /** A frozen reference copy's parameter (`reference(model)`): not part of the model. */
   readonly reference?: boolean;
-}
-
-export interface TrainSpec {
-  readonly steps: number;
-  readonly logEvery: number;
-  readonly evalEvery?: number;
-  readonly save?: string;
-  readonly clip?: number;
-  readonly accumulate: number;
-  readonly options: Readonly<Record<string, unknown>>;
 }
 
 export interface TrainingBuild {
@@ -86,125 +80,6 @@ export interface BuildOptions {
   recipe?: string;
   /** Which stage of the recipe (default: the first, when it has stages). */
   stage?: string;
-}
-
-/** The stage names of a recipe, in order (empty when it has none). */
-export function recipeStages(program: A.Program, recipe?: string): string[] {
-  const r = program.decls.find(
-    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!recipe || d.name.name === recipe),
-  );
-  return r
-    ? r.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name)
-    : [];
-}
-
-interface RecipeParts {
-  model?: Value;
-  modelSpan?: A.Span;
-  data?: Value;
-  loss?: Value;
-  optim?: Value;
-  gradient?: Value;
-  applies: { callee: Value; span: A.Span }[];
-  train: Map<string, Value>;
-  span: A.Span;
-  /** Every stage of the recipe in order, and the one these parts are for. */
-  stages: string[];
-  stage?: string;
-}
-
-/**
- * Evaluate a recipe's statements into its parts (nothing is traced yet). With stages, the
- * parts are those of `stage` (default: the first): recipe-level fields overridden by the
- * stage's own, and the methods applied at recipe level and in every stage up to this one
- * (a model keeps its adapters from stage to stage; weights carry over by name at run time).
- */
-function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts {
-  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [] };
-  const scope = s.scope.child();
-  const all = decl.body.stmts
-    .filter((st): st is A.StageDecl => st.kind === 'StageDecl')
-    .map((st) => st.name.name);
-  const target = stage ?? all[0];
-  if (stage !== undefined && !all.includes(stage))
-    err(
-      TraceCodes.unknownName,
-      `recipe \`${decl.name.name}\` has no stage \`${stage}\``,
-      decl.name.span,
-      all.length ? `stages: ${all.join(', ')}` : 'this recipe has no stages',
-    );
-  let applyOnly = false; // inside a stage before the target: only its methods count
-  let done = false; // past the target stage
-  s.it.withStmtHook(
-    (st, sc, it) => {
-      if (st.kind === 'StageDecl') {
-        parts.stages.push(st.name.name);
-        if (done) return true;
-        const isTarget = st.name.name === target;
-        const prev = applyOnly;
-        applyOnly = !isTarget;
-        if (isTarget) parts.stage = st.name.name;
-        it.execStmts(st.body.stmts, sc.child());
-        applyOnly = prev;
-        done = isTarget;
-        return true;
-      }
-      if (applyOnly && st.kind !== 'ApplyStmt') return true;
-      if (st.kind === 'Field') {
-        const v = it.eval(st.value, sc);
-        const k = st.key.name;
-        if (k === 'model') parts.modelSpan = st.span;
-        if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim' || k === 'gradient') parts[k] = v;
-        else
-          err(
-            TraceCodes.unknownName,
-            `unknown recipe field \`${k}\``,
-            st.key.span,
-            'fields: model, data, loss, optim, gradient',
-          );
-        sc.define(k, v);
-        return true;
-      }
-      if (st.kind === 'ApplyStmt') {
-        const callee = it.eval(st.callee, sc);
-        const a = it.args(st.args, sc, st.span);
-        parts.applies.push({
-          callee: a.positional.length || a.named.size ? it.call(callee, a) : callee,
-          span: st.span,
-        });
-        return true;
-      }
-      if (st.kind === 'TrainStmt') {
-        for (const [k, v] of it.args(st.args, sc, st.span).named) parts.train.set(k, v);
-        return true;
-      }
-      return false;
-    },
-    () => s.it.execStmts(decl.body.stmts, scope),
-  );
-  return parts;
-}
-
-const asApplied = (v: Value): AppliedV | undefined =>
-  typeof v === 'object' && 'kind' in v
-    ? v.kind === 'applied'
-      ? v
-      : v.kind === 'decl'
-        ? { kind: 'applied', decl: v, args: new Map() }
-        : undefined
-    : undefined;
-
-function trainSpecOf(m: Map<string, Value>): TrainSpec {
-  const n = (k: string, d?: number) => (typeof m.get(k) === 'number' ? (m.get(k) as number) : d);
-  return {
-    steps: n('steps', 100)!,
-    logEvery: n('log_every', 10)!,
-    evalEvery: n('eval_every'),
-    save: typeof m.get('save') === 'string' ? (m.get('save') as string) : undefined,
-    clip: n('clip'),
-    accumulate: n('accumulate', 1)!,
-    options: Object.fromEntries(m),
-  };
 }
 
 export function buildTrainingGraph(
@@ -278,16 +153,6 @@ export function buildTrainingGraph(
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };
     throw e;
   }
-}
-
-/** The batch record of input nodes for rows [r0, r1) of each field. */
-function batchRecord(spec: DataSpec, r0: number, r1: number): Value {
-  const fields = new Map<string, Value>();
-  for (const f of spec.fields) {
-    const inp = T.input(f.name, f.shape, f.dtype);
-    fields.set(f.name, r0 === 0 && r1 === f.shape[0] ? inp : T.sliceAxis(inp, 0, r0, r1));
-  }
-  return record(fields);
 }
 
 /** Trace the loss (with accumulation), differentiate, clip, lower the optimizer. */
@@ -435,94 +300,4 @@ export function trainingGraph(
     return out;
   };
   return { graph: { outputs, updates }, params, initialValues };
-}
-
-export interface ForwardBuild {
-  /** outputs: `output` = model(first batch field), `loss` = the recipe's loss (eval mode: no dropout). */
-  readonly graph: Graph;
-  readonly params: ParamEntry[];
-  readonly tree: ModelTree;
-  readonly dataSpec: DataSpec;
-  readonly initialValues: (seed: number) => Map<string, Float32Array>;
-  readonly diagnostics: Diagnostic[];
-}
-
-/** The recipe's model (methods applied) and loss as a forward-only graph, for eval and tests. */
-export function buildForwardGraph(
-  src: SourceFile,
-  opts: BuildOptions,
-): ForwardBuild | { diagnostics: Diagnostic[] } {
-  const s = newSession(src, { ...opts, training: false });
-  const recipe = src.program.decls.find(
-    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!opts.recipe || d.name.name === opts.recipe),
-  );
-  if (!recipe)
-    return {
-      diagnostics: [
-        ...s.diagnostics,
-        {
-          code: TraceCodes.unknownName,
-          severity: 'error',
-          message: 'the file has no recipe',
-          span: src.program.span,
-        },
-      ],
-    };
-  try {
-    const parts = readRecipe(s, recipe, opts.stage);
-    if (!parts.model || !parts.data)
-      err(TraceCodes.badArgument, 'the recipe needs `model = ...` and `data = ...`', recipe.name.span);
-    const tree = modelTree(s, parts.model, undefined, parts.modelSpan ?? recipe.span);
-    for (const a of parts.applies) {
-      const m = asApplied(a.callee);
-      if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
-      Object.assign(parts, applyMethod(tree, m, a.span, s.it, parts));
-    }
-    const spec = dataSpec(parts.data, 1, recipe.span);
-    const batch = batchRecord(spec, 0, spec.rows);
-    const model: Value = { kind: 'module', inst: tree.root };
-    const first = (batch as { fields: Map<string, Value> }).fields.get(spec.fields[0].name)!;
-    const outputs: Record<string, Node> = {
-      output: s.it.tensor(
-        s.it.call(model, { positional: [first], named: new Map(), span: recipe.span }),
-        recipe.span,
-      ),
-    };
-    if (parts.loss)
-      outputs.loss = s.it.tensor(
-        s.it.call(parts.loss, { positional: [model, batch], named: new Map(), span: recipe.span }),
-        recipe.span,
-      );
-    const specs = [...allParams(tree.root), ...[...s.references.values()].flatMap((r) => allParams(r))];
-    const params: ParamEntry[] = specs.flatMap((p) =>
-      leavesOf(p).map((l) => ({
-        name: l.name,
-        param: p.name,
-        shape: l.shape,
-        dtype: l.dtype,
-        role: 'param' as const,
-        trainable: l.trainable,
-        init: p.init,
-        slice: l.slice,
-        added: p.added,
-        reference: p.reference,
-      })),
-    );
-    const initialValues = (seed: number) => {
-      const out = new Map<string, Float32Array>();
-      for (const [k, v] of initAll(specs, seed)) out.set(k, v);
-      return out;
-    };
-    return {
-      graph: { outputs, updates: [] },
-      params,
-      tree,
-      dataSpec: spec,
-      initialValues,
-      diagnostics: s.diagnostics,
-    };
-  } catch (e) {
-    if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, recipe.span)] };
-    throw e;
-  }
 }

@@ -1,0 +1,153 @@
+// Reading a recipe: its statements evaluated into parts (model, data, loss, optim,
+// gradient, applied methods, train options), per stage, before anything is traced.
+//
+// With stages, the parts are those of one stage (default: the first): recipe-level fields
+// overridden by the stage's own, and the methods applied at recipe level and in every stage
+// up to this one. `train(...)` options become a TrainSpec.
+
+import type * as A from '../../grammar/ast.ts';
+import { TraceCodes } from '../trace/errors.ts';
+import { err } from '../trace/interp.ts';
+import * as T from '../trace/tensor.ts';
+import { record, type AppliedV, type Value } from '../trace/values.ts';
+import type { DataSpec } from './data-spec.ts';
+import type { Session } from './session.ts';
+
+export interface TrainSpec {
+  readonly steps: number;
+  readonly logEvery: number;
+  readonly evalEvery?: number;
+  readonly save?: string;
+  readonly clip?: number;
+  readonly accumulate: number;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The stage names of a recipe, in order (empty when it has none). */
+export function recipeStages(program: A.Program, recipe?: string): string[] {
+  const r = program.decls.find(
+    (d): d is A.RecipeDecl => d.kind === 'RecipeDecl' && (!recipe || d.name.name === recipe),
+  );
+  return r
+    ? r.body.stmts.filter((st): st is A.StageDecl => st.kind === 'StageDecl').map((st) => st.name.name)
+    : [];
+}
+
+export interface RecipeParts {
+  model?: Value;
+  modelSpan?: A.Span;
+  data?: Value;
+  loss?: Value;
+  optim?: Value;
+  gradient?: Value;
+  applies: { callee: Value; span: A.Span }[];
+  train: Map<string, Value>;
+  span: A.Span;
+  /** Every stage of the recipe in order, and the one these parts are for. */
+  stages: string[];
+  stage?: string;
+}
+
+/**
+ * Evaluate a recipe's statements into its parts (nothing is traced yet). With stages, the
+ * parts are those of `stage` (default: the first): recipe-level fields overridden by the
+ * stage's own, and the methods applied at recipe level and in every stage up to this one
+ * (a model keeps its adapters from stage to stage; weights carry over by name at run time).
+ */
+export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts {
+  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [] };
+  const scope = s.scope.child();
+  const all = decl.body.stmts
+    .filter((st): st is A.StageDecl => st.kind === 'StageDecl')
+    .map((st) => st.name.name);
+  const target = stage ?? all[0];
+  if (stage !== undefined && !all.includes(stage))
+    err(
+      TraceCodes.unknownName,
+      `recipe \`${decl.name.name}\` has no stage \`${stage}\``,
+      decl.name.span,
+      all.length ? `stages: ${all.join(', ')}` : 'this recipe has no stages',
+    );
+  let applyOnly = false; // inside a stage before the target: only its methods count
+  let done = false; // past the target stage
+  s.it.withStmtHook(
+    (st, sc, it) => {
+      if (st.kind === 'StageDecl') {
+        parts.stages.push(st.name.name);
+        if (done) return true;
+        const isTarget = st.name.name === target;
+        const prev = applyOnly;
+        applyOnly = !isTarget;
+        if (isTarget) parts.stage = st.name.name;
+        it.execStmts(st.body.stmts, sc.child());
+        applyOnly = prev;
+        done = isTarget;
+        return true;
+      }
+      if (applyOnly && st.kind !== 'ApplyStmt') return true;
+      if (st.kind === 'Field') {
+        const v = it.eval(st.value, sc);
+        const k = st.key.name;
+        if (k === 'model') parts.modelSpan = st.span;
+        if (k === 'model' || k === 'data' || k === 'loss' || k === 'optim' || k === 'gradient') parts[k] = v;
+        else
+          err(
+            TraceCodes.unknownName,
+            `unknown recipe field \`${k}\``,
+            st.key.span,
+            'fields: model, data, loss, optim, gradient',
+          );
+        sc.define(k, v);
+        return true;
+      }
+      if (st.kind === 'ApplyStmt') {
+        const callee = it.eval(st.callee, sc);
+        const a = it.args(st.args, sc, st.span);
+        parts.applies.push({
+          callee: a.positional.length || a.named.size ? it.call(callee, a) : callee,
+          span: st.span,
+        });
+        return true;
+      }
+      if (st.kind === 'TrainStmt') {
+        for (const [k, v] of it.args(st.args, sc, st.span).named) parts.train.set(k, v);
+        return true;
+      }
+      return false;
+    },
+    () => s.it.execStmts(decl.body.stmts, scope),
+  );
+  return parts;
+}
+
+export const asApplied = (v: Value): AppliedV | undefined =>
+  typeof v === 'object' && 'kind' in v
+    ? v.kind === 'applied'
+      ? v
+      : v.kind === 'decl'
+        ? { kind: 'applied', decl: v, args: new Map() }
+        : undefined
+    : undefined;
+
+export function trainSpecOf(m: Map<string, Value>): TrainSpec {
+  const n = (k: string, d?: number) => (typeof m.get(k) === 'number' ? (m.get(k) as number) : d);
+  return {
+    steps: n('steps', 100)!,
+    logEvery: n('log_every', 10)!,
+    evalEvery: n('eval_every'),
+    save: typeof m.get('save') === 'string' ? (m.get('save') as string) : undefined,
+    clip: n('clip'),
+    accumulate: n('accumulate', 1)!,
+    options: Object.fromEntries(m),
+  };
+}
+
+/** The batch record of input nodes for rows [r0, r1) of each field. */
+export function batchRecord(spec: DataSpec, r0: number, r1: number): Value {
+  const fields = new Map<string, Value>();
+  for (const f of spec.fields) {
+    const inp = T.input(f.name, f.shape, f.dtype);
+    fields.set(f.name, r0 === 0 && r1 === f.shape[0] ? inp : T.sliceAxis(inp, 0, r0, r1));
+  }
+  return record(fields);
+}
