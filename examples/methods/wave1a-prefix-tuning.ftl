@@ -1,0 +1,14 @@
+// Prefix tuning on a tiny GPT-2: 4 key/value prefix vectors per attention layer train, the model stays frozen.
+import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.prefix_tuning
+
+recipe prefix_tune {
+  model = gpt2(vocab: 256, ctx: 64, d: 32, heads: 2, layers: 2)
+  data = text("../data/corpus.txt") |> tokenize("bytes") |> chunks(seq: 32) |> batch(4)
+  apply prefix_tuning(length: 4)
+  loss = causal_lm
+  optim = adamw(lr: 3e-2)
+  train(steps: 20)
+}
