@@ -81,6 +81,7 @@ const builtinTable: Row[] = [
   ['reference', 'model', 'model', 'a frozen copy of the model from the stage start (forward only)'],
   ['hidden', 'model', 'model, tokens, at: pattern', 'the output of the module at a path (a hidden-state tap)'],
   ['load', 'model', 'path: string', 'a checkpoint (in a merge: its parameters as tensors)'],
+  ['tap', 'model', 'name: string, x', 'record x under a name (a hidden-state tap); returns x'], ['taps', 'model', 'name: string', 'the tensors recorded by tap(name) so far in this trace'],
   ['has_param', 'model', 'm, name: string', 'whether module m has a parameter of that name'],
   ['last', 'misc', 'xs, n?: int', 'the last n items of a list'], ['first', 'misc', 'xs, n?: int', 'the first n items of a list'],
   ['len', 'misc', 'x', 'length of a list'], ['zip', 'misc', '...xs', 'pairs items of lists'], ['range', 'misc', 'a: int, b?: int', 'integers a .. b'],
