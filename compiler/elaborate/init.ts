@@ -8,7 +8,8 @@
 
 import { evaluateNodes } from '../../runtime/cpu/index.ts';
 import { normal, uniform } from '../../runtime/rng.ts';
-import { allParams, leavesOf, type InitSpec, type ModuleInst, type ParamSpec } from './tree.ts';
+import { maskLeafValue } from '../features/mask-leaves.ts';
+import { allParams, leavesOf, type InitSpec, type ModuleInst, type ParamLeaf, type ParamSpec } from './tree.ts';
 
 export function nameStream(name: string): number {
   let h = 0x811c9dc5;
@@ -69,15 +70,17 @@ export function sliceHost(
   return out;
 }
 
+/** One leaf's part of a parameter's full value: a row slice, a mask part, or all of it. */
+function leafValue(p: ParamSpec, leaf: ParamLeaf, full: Float32Array): Float32Array {
+  if (leaf.maskPart) return maskLeafValue(p, leaf, full);
+  return leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full;
+}
+
 /** Initial values of one parameter's IR leaves, by leaf name. */
 export function initParam(p: ParamSpec, seed: number): Map<string, Float32Array> {
   const full = initTensor(p.init, p.shape, seed, nameStream(p.stream ?? p.name));
   const out = new Map<string, Float32Array>();
-  for (const leaf of leavesOf(p))
-    out.set(
-      leaf.name,
-      leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full,
-    );
+  for (const leaf of leavesOf(p)) out.set(leaf.name, leafValue(p, leaf, full));
   return out;
 }
 
@@ -92,11 +95,7 @@ export function initAll(specs: readonly ParamSpec[], seed: number): Map<string, 
     if (p.init.kind !== 'expr') continue;
     const [v] = evaluateNodes([p.init.node], { params: out });
     const full = Float32Array.from(v as ArrayLike<number>);
-    for (const leaf of leavesOf(p))
-      out.set(
-        leaf.name,
-        leaf.slice ? sliceHost(full, p.shape, leaf.slice.axis, leaf.slice.start, leaf.slice.end) : full,
-      );
+    for (const leaf of leavesOf(p)) out.set(leaf.name, leafValue(p, leaf, full));
   }
   return out;
 }

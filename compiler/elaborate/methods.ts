@@ -29,6 +29,7 @@ import { asModuleSpec, instantiate, paramSpec } from './instantiate.ts';
 import { compilePattern } from './pattern.ts';
 import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainable.ts';
 import { joinPath, type ModelTree, type ModuleInst } from './tree.ts';
+import { defineSelectionBuiltins, maskSelector } from '../features/selection.ts';
 
 /** The recipe parts a method may read and replace. */
 export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
@@ -53,6 +54,7 @@ export function applyMethod(
     decl.name.name,
   );
   scope.define('model', { kind: 'module', inst: tree.root });
+  defineSelectionBuiltins(scope, tree, it);
   // The recipe parts live in their own scope level so assignments land there.
   const partScope = scope.child();
   for (const k of RECIPE_PARTS) partScope.define(k, parts[k] ?? NULL);
@@ -98,7 +100,8 @@ function methodStmt(tree: ModelTree, s: A.Stmt, scope: Scope, it: Interp): boole
   switch (s.kind) {
     case 'FreezeStmt': {
       const train = s.action === 'unfreeze';
-      const range = selectorRange(s.selectors, scope, it);
+      const mask = s.selectors[0]?.axis === 'mask' ? maskSelector(s.selectors, scope, it) : undefined;
+      const range = mask ? undefined : selectorRange(s.selectors, scope, it);
       const targets: Value[] = [];
       if (!s.target) targets.push('all');
       else {
@@ -110,11 +113,11 @@ function methodStmt(tree: ModelTree, s: A.Stmt, scope: Scope, it: Interp): boole
         if (typeof t === 'object' && 'kind' in t && t.kind === 'module') {
           // A module selects every parameter under it.
           const m = t.inst;
-          setTrainable(tree.root, m.path === '' ? 'all' : m.path, train, { range, span: s.span });
+          setTrainable(tree.root, m.path === '' ? 'all' : m.path, train, { range, mask, span: s.span });
           continue;
         }
         const [pattern, within] = patternOf(t, s.span);
-        setTrainable(tree.root, pattern, train, { scope: within, range, span: s.span });
+        setTrainable(tree.root, pattern, train, { scope: within, range, mask, span: s.span });
       }
       return true;
     }

@@ -10,6 +10,7 @@
 import { TraceCodes, TraceError } from '../trace/errors.ts';
 import type { Span } from '../diagnostics/span.ts';
 import { compilePattern, suggestFor } from './pattern.ts';
+import { normalizeIndices } from '../features/mask-leaves.ts';
 import { allModules, allParams, type ModuleInst, type ParamSpec } from './tree.ts';
 
 export interface RangeSpec {
@@ -84,7 +85,7 @@ export function setTrainable(
   root: ModuleInst,
   pattern: string,
   trainable: boolean,
-  opts: { scope?: string; range?: RangeSpec; span?: Span } = {},
+  opts: { scope?: string; range?: RangeSpec; mask?: readonly number[]; span?: Span } = {},
 ): void {
   const scope = opts.scope ?? '';
   const ps = pattern.trim() === 'all' && scope === '' ? allParams(root) : selectParams(root, pattern, scope);
@@ -92,5 +93,12 @@ export function setTrainable(
   for (const p of ps) {
     p.trainable = trainable;
     p.rows = trainable && opts.range ? resolveRange(p, opts.range) : undefined;
+    p.mask = undefined;
+    if (trainable && opts.mask) {
+      const idx = normalizeIndices(opts.mask, p.shape.reduce((a, b) => a * b, 1));
+      if (typeof idx === 'string')
+        throw new TraceError(TraceCodes.badArgument, `\`mask(...)\` on \`${p.name}\`: ${idx}`, opts.span);
+      p.mask = idx;
+    }
   }
 }

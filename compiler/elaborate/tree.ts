@@ -9,6 +9,7 @@
 import type { Node } from '../ir/node.ts';
 import type { DType, Shape } from '../ir/ops.ts';
 import type { Scope } from '../trace/values.ts';
+import { maskLeaves } from '../features/mask-leaves.ts';
 
 /** How a parameter's initial value is drawn (on the host, see init.ts). */
 export type InitSpec =
@@ -43,6 +44,11 @@ export interface ParamSpec {
   trainable: boolean;
   /** When set (and trainable), only this slice trains; the rest stays frozen. */
   rows?: RowRange;
+  /**
+   * When set (and trainable), only these flat (row-major) entries train: the parameter is a
+   * frozen base plus a scatter of a trainable [k] delta (compiler/features/mask-leaves.ts).
+   */
+  mask?: Int32Array;
   /** True for parameters a method added (LoRA A/B): adapter-only checkpoints save these. */
   added?: boolean;
   /** Name whose init stream this parameter draws from (a reference copy uses the original's). */
@@ -183,10 +189,13 @@ export interface ParamLeaf {
   readonly trainable: boolean;
   /** Where the leaf sits in its parameter (axis and offset) when split. */
   readonly slice?: RowRange;
+  /** Part of an element-masked parameter: its flat indices (frozen) or its trainable delta. */
+  readonly maskPart?: 'index' | 'delta';
 }
 
 /** The IR leaves of one parameter: [frozen head, trainable slice, frozen tail] with empty parts dropped. */
 export function leavesOf(p: ParamSpec): ParamLeaf[] {
+  if (p.trainable && p.mask) return maskLeaves(p, p.mask);
   const r = p.rows;
   if (!p.trainable || !r || (r.start === 0 && r.end === p.shape[r.axis]))
     return [{ name: p.name, param: p.name, shape: p.shape, dtype: p.dtype, trainable: p.trainable }];

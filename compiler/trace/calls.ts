@@ -11,6 +11,7 @@ import type * as A from '../../grammar/ast.ts';
 import { mk, type Node } from '../ir/node.ts';
 import { leavesOf, type ModuleInst, type ParamSpec } from '../elaborate/tree.ts';
 import { TraceCodes, fmtShape } from './errors.ts';
+import { maskedParamNode } from '../features/mask-leaves.ts';
 import { Interp, bindFormals, err } from './interp.ts';
 import * as T from './tensor.ts';
 import {
@@ -33,7 +34,9 @@ export function paramNode(p: ParamSpec, overrides?: ReadonlyMap<string, Node>): 
       overrides?.get(l.name) ??
       mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }),
   );
-  return leaves.length === 1 ? leaves[0] : mk('concat', leaves, { axis: p.rows!.axis });
+  if (leaves.length === 1) return leaves[0];
+  if (p.mask) return maskedParamNode(p, leaves);
+  return mk('concat', leaves, { axis: p.rows!.axis });
 }
 
 export interface CallEnv {

@@ -1,0 +1,164 @@
+// Builtins a method body uses to choose what to train from weight statistics and costs,
+// evaluated on the host while the method runs (compile time). They read a parameter's
+// value at initialisation: the checkpoint's data after `model.load`, otherwise the init
+// drawn with seed 0 (selection is a compile-time decision; fine-tuning recipes load
+// pretrained weights, where this is exactly the weight being tuned).
+//
+// A parameter argument `p` is a tensor from the model (`m.weight`), a pattern string
+// matching exactly one parameter, or `b["pattern"]`.
+//   param_names(pattern) -> [string]     names of matched parameters, in model order
+//   numel(p) -> int, ndim(p) -> int      number of entries, of axes
+//   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
+//   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
+//   magnitude_mask(p, density:)          flat indices of the top density*n |W|
+//   random_mask(p, density:, seed:)      density*n random flat indices
+//   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
+//   sample(list, k, seed:)               k seeded-random items, in list order
+//   lowest(list, k, key:) / highest(...) k items with the lowest / highest key(item)
+//   knapsack(items, cost:, value:, budget:)  the exact 0/1 knapsack optimum (cost <= budget)
+//   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
+// and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
+
+import type * as A from '../../grammar/ast.ts';
+import { initTensor, nameStream } from '../elaborate/init.ts';
+import { selectParams } from '../elaborate/trainable.ts';
+import { allParams, type ModelTree, type ParamSpec } from '../elaborate/tree.ts';
+import { TraceCodes } from '../trace/errors.ts';
+import { err, type Interp } from '../trace/interp.ts';
+import { arg, num } from '../trace/args.ts';
+import { isTensor, list, typeName, type Args, type Scope, type Value } from '../trace/values.ts';
+import { asMatrix, conditionNumber, knapsack, lowRank, permutation, topK } from './host-linalg.ts';
+
+/** The parameters a value names (see the header). */
+export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
+  if (typeof v === 'string') return selectParams(tree.root, v);
+  if (isTensor(v)) {
+    const name = v.op === 'param' ? (v.arg as { name: string }).name : undefined;
+    const p = allParams(tree.root).find((q) => q.name === name);
+    if (p) return [p];
+    return err(TraceCodes.badArgument, 'expected a model parameter such as `m.weight`', span);
+  }
+  if (typeof v === 'object' && 'kind' in v && v.kind === 'select') return selectParams(tree.root, v.pattern, v.scope);
+  return err(TraceCodes.badArgument, `expected a parameter or pattern, got ${typeName(v)}`, span);
+}
+
+function oneParam(tree: ModelTree, a: Args): ParamSpec {
+  const v = arg(a, 0, 'p');
+  if (v === undefined) return err(TraceCodes.badArgument, 'missing parameter argument', a.span);
+  const ps = paramsOf(tree, v, a.span);
+  if (ps.length !== 1)
+    err(TraceCodes.badArgument, `expected exactly one parameter, the pattern matches ${ps.length}`, a.span);
+  return ps[0];
+}
+
+/** A parameter's value at initialisation (checkpoint data, else seed 0). */
+export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
+  if (p.init.kind === 'expr')
+    err(TraceCodes.unsupported, `\`${p.name}\` is initialised from other parameters; statistics need a plain init`, span);
+  return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
+}
+
+const numel = (p: ParamSpec) => p.shape.reduce((a, b) => a * b, 1);
+const countOf = (p: ParamSpec, density: number) => Math.max(1, Math.round(density * numel(p)));
+
+function items(v: Value | undefined, what: string, span: A.Span): Value[] {
+  if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'list') return [...v.items];
+  return err(TraceCodes.badArgument, `\`${what}\` must be a list`, span);
+}
+
+export function parseBytes(s: string): number | undefined {
+  const m = /^\s*([0-9]*\.?[0-9]+)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$/i.exec(s);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'B').toUpperCase().replace('I', '');
+  return Number(m[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[unit];
+}
+
+/** Define the selection builtins in a method's scope. */
+export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Interp): void {
+  const def = (name: string, call: (a: Args) => Value) => scope.define(name, { kind: 'builtin', name, call });
+  const keyed = (a: Args, sign: 1 | -1) => {
+    const xs = items(arg(a, 0, 'items'), 'items', a.span);
+    const k = num(a, 1, 'k');
+    const key = arg(a, 2, 'key');
+    if (key === undefined) return err(TraceCodes.badArgument, 'missing `key:` function', a.span);
+    const scores = xs.map((x) => {
+      const s = it.call(key, { positional: [x], named: new Map(), span: a.span });
+      if (typeof s !== 'number') err(TraceCodes.badArgument, `\`key\` must return a number, got ${typeName(s)}`, a.span);
+      return sign * (s as number);
+    });
+    return list(topK(scores, k).map((i) => xs[i]));
+  };
+  def('param_names', (a) => {
+    const v = arg(a, 0, 'pattern') ?? 'all';
+    const ps = v === 'all' ? allParams(tree.root) : paramsOf(tree, v, a.span);
+    return list(ps.map((p) => p.name));
+  });
+  def('numel', (a) => numel(oneParam(tree, a)));
+  def('ndim', (a) => oneParam(tree, a).shape.length);
+  def('cond', (a) => {
+    const p = oneParam(tree, a);
+    return conditionNumber(asMatrix(weightValue(p, a.span), p.shape));
+  });
+  def('principal_mask', (a) => {
+    const p = oneParam(tree, a);
+    const wr = lowRank(asMatrix(weightValue(p, a.span), p.shape), num(a, 1, 'rank'));
+    return list(topK(wr.map(Math.abs), countOf(p, num(a, 2, 'density'))));
+  });
+  def('magnitude_mask', (a) => {
+    const p = oneParam(tree, a);
+    return list(topK(weightValue(p, a.span).map(Math.abs), countOf(p, num(a, 1, 'density'))));
+  });
+  def('random_mask', (a) => {
+    const p = oneParam(tree, a);
+    const perm = permutation(numel(p), num(a, 2, 'seed', 0));
+    return list(perm.slice(0, countOf(p, num(a, 1, 'density'))).sort((x, y) => x - y));
+  });
+  def('random_cols', (a) => {
+    const p = oneParam(tree, a);
+    if (p.shape.length !== 2) err(TraceCodes.badArgument, `\`random_cols\` needs a matrix, got \`${p.name}\``, a.span);
+    const [rows, cols] = p.shape;
+    const pick = permutation(cols, num(a, 2, 'seed', 0))
+      .slice(0, Math.min(cols, num(a, 1, 'count')))
+      .sort((x, y) => x - y);
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) for (const j of pick) out.push(i * cols + j);
+    return list(out);
+  });
+  def('sample', (a) => {
+    const xs = items(arg(a, 0, 'items'), 'items', a.span);
+    const k = Math.min(xs.length, num(a, 1, 'k'));
+    const pick = permutation(xs.length, num(a, 2, 'seed', 0)).slice(0, k).sort((x, y) => x - y);
+    return list(pick.map((i) => xs[i]));
+  });
+  def('lowest', (a) => keyed(a, -1));
+  def('highest', (a) => keyed(a, 1));
+  def('knapsack', (a) => {
+    const xs = items(arg(a, 0, 'items'), 'items', a.span);
+    const f = (name: string) => {
+      const g = arg(a, 99, name);
+      if (g === undefined) return err(TraceCodes.badArgument, `missing \`${name}:\` function`, a.span);
+      return xs.map((x) => {
+        const r = it.call(g, { positional: [x], named: new Map(), span: a.span });
+        if (typeof r !== 'number') err(TraceCodes.badArgument, `\`${name}\` must return a number`, a.span);
+        return r as number;
+      });
+    };
+    return list(knapsack(f('cost'), f('value'), num(a, 99, 'budget')).map((i) => xs[i]));
+  });
+  def('bytes', (a) => {
+    const v = arg(a, 0, 'size');
+    if (typeof v === 'number') return v;
+    const b = typeof v === 'string' ? parseBytes(v) : undefined;
+    if (b === undefined) return err(TraceCodes.badArgument, 'a size such as "2MB" or "512KB"', a.span, 'units: B, KB, MB, GB');
+    return b;
+  });
+}
+
+/** The flat indices of a `mask(indices)` selector. */
+export function maskSelector(sel: readonly A.Selector[], scope: Scope, it: Interp): number[] {
+  if (sel.length > 1) err(TraceCodes.unsupported, 'one selector per statement', sel[1].span);
+  const v = it.eval(sel[0].arg, scope);
+  if (typeof v === 'object' && 'kind' in v && v.kind === 'list' && v.items.every((x) => typeof x === 'number'))
+    return v.items as number[];
+  return err(TraceCodes.badArgument, `\`mask\` takes a list of flat indices, got ${typeName(v)}`, sel[0].arg.span);
+}
