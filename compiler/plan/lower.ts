@@ -18,6 +18,7 @@ import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { packMerges } from './pack.ts';
+import { planArena } from './arena.ts';
 import { kernelSource } from '../codegen/kernel.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
@@ -30,6 +31,7 @@ export interface PlanLimits {
   readonly maxComputeWorkgroupsPerDimension: number;
   readonly maxStorageBufferBindingSize: number;
   readonly maxBufferSize: number;
+  readonly minStorageBufferOffsetAlignment?: number;
 }
 
 export interface LowerOptions {
@@ -39,6 +41,8 @@ export interface LowerOptions {
   readonly matmul?: 'register' | 'scalar' | 'tiled';
   /** Reduction template; default 'serial' on CPU adapters, else 'auto' (by size). */
   readonly reduce?: 'serial' | 'workgroup' | 'auto';
+  /** Place temps with disjoint lifetimes in one arena (default: with `fuse`). */
+  readonly planMemory?: boolean;
   /** Merge independent kernels into one dispatch (default: with `fuse`). */
   readonly merge?: boolean;
   /** The adapter is a CPU rasterizer (llvmpipe): picks kernels that suit it. */
@@ -175,7 +179,8 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   });
   const inputs = order.filter((n) => n.op === 'input').map((n) => slot((n.arg as { name: string }).name, n));
   const outputs = Object.entries(graph.outputs).map(([name, n]) => slot(name, n));
-  return { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+  const plan: Plan = { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+  return (opts.planMemory ?? fuse) ? planArena(plan, limits) : plan;
 }
 
 /** Buffers the device cannot hold or bind, as diagnostics naming the tensor and the limit. */

@@ -5,8 +5,8 @@
 // Step semantics: the dispatches run in order, then the copies. Updates are computed into
 // their own buffers (never in place, since other kernels of the same step may still read
 // the old value) and copied onto the parameter/state buffers at the end of the step.
-// Buffers are separate objects today (one per materialized node); a memory planner can
-// later give temps an (arena, offset) without changing any other field.
+// Buffers are one per materialized node; the memory planner (arena.ts) may place temps in
+// an arena at an offset, which changes nothing else but their bindings' access.
 
 import type { DType } from '../ir/ops.ts';
 import type { Span } from '../diagnostics/span.ts';
@@ -22,6 +22,15 @@ export interface PlanBuffer {
   readonly dtype: DType;
   readonly shape: readonly number[];
   /** 4 bytes per element (bool is stored as i32), at least 4. */
+  readonly byteSize: number;
+  /** Temps placed by the memory planner (arena.ts): a range of arena `arena` at `offset`. */
+  readonly arena?: number;
+  readonly offset?: number;
+}
+
+/** One GPU buffer shared by temporaries with disjoint lifetimes. */
+export interface PlanArena {
+  readonly id: number;
   readonly byteSize: number;
 }
 
@@ -73,7 +82,14 @@ export interface Plan {
   readonly params: readonly PlanParam[];
   readonly inputs: readonly PlanSlot[];
   readonly outputs: readonly PlanSlot[];
+  /** Present when temps were memory-planned. */
+  readonly arenas?: readonly PlanArena[];
 }
+
+/** Bytes of GPU memory the plan allocates (separate buffers plus arenas). */
+export const planBytes = (p: Plan): number =>
+  p.buffers.reduce((a, b) => a + (b.arena === undefined ? b.byteSize : 0), 0) +
+  (p.arenas ?? []).reduce((a, x) => a + x.byteSize, 0);
 
 /** Dispatches per step (what the bench and the compile report count as kernels launched). */
 export const dispatchCount = (p: Plan): number => p.step.filter((s) => s.op === 'dispatch').length;

@@ -23,6 +23,7 @@ export class WebGPUExecutor implements Executor {
   readonly description: string;
   readonly dispatchesPerStep: number;
   private readonly buffers: GPUBuffer[];
+  private readonly arenas: GPUBuffer[];
   private readonly program: ((pass: GPUComputePassEncoder) => void)[] = [];
   private readonly copies: { src: number; dst: number; size: number }[] = [];
   private readonly byName = new Map<string, PlanBuffer>();
@@ -36,8 +37,14 @@ export class WebGPUExecutor implements Executor {
   ) {
     this.description = description;
     this.dispatchesPerStep = dispatchCount(plan);
+    // Memory-planned temps are ranges of an arena; every other buffer is its own GPUBuffer.
+    this.arenas = (plan.arenas ?? []).map((a) =>
+      device.createBuffer({ size: align4(a.byteSize), usage: STORAGE_USAGE }),
+    );
     this.buffers = plan.buffers.map((b) =>
-      device.createBuffer({ size: align4(b.byteSize), usage: STORAGE_USAGE }),
+      b.arena !== undefined
+        ? this.arenas[b.arena]
+        : device.createBuffer({ size: align4(b.byteSize), usage: STORAGE_USAGE }),
     );
     for (const p of plan.params) this.byName.set(`param:${p.name}`, plan.buffers[p.buffer]);
     for (const s of plan.inputs) this.byName.set(`input:${s.name}`, plan.buffers[s.buffer]);
@@ -72,7 +79,7 @@ export class WebGPUExecutor implements Executor {
         const { pipe, layout } = await pipelines.get(k.wgsl)!;
         const bindGroup = device.createBindGroup({
           layout,
-          entries: k.bindings.map((b, i) => ({ binding: i, resource: { buffer: ex.buffers[b.buffer] } })),
+          entries: k.bindings.map((b, i) => ({ binding: i, resource: ex.range(b.buffer) })),
         });
         return { pipe, bindGroup, dispatch: k.dispatch };
       }),
@@ -120,7 +127,13 @@ export class WebGPUExecutor implements Executor {
       pass.end();
     }
     for (const c of this.copies)
-      enc.copyBufferToBuffer(this.buffers[c.src], 0, this.buffers[c.dst], 0, c.size);
+      enc.copyBufferToBuffer(
+        this.buffers[c.src],
+        this.offset(c.src),
+        this.buffers[c.dst],
+        this.offset(c.dst),
+        c.size,
+      );
     this.device.queue.submit([enc.finish()]);
     this.inFlight.push(this.device.queue.onSubmittedWorkDone().catch(() => undefined)); // device lost: nothing to wait for
   }
@@ -173,7 +186,7 @@ export class WebGPUExecutor implements Executor {
     const staging = ids.map((id) => {
       const size = align4(this.plan.buffers[id].byteSize);
       const s = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
-      enc.copyBufferToBuffer(this.buffers[id], 0, s, 0, size);
+      enc.copyBufferToBuffer(this.buffers[id], this.offset(id), s, 0, size);
       return s;
     });
     this.device.queue.submit([enc.finish()]);
@@ -192,11 +205,29 @@ export class WebGPUExecutor implements Executor {
 
   /** Fill a plan buffer (tests poison outputs and temps with NaN through this). */
   writeBuffer(id: number, value: Float32Array | Int32Array): void {
-    this.device.queue.writeBuffer(this.buffers[id], 0, value.buffer, value.byteOffset, value.byteLength);
+    this.device.queue.writeBuffer(
+      this.buffers[id],
+      this.offset(id),
+      value.buffer,
+      value.byteOffset,
+      value.byteLength,
+    );
   }
 
   destroy(): void {
-    for (const b of this.buffers) b.destroy();
+    for (const b of new Set(this.buffers)) b.destroy();
+  }
+
+  private offset(id: number): number {
+    return this.plan.buffers[id].offset ?? 0;
+  }
+
+  /** The binding resource of a plan buffer: a whole buffer, or its range of an arena. */
+  private range(id: number): GPUBufferBinding {
+    const b = this.plan.buffers[id];
+    return b.arena === undefined
+      ? { buffer: this.buffers[id] }
+      : { buffer: this.buffers[id], offset: b.offset, size: align4(b.byteSize) };
   }
 
   private need(key: string, what: string): PlanBuffer {
