@@ -160,9 +160,10 @@ export function ablationGrid(ms: readonly Measurement[]): Grid | undefined {
     if (un?.status !== 'ok') continue;
     const pair = (a?: number | null, b?: number | null, scale = 1) =>
       `${fmt(a == null ? a : a / scale)} / ${fmt(b == null ? b : b / scale)}`;
+    const count = (n?: number | null) => (n == null ? '-' : String(n));
     rows.push([
       opt.workload,
-      pair(opt.kernelsPerStep, un.kernelsPerStep),
+      `${count(opt.kernelsPerStep)} / ${count(un.kernelsPerStep)}`,
       pair(opt.peakBytes, un.peakBytes, MiB),
       pair(opt.medianMs, un.medianMs),
       un.medianMs && opt.medianMs ? `${fmt(un.medianMs / opt.medianMs)}x` : '-',
