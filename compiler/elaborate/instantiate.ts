@@ -156,6 +156,8 @@ export function initSpec(e: A.Expr, scope: Scope, it: Interp): InitSpec {
   if (e.kind === 'Call' && e.callee.kind === 'Name' && INITS.includes(e.callee.name))
     return named(e.callee.name === 'constant' ? 'const' : e.callee.name, it.args(e.args, scope, e.span));
   const v = it.eval(e, scope);
+  // A host-computed init (compiler/features/host-init.ts: `init svd_init(m.weight, ...)`).
+  if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'init') return v.spec;
   if (typeof v === 'number') return { kind: 'const', value: v };
   // Any other tensor expression: computed from the other parameters' initial values.
   if (isTensor(v)) return { kind: 'expr', node: v.dtype === 'f32' ? v : T.cast(v, 'f32') };

@@ -30,6 +30,7 @@ import { compilePattern } from './pattern.ts';
 import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainable.ts';
 import { joinPath, type ModelTree, type ModuleInst } from './tree.ts';
 import { defineSelectionBuiltins, maskSelector } from '../features/selection.ts';
+import { defineHostInitBuiltins } from '../features/host-init.ts';
 
 /** The recipe parts a method may read and replace. */
 export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
@@ -55,6 +56,7 @@ export function applyMethod(
   );
   scope.define('model', { kind: 'module', inst: tree.root });
   defineSelectionBuiltins(scope, tree, it);
+  defineHostInitBuiltins(scope, tree);
   // The recipe parts live in their own scope level so assignments land there.
   const partScope = scope.child();
   for (const k of RECIPE_PARTS) partScope.define(k, parts[k] ?? NULL);
