@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { register as check } from './commands/check.ts';
 import { register as compileCmd } from './commands/compile.ts';
 import { register as doctor } from './commands/doctor.ts';
+import { register as fmt } from './commands/fmt.ts';
 import { register as methods } from './commands/methods.ts';
 import { register as run } from './commands/run.ts';
 import { register as initModel } from './commands/init-model.ts';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
   const program = new Command('ftl')
     .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
     .version(pkg.version, '-v, --version');
-  for (const register of [doctor, check, compileCmd, run, initModel, resume, generate, exportCmd, methods])
+  for (const register of [doctor, check, compileCmd, run, initModel, resume, generate, exportCmd, methods, fmt])
     register(program);
   return program;
 }
