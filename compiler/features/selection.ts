@@ -6,7 +6,8 @@
 //
 // A parameter argument `p` is a tensor from the model (`m.weight`), a pattern string
 // matching exactly one parameter, or `b["pattern"]`.
-//   param_names(pattern) -> [string]     names of matched parameters, in model order
+//   param_names(pattern, ndim:) -> [string]  names of matched parameters (optionally only
+//                                        those with `ndim` axes), in model order
 //   numel(p) -> int, ndim(p) -> int      number of entries, of axes
 //   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
 //   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
@@ -16,6 +17,7 @@
 //   sample(list, k, seed:)               k seeded-random items, in list order
 //   lowest(list, k, key:) / highest(...) k items with the lowest / highest key(item)
 //   knapsack(items, cost:, value:, budget:)  the exact 0/1 knapsack optimum (cost <= budget)
+//   selector_matrix(indices, n) -> f32[n, k]  one-hot columns: x @ S = x[..., indices]
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
@@ -26,6 +28,7 @@ import { allParams, type ModelTree, type ParamSpec } from '../elaborate/tree.ts'
 import { TraceCodes } from '../trace/errors.ts';
 import { err, type Interp } from '../trace/interp.ts';
 import { arg, num } from '../trace/args.ts';
+import * as T from '../trace/tensor.ts';
 import { isTensor, list, typeName, type Args, type Scope, type Value } from '../trace/values.ts';
 import { asMatrix, conditionNumber, knapsack, lowRank, permutation, topK } from './host-linalg.ts';
 
@@ -91,7 +94,8 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
   def('param_names', (a) => {
     const v = arg(a, 0, 'pattern') ?? 'all';
     const ps = v === 'all' ? allParams(tree.root) : paramsOf(tree, v, a.span);
-    return list(ps.map((p) => p.name));
+    const nd = arg(a, 99, 'ndim');
+    return list(ps.filter((p) => p.reference !== true && (nd === undefined || p.shape.length === nd)).map((p) => p.name));
   });
   def('numel', (a) => numel(oneParam(tree, a)));
   def('ndim', (a) => oneParam(tree, a).shape.length);
@@ -144,6 +148,14 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
       });
     };
     return list(knapsack(f('cost'), f('value'), num(a, 99, 'budget')).map((i) => xs[i]));
+  });
+  def('selector_matrix', (a) => {
+    // S [n, k] with S[idx[j], j] = 1: x @ S picks columns idx of x (PaCA's partial input).
+    const idx = items(arg(a, 0, 'indices'), 'indices', a.span) as number[];
+    const n = num(a, 1, 'n');
+    const rows = T.cast(T.iota([n, 1], 0), 'f32');
+    const cols = idx.map((j) => T.cast(T.eq(rows, j), 'f32'));
+    return cols.length === 1 ? cols[0] : T.concat(cols, 1);
   });
   def('bytes', (a) => {
     const v = arg(a, 0, 'size');

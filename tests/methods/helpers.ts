@@ -85,3 +85,19 @@ export function changed(before: Map<string, Float32Array>, after: Map<string, Fl
 /** Flat indices where two arrays differ (bitwise, via !==). */
 export const diffIndices = (a: Float32Array, b: Float32Array) =>
   Array.from(a.keys()).filter((i) => a[i] !== b[i]);
+
+/**
+ * Run on WebGPU and on the CPU executor from the same store: losses agree within 1e-4
+ * relative (asserted by the caller via the returned pairs), and the parameters that changed
+ * on the GPU are returned with the GPU's full values.
+ */
+export async function gpuVsCpu(h: DeviceHandle, b: TrainingBuild, steps: number, store?: ParamStore) {
+  const start = store ?? new Map(b.initialValues(0));
+  const copy = () => new Map([...start].map(([k, v]) => [k, v.slice()])) as ParamStore;
+  const g = await runGpu(h, b, steps, copy());
+  const c = runCpu(b, steps, copy());
+  const before = values(b, start);
+  const after = values(b, g.store);
+  const maxLossGap = Math.max(...g.losses.map((l, i) => Math.abs(l - c.losses[i]) / Math.max(1e-6, Math.abs(c.losses[i]))));
+  return { changed: changed(before, after), after, cpuAfter: values(b, c.store), maxLossGap };
+}
