@@ -1,5 +1,5 @@
 // HFT: two stages, each training a freshly drawn half of every block's matrices.
-// (`ftl run` trains the first stage; each stage compiles on its own with --stage-aware APIs.)
+// Each stage compiles on its own graph; runtime/train/stages.ts carries weights between them.
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw

@@ -41,10 +41,15 @@ export function batchFor(b: TrainingBuild, s: number, vocab = 16, classes = 4): 
 }
 
 /** Run `steps` steps on the CPU executor from `store` (default: the initial values). */
-export function runCpu(b: TrainingBuild, steps: number, store?: ParamStore): { store: ParamStore; losses: number[] } {
+export function runCpu(
+  b: TrainingBuild,
+  steps: number,
+  store?: ParamStore,
+  feed: (s: number) => Map<string, TypedArray> = (s) => batchFor(b, s),
+): { store: ParamStore; losses: number[] } {
   const st = (store ?? new Map(b.initialValues(0))) as Map<string, TypedArray>;
   const losses: number[] = [];
-  for (let s = 1; s <= steps; s++) losses.push(cpuStep(b.graph, st, batchFor(b, s)).loss[0]);
+  for (let s = 1; s <= steps; s++) losses.push(cpuStep(b.graph, st, feed(s)).loss[0]);
   return { store: st as ParamStore, losses };
 }
 
