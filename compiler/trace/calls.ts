@@ -48,6 +48,8 @@ export interface CallEnv {
   setTraining?: (on: boolean) => boolean;
   /** Values standing in for parameter leaves (a `gradient` body's `loss(trainable + eps * z)`). */
   overrides?: ReadonlyMap<string, Node>;
+  /** Hidden-state taps: the outputs of modules whose path passes `test`, in call order. */
+  tap?: { test: (path: string) => boolean; found: { path: string; value: Value }[] };
 }
 
 /** An interpreter whose calls and member accesses understand modules and declarations. */
@@ -127,7 +129,9 @@ export function forward(inst: ModuleInst, args: Args, it: Interp, env?: CallEnv)
   // A frozen reference copy runs in eval mode (no dropout).
   const prev = inst.cloneOf && env?.setTraining ? env.setTraining(false) : undefined;
   try {
-    return layer(inst, inst.wrappers.length - 1, args, it, env);
+    const out = layer(inst, inst.wrappers.length - 1, args, it, env);
+    if (env?.tap?.test(inst.path)) env.tap.found.push({ path: inst.path, value: out });
+    return out;
   } finally {
     if (prev !== undefined) env!.setTraining!(prev);
   }

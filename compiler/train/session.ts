@@ -17,13 +17,14 @@ import {
   type SourceFile,
 } from '../elaborate/program.ts';
 import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
-import { cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
+import { compilePattern, suggestFor } from '../elaborate/pattern.ts';
+import { allModules, cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
 import type { Node } from '../ir/node.ts';
 import { builtins, type TraceContext } from '../trace/builtins.ts';
 import { hasParam, makeInterp, type CallEnv } from '../trace/calls.ts';
 import type { Interp } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
-import { Scope, type Args, type Value } from '../trace/values.ts';
+import { Scope, list, type Args, type Value } from '../trace/values.ts';
 import { dataBuiltins } from './data-spec.ts';
 
 export interface Session {
@@ -80,6 +81,49 @@ export function newSession(
   for (const [k, v] of builtins(ctx)) base.define(k, v);
   for (const [k, v] of dataBuiltins()) base.define(k, v);
   base.define('has_param', hasParam);
+  // hidden(model, tokens, at: "blocks.1"): the output of the module(s) at a path pattern
+  // (relative to `model`) when running model(tokens); one tensor, or a list in call order.
+  base.define('hidden', {
+    kind: 'builtin',
+    name: 'hidden',
+    call: (a) => {
+      const [m, tokens] = a.positional;
+      const at = a.named.get('at') ?? a.positional[2];
+      if (
+        !m ||
+        typeof m !== 'object' ||
+        !('kind' in m) ||
+        m.kind !== 'module' ||
+        tokens === undefined ||
+        typeof at !== 'string'
+      )
+        return err(TraceCodes.badArgument, '`hidden` takes (model, tokens, at: "path")', a.span);
+      const test = compilePattern(at);
+      const prefix = m.inst.path;
+      const rel = (p: string) =>
+        prefix === '' ? p : p.startsWith(prefix + '.') ? p.slice(prefix.length + 1) : null;
+      const prev = env.tap;
+      env.tap = { test: (p) => rel(p) !== null && test(rel(p)!), found: [] };
+      try {
+        it.call(m, { positional: [tokens], named: new Map(), span: a.span });
+        const found = env.tap.found;
+        if (found.length === 0) {
+          const paths = allModules(m.inst)
+            .map((x) => rel(x.path))
+            .filter((p): p is string => !!p);
+          return err(
+            TraceCodes.patternNoMatch,
+            `no module at \`${at}\` ran in the forward`,
+            a.span,
+            suggestFor(at, paths),
+          );
+        }
+        return found.length === 1 ? found[0].value : list(found.map((f) => f.value));
+      } finally {
+        env.tap = prev;
+      }
+    },
+  });
   // reference(model): a frozen copy of the model as it is at the start of training.
   base.define('reference', {
     kind: 'builtin',
