@@ -5,7 +5,7 @@ import std.losses.classification
 import std.optim.sgd
 import std.methods.lp_ft
 
-recipe lp_ft {
+recipe probe_then_tune {
   model = mlp_classifier(dim: 16, hidden: 32, classes: 4)
   data = synthetic_classification(n: 512, dim: 16, classes: 4, seed: 1) |> batch(32)
   loss = classification
