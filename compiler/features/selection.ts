@@ -14,6 +14,8 @@
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
 //   random_mask(p, density:, seed:)      density*n random flat indices
 //   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
+//   random_indices(n, count, seed:, salt:)  sorted distinct indices (salt: e.g. path_of(m))
+//   path_of(m) -> string                 a module's dotted path
 //   sample(list, k, seed:)               k seeded-random items, in list order
 //   lowest(list, k, key:) / highest(...) k items with the lowest / highest key(item)
 //   knapsack(items, cost:, value:, budget:)  the exact 0/1 knapsack optimum (cost <= budget)
@@ -23,6 +25,7 @@
 
 import type * as A from '../../grammar/ast.ts';
 import { initTensor, nameStream } from '../elaborate/init.ts';
+const nameStreamOf = nameStream;
 import { selectParams } from '../elaborate/trainable.ts';
 import { allParams, type ModelTree, type ParamSpec } from '../elaborate/tree.ts';
 import { TraceCodes } from '../trace/errors.ts';
@@ -127,6 +130,20 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const out: number[] = [];
     for (let i = 0; i < rows; i++) for (const j of pick) out.push(i * cols + j);
     return list(out);
+  });
+  def('random_indices', (a) => {
+    // `count` distinct indices of 0..n-1, sorted; `salt` (any string, e.g. a module path)
+    // gives each call site its own draw from one seed.
+    const n = num(a, 0, 'n');
+    const salt = arg(a, 99, 'salt');
+    const mix = typeof salt === 'string' ? nameStreamOf(salt) : 0;
+    const pick = permutation(n, (num(a, 99, 'seed', 0) ^ mix) >>> 0).slice(0, Math.min(n, num(a, 1, 'count')));
+    return list(pick.sort((x, y) => x - y));
+  });
+  def('path_of', (a) => {
+    const m = arg(a, 0, 'module');
+    if (typeof m === 'object' && m !== null && 'kind' in m && m.kind === 'module') return m.inst.path;
+    return err(TraceCodes.badArgument, `\`path_of\` needs a module, got ${m === undefined ? 'nothing' : typeName(m)}`, a.span);
   });
   def('sample', (a) => {
     const xs = items(arg(a, 0, 'items'), 'items', a.span);
