@@ -8,12 +8,16 @@
 //                            part "u" -> U_r [out, r], "s" -> s_r [r], "vt" -> V_r^T [r, in],
 //                            "us" -> U_r diag(s_r), "svt" -> diag(s_r) V_r^T
 //   spectrum(p) -> [float]   all singular values of p, descending (for rank allocation)
+//   copy_params(dst, src)    every parameter of module dst starts as the parameter at the
+//                            same relative path in module src (same init, same stream, so
+//                            the same value; a loaded checkpoint's data is shared): a
+//                            trainable copy of a block (Control LLM's expansion)
 //
 // The parameter argument is a tensor from the model (`m.weight`).
 
 import type * as A from '../../grammar/ast.ts';
 import { initTensor, nameStream } from '../elaborate/init.ts';
-import { allParams, type ModelTree, type ParamSpec } from '../elaborate/tree.ts';
+import { allParams, type ModelTree, type ModuleInst, type ParamSpec } from '../elaborate/tree.ts';
 import { arg, num } from '../trace/args.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
@@ -47,6 +51,18 @@ function matrixOf(tree: ModelTree, a: Args): { p: ParamSpec; w: Float32Array; ro
   return { p, w: initialValue(p, a.span), rows: p.shape[0], cols: p.shape[1] };
 }
 
+/** Parameters under a module by path relative to it, skipping the subtree `skip`. */
+function relativeParams(m: ModuleInst, skip: ModuleInst, prefix = '', out = new Map<string, ParamSpec>()) {
+  for (const [k, p] of m.params) out.set(prefix + k, p);
+  for (const [k, c] of m.children) if (c !== skip) relativeParams(c, skip, `${prefix}${k}.`, out);
+  return out;
+}
+
+function moduleArg(v: Value | undefined, what: string, span: A.Span): ModuleInst {
+  if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'module') return v.inst;
+  return err(TraceCodes.badArgument, `\`${what}\` must be a module`, span);
+}
+
 /** Define the host-init builtins in a method's scope. */
 export function defineHostInitBuiltins(scope: Scope, tree: ModelTree): void {
   const def = (name: string, call: (a: Args) => Value) => scope.define(name, { kind: 'builtin', name, call });
@@ -65,6 +81,19 @@ export function defineHostInitBuiltins(scope: Scope, tree: ModelTree): void {
     else if (part === 'svt') out = vt.map((x, i) => x * s[Math.floor(i / cols)]);
     else return err(TraceCodes.badArgument, '`part` is one of "u", "s", "vt", "us", "svt"', a.span);
     return dataInit(Float32Array.from(out), `svd_init(${p.name}, r: ${r}, part: ${part})`);
+  });
+  def('copy_params', (a) => {
+    const dst = moduleArg(arg(a, 0, 'dst'), 'dst', a.span);
+    const src = moduleArg(arg(a, 1, 'src'), 'src', a.span);
+    const from = relativeParams(src, dst);
+    for (const [k, p] of relativeParams(dst, src)) {
+      const q = from.get(k);
+      if (!q || q.shape.join() !== p.shape.join())
+        return err(TraceCodes.badArgument, `\`${src.path}\` has no parameter \`${k}\` of shape [${p.shape}]`, a.span);
+      p.init = q.init;
+      p.stream = q.stream ?? q.name;
+    }
+    return { kind: 'null' };
   });
   def('spectrum', (a) => {
     const { w, rows, cols } = matrixOf(tree, a);

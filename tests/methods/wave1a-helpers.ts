@@ -67,14 +67,16 @@ export const trainableNames = (b: TrainingBuild) => b.params.filter((p) => p.tra
 
 /**
  * One training step of `b` on WebGPU and on the CPU executor from the same state: the loss
- * and every updated parameter agree within 1e-4 relative; returns the CPU results.
+ * and every updated parameter agree within 1e-4 relative (1e-5 absolute near zero); returns the CPU results.
  */
 export async function gpuStepMatchesCpu(h: DeviceHandle, b: TrainingBuild, inp: Map<string, TypedArray>) {
   const params = new Map(b.initialValues(3) as Map<string, TypedArray>);
   const r = await runBoth(h, b.graph, params, inp, {});
   expect(Object.keys(r.gpu).filter((k) => k.startsWith('update:')).length).toBeGreaterThan(0);
   for (const k of Object.keys(r.cpu)) {
-    const m = mismatch(r.gpu[k], r.cpu[k], 1e-4, 1e-2);
+    // Absolute floor 1e-5 (rtol 1e-4 x 0.1): parameters whose exact gradient is zero (a
+    // key bias under softmax) get rounding-noise gradients that differ between devices.
+    const m = mismatch(r.gpu[k], r.cpu[k], 1e-4, 0.1);
     expect(m.worst, `${k}: gpu ${m.g} cpu ${m.c}`).toBeLessThanOrEqual(1);
   }
   return r.cpu;
