@@ -37,7 +37,7 @@ const math =
   };
 
 function reduceFn(kind: 'sum' | 'mean' | 'max' | 'min'): Fn {
-  return (a) => {
+  return (a, ctx) => {
     const x = need(a, 0, 'x');
     const y = arg(a, 1, '');
     // Two operands: elementwise max/min (`max(x, 0)`), on host numbers when both are.
@@ -50,6 +50,15 @@ function reduceFn(kind: 'sum' | 'mean' | 'max' | 'min'): Fn {
       );
     }
     if (typeof x === 'object' && 'kind' in x && x.kind === 'list') return reduceList(kind, x.items, a);
+    // A parameter set reduces over all its entries (`sum(params("**.weight") ^ 2)`).
+    if (isParamSet(x) && a.positional.length === 1 && !a.named.has('axis')) {
+      const parts = [...x.items.values()].map((t) =>
+        kind === 'mean' ? T.sum(t) : (reduceFn(kind)({ ...a, positional: [t] }, ctx) as Node),
+      );
+      if (kind !== 'mean') return reduceList(kind, parts, a);
+      const n = [...x.items.values()].reduce((s, t) => s + t.shape.reduce((p, q) => p * q, 1), 0);
+      return T.div(reduceList('sum', parts, a) as Node, n);
+    }
     const t = tensor(a, 0, 'x');
     const ax = axisArg({ ...a, positional: a.positional.slice(1) }, 0);
     if (kind === 'sum') return T.sum(t, ax, keepdim(a));

@@ -18,16 +18,19 @@ import {
 } from '../elaborate/program.ts';
 import { instantiate, asModuleSpec } from '../elaborate/instantiate.ts';
 import { compilePattern, suggestFor } from '../elaborate/pattern.ts';
-import { allModules, cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
+import { allModules, allParams, cloneFrozen, type ModelTree, type ModuleInst } from '../elaborate/tree.ts';
 import type { Node } from '../ir/node.ts';
 import { builtins, type TraceContext } from '../trace/builtins.ts';
-import { hasParam, makeInterp, type CallEnv } from '../trace/calls.ts';
+import { hasParam, makeInterp, paramNode, type CallEnv } from '../trace/calls.ts';
+import { noMatch, selectParams } from '../elaborate/trainable.ts';
 import type { Interp } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
 import { Scope, list, type Args, type Value } from '../trace/values.ts';
 import { dataBuiltins } from './data-spec.ts';
 
 export interface Session {
+  /** The recipe's model once built (for `params(pattern)`). */
+  readonly model: { root?: ModuleInst };
   /** Frozen copies made by `reference(model)`, by the module they copy. */
   readonly references: Map<ModuleInst, ModuleInst>;
   readonly ctx: MutableTraceContext;
@@ -56,6 +59,7 @@ export function newSession(
     nextStream: () => stream++,
   };
   const references = new Map<ModuleInst, ModuleInst>();
+  const model: { root?: ModuleInst } = {};
   const baseDir = dirname(src.file);
   const env: CallEnv = {
     totalSteps: 1,
@@ -81,6 +85,27 @@ export function newSession(
   for (const [k, v] of builtins(ctx)) base.define(k, v);
   for (const [k, v] of dataBuiltins()) base.define(k, v);
   base.define('has_param', hasParam);
+  // params("**.weight"): the model's matching parameters as a parameter set (regularisers:
+  // `sum(params("**.weight") ^ 2)`); `params()` is every trainable parameter.
+  base.define('params', {
+    kind: 'builtin',
+    name: 'params',
+    call: (a) => {
+      const root = model.root;
+      if (!root)
+        return err(
+          TraceCodes.badArgument,
+          '`params` needs the recipe model (use it in a loss or method)',
+          a.span,
+        );
+      const pat = a.positional[0] ?? a.named.get('pattern');
+      if (pat !== undefined && typeof pat !== 'string')
+        return err(TraceCodes.badArgument, '`params` takes a pattern string', a.span);
+      const ps = pat === undefined ? allParams(root).filter((p) => p.trainable) : selectParams(root, pat);
+      if (pat !== undefined && ps.length === 0) throw noMatch(root, pat, '', a.span);
+      return { kind: 'params', items: new Map(ps.map((p) => [p.name, paramNode(p, env.overrides)])) };
+    },
+  });
   // hidden(model, tokens, at: "blocks.1"): the output of the module(s) at a path pattern
   // (relative to `model`) when running model(tokens); one tensor, or a list in call order.
   base.define('hidden', {
@@ -140,7 +165,7 @@ export function newSession(
   });
   const resolve = opts.resolve ?? (opts.parse ? fileResolver(opts.parse, diagnostics) : () => undefined);
   const scope = fileScope(src, resolve, base, diagnostics);
-  return { references, ctx, env, it, scope, diagnostics };
+  return { model, references, ctx, env, it, scope, diagnostics };
 }
 
 /** Instantiate a model/module value (`gpt2(vocab: 256, ...)`) as the root of a fresh tree. */
@@ -153,6 +178,7 @@ export function modelTree(
   const applied = asModuleSpec(spec, span);
   const tree: ModelTree = { root: instantiate(applied, args, '', s.it), merges: [] };
   if (applied.checkpoint) bindCheckpoint(tree, applied.decl, applied.checkpoint, span);
+  s.model.root = tree.root;
   return tree;
 }
 

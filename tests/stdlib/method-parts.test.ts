@@ -48,4 +48,19 @@ describe('methods replacing recipe parts', () => {
     m.graph.updates.forEach((u) => walk(u.value));
     expect(ops.has('rand')).toBe(true); // the SPSA perturbation
   });
+
+  it('params(pattern) gives a parameter set a loss can regularise', () => {
+    const plain = train(gptRecipe(''));
+    const reg = train(
+      'loss l2(model, batch) = causal_lm(model, batch) + 0.01 * sum(params("**.weight") ^ 2)\n' +
+        gptRecipe('').replace('loss = causal_lm', 'loss = l2'),
+    );
+    const params = plain.initialValues(0);
+    const l0 = evaluate(plain.graph, { params, inputs: inputs() }).outputs.loss[0];
+    const l1 = evaluate(reg.graph, { params, inputs: inputs() }).outputs.loss[0];
+    let sq = 0;
+    for (const [k, v] of params) if (k.endsWith('.weight')) for (const x of v) sq += x * x;
+    expect(Math.abs(l1 - (l0 + 0.01 * sq))).toBeLessThan(1e-5 * (1 + l1));
+    expect(sq).toBeGreaterThan(1);
+  });
 });
