@@ -2,10 +2,14 @@
 # Set up a machine for ftl: the system libraries WebGPU needs without a GPU (Mesa's EGL and
 # llvmpipe for Dawn's OpenGL ES backend), then the npm dependencies.
 # Installs with apt-get when run as root or with sudo; otherwise says what to install.
+# `--browser` (implied when CI=true) also installs chromium and libvulkan1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev)
+# Headless Chromium (tests/browser) and SwiftShader's Vulkan ICD that chromium-common ships, with
+# the Vulkan loader Dawn opens (tests/swiftshader): in CI, or when asked with --browser.
+if [ "${CI:-}" = true ] || [ "${1:-}" = --browser ]; then PKGS+=(chromium libvulkan1); fi
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${PKGS[@]}"; do

@@ -8,9 +8,10 @@
 // Failure is a value, not an exception: `DeviceError` carries a plain explanation and the fix,
 // so `ftl doctor` and `ftl run` can print it and exit non-zero.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { missingSystemLibraries } from './system.ts';
+import { useSwiftShaderICD } from './swiftshader.ts';
 
 export type Backend = 'vulkan' | 'metal' | 'd3d12' | 'opengles';
 
@@ -46,8 +47,11 @@ export interface DeviceError {
 }
 
 export interface AcquireOptions {
-  /** Force one backend; default: `FTL_BACKEND` env var, else auto. */
-  backend?: Backend | 'auto';
+  /**
+   * Force one backend; default: `FTL_BACKEND` env var, else auto. 'swiftshader' is Dawn's
+   * Vulkan backend on SwiftShader's ICD from Debian's chromium (runtime/device/swiftshader.ts).
+   */
+  backend?: Backend | 'auto' | 'swiftshader';
 }
 
 const LIMIT_KEYS: (keyof DeviceLimits)[] = [
@@ -83,7 +87,12 @@ function hasVulkanLoader(): boolean {
     '/usr/lib',
     '/usr/local/lib',
   ];
-  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+  if (!dirs.some((d) => existsSync(`${d}/libvulkan.so.1`))) return false;
+  // A loader with no driver manifest (libvulkan1 installed for SwiftShader, which is selected
+  // explicitly) finds nothing and Dawn prints warnings: only try Vulkan when a driver exists.
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  const icdDirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  return icdDirs.some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
 }
 
 const liveInstances: GPU[] = [];
@@ -115,7 +124,12 @@ function adapterName(a: GPUAdapter): string {
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<DeviceHandle | DeviceError> {
   installGlobals();
-  const forced = opts.backend ?? (process.env.FTL_BACKEND as Backend | undefined) ?? 'auto';
+  let forced = opts.backend ?? (process.env.FTL_BACKEND as Backend | 'swiftshader' | undefined) ?? 'auto';
+  if (forced === 'swiftshader') {
+    const icd = useSwiftShaderICD();
+    if ('error' in icd) return icd;
+    forced = 'vulkan';
+  }
   const order: Backend[] =
     forced !== 'auto'
       ? [forced]
