@@ -29,7 +29,7 @@ const ALWAYS_INLINE = new Set(['reshape', 'permute', 'expand', 'slice', 'pad', '
 const CHEAP_VIEW = new Set(['reshape', 'permute', 'expand', 'slice']);
 const PRICEY = new Set(['exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'pow', 'div', 'recip']);
 /** Max inlined cost (1 per op, 4 per transcendental/division, 6 per gather/rand) recomputed per consumer. */
-const RECOMPUTE_COST = 6;
+const RECOMPUTE_COST = 10;
 
 export function chooseMaterialized(
   order: readonly Node[],
