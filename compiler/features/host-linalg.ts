@@ -164,3 +164,32 @@ export function knapsack(costs: readonly number[], values: readonly number[], bu
     }
   return out.reverse();
 }
+
+/**
+ * Layered selection under a backward-cost budget (GreenTrainer's cost model). Items are in
+ * forward order 0..n-1; choosing item i costs dw[i] (its weight gradient) and forces the
+ * backward pass through every item above the deepest chosen one (dx[j] for j > deepest).
+ * Exact: for each deepest item d, a 0/1 knapsack over the items above d with what is left.
+ */
+export function layeredKnapsack(
+  dw: readonly number[],
+  dx: readonly number[],
+  values: readonly number[],
+  budget: number,
+): { chosen: number[]; cost: number; value: number } {
+  const n = dw.length;
+  let best = { chosen: [] as number[], cost: 0, value: 0 };
+  for (let d = 0; d < n; d++) {
+    let through = 0;
+    for (let j = d + 1; j < n; j++) through += dx[j];
+    const left = budget - through - dw[d];
+    if (left < 0) continue;
+    const above = [...Array(n - d - 1).keys()].map((k) => d + 1 + k);
+    const pick = above.length ? knapsack(above.map((j) => dw[j]), above.map((j) => values[j]), left) : [];
+    const chosen = [d, ...pick.map((k) => above[k])];
+    const value = chosen.reduce((a, i) => a + values[i], 0);
+    const cost = through + chosen.reduce((a, i) => a + dw[i], 0);
+    if (value > best.value) best = { chosen, cost, value };
+  }
+  return best;
+}

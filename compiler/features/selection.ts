@@ -20,6 +20,9 @@
 //   lowest(list, k, key:) / highest(...) k items with the lowest / highest key(item)
 //   knapsack(items, cost:, value:, budget:)  the exact 0/1 knapsack optimum (cost <= budget)
 //   selector_matrix(indices, n) -> f32[n, k]  one-hot columns: x @ S = x[..., indices]
+//   layered_knapsack(items, cost:, value:, budget: | ratio:)  items in forward order,
+//                                        cost(x) = [dw, dx]: the optimum when training x
+//                                        needs backward through every item above it
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
@@ -33,7 +36,7 @@ import { err, type Interp } from '../trace/interp.ts';
 import { arg, num } from '../trace/args.ts';
 import * as T from '../trace/tensor.ts';
 import { isTensor, list, typeName, type Args, type Scope, type Value } from '../trace/values.ts';
-import { asMatrix, conditionNumber, knapsack, lowRank, permutation, topK } from './host-linalg.ts';
+import { asMatrix, conditionNumber, knapsack, layeredKnapsack, lowRank, permutation, topK } from './host-linalg.ts';
 
 /** The parameters a value names (see the header). */
 export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
@@ -173,6 +176,28 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const rows = T.cast(T.iota([n, 1], 0), 'f32');
     const cols = idx.map((j) => T.cast(T.eq(rows, j), 'f32'));
     return cols.length === 1 ? cols[0] : T.concat(cols, 1);
+  });
+  def('layered_knapsack', (a) => {
+    // items in forward order; cost: item -> [dw, dx]; budget: absolute, or ratio: of the
+    // cost of training every item (sum dw + sum dx above the first).
+    const xs = items(arg(a, 0, 'items'), 'items', a.span);
+    const call = (name: string) => {
+      const g = arg(a, 99, name);
+      if (g === undefined) return err(TraceCodes.badArgument, `missing \`${name}:\` function`, a.span);
+      return xs.map((x) => it.call(g, { positional: [x], named: new Map(), span: a.span }));
+    };
+    const costs = call('cost').map((c) => {
+      if (typeof c === 'object' && c !== null && 'kind' in c && c.kind === 'list' && c.items.length === 2)
+        return c.items as number[];
+      return err(TraceCodes.badArgument, '`cost` must return [dw_cost, dx_cost]', a.span);
+    });
+    const vals = call('value') as number[];
+    const dw = costs.map((c) => c[0]);
+    const dx = costs.map((c) => c[1]);
+    const full = dw.reduce((s, v) => s + v, 0) + dx.slice(1).reduce((s, v) => s + v, 0);
+    const ratio = arg(a, 99, 'ratio');
+    const budget = typeof ratio === 'number' ? ratio * full : num(a, 99, 'budget');
+    return list(layeredKnapsack(dw, dx, vals, budget).chosen.map((i) => xs[i]));
   });
   def('bytes', (a) => {
     const v = arg(a, 0, 'size');

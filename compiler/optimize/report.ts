@@ -123,6 +123,11 @@ export function formatReport(r: CompileReport): string {
     `memory       gradients ${fmtBytes(r.bytes.gradients)}, optimizer state ${fmtBytes(r.bytes.optimizerState)}, activations peak ${fmtBytes(r.bytes.activationsPeak)}`,
     `             total peak ${fmtBytes(r.bytes.trainableParams + r.bytes.frozenParams + r.bytes.optimizerState + r.bytes.activationsPeak)}`,
   ];
+  if (r.params.frozen.length) {
+    // Which tensors a selective method chose (sparse updates under a budget, KappaTune, ...).
+    const t = r.params.trainable;
+    lines.push(`trains       ${t.slice(0, 12).join(', ')}${t.length > 12 ? `, ... (+${t.length - 12} more)` : ''}`);
+  }
   if (r.params.frozen.length)
     lines.push(
       `pruned       no weight gradient for ${r.params.frozen.length} frozen tensors; backward stops at ${r.backwardStopsAt ?? '(nothing trains)'}`,

@@ -1,0 +1,14 @@
+// GreenTrainer: train the tensors worth most under 40% of full fine-tuning's backward FLOPs.
+import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.greentrainer
+
+recipe green {
+  model = gpt2(vocab: 256, ctx: 32, d: 32, heads: 2, layers: 2)
+  data = text("../data/corpus.txt") |> tokenize("bytes") |> chunks(seq: 32) |> batch(8)
+  apply greentrainer(rho: 0.4, tokens: 256, targets: "blocks.*.{attn,mlp}.*.weight")
+  loss = causal_lm
+  optim = adamw(lr: 1e-3)
+  train(steps: 20, log_every: 5)
+}
