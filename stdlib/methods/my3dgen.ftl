@@ -1,0 +1,36 @@
+/// Reverse the sequence axis (axis 1) of a (B, T) token tensor: the "mirror" of a sequence.
+fn mirror(tokens) {
+  let T = tokens.shape[1]
+  let rev = T - 1 - arange(T)                                    // (T)
+  return gather(tokens, reshape(rev, [1, T]) + zeros_like(tokens), axis: 1)
+}
+
+/// Mirror-consistency regulariser: mean squared distance between the sequence-mean
+/// predictions (softmax of the logits, averaged over positions) for tokens and for their
+/// mirror image. Zero for a palindromic (mirror-symmetric) input.
+fn mirror_consistency(model, tokens) {
+  let a = mean(softmax(model(tokens)), axis: 1)
+  let b = mean(softmax(model(mirror(tokens))), axis: 1)
+  return mean((a - b) ^ 2)
+}
+
+/// My3DGen (Qi et al. 2023/2025, "My3DGen: A Scalable Personalized 3D Generative Model"):
+/// personalise a frozen generative prior with a low-rank update of every layer,
+/// W' = W + (alpha / r) B A (the paper adapts every convolution and fully connected layer
+/// of EG3D, convolution kernels reshaped to matrices), plus a symmetry regulariser against
+/// few-shot overfitting: the paper keeps the identity of renders from mirrored poses equal.
+/// ftl has no 3D GAN or convolutions: here the low-rank update goes on every `linear` of
+/// the transformer matched by `targets`, and the mirror is the reversed token sequence:
+///   loss + symmetry * mirror_consistency(model, tokens).
+/// A Kaiming-uniform, B zero; only A and B train; `merge` folds B A into the weights.
+method my3dgen(r: int = 4, alpha: float = 8.0, symmetry: float = 0.1, targets: pattern = "**") {
+  freeze all
+  for m: linear in modules(targets) {
+    param m.lora_a: f32[r, m.in]  init kaiming_uniform(a: sqrt(5)) trainable
+    param m.lora_b: f32[m.out, r] init zeros trainable
+    wrap m(x) = base(x) + (alpha / r) * (x @ m.lora_a^T @ m.lora_b^T)
+    merge m.weight += (alpha / r) * (m.lora_b @ m.lora_a)
+  }
+  let l = loss
+  loss = (mm, bb) => l(mm, bb) + symmetry * mirror_consistency(mm, bb.tokens)
+}
