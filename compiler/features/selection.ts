@@ -23,6 +23,7 @@
 //   layered_knapsack(items, cost:, value:, budget: | ratio:)  items in forward order,
 //                                        cost(x) = [dw, dx]: the optimum when training x
 //                                        needs backward through every item above it
+//   indicator(indices, shape) -> init    1 at the flat indices, else 0 (`param ... init`)
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
@@ -198,6 +199,17 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const ratio = arg(a, 99, 'ratio');
     const budget = typeof ratio === 'number' ? ratio * full : num(a, 99, 'budget');
     return list(layeredKnapsack(dw, dx, vals, budget).chosen.map((i) => xs[i]));
+  });
+  def('indicator', (a) => {
+    // An init: 1 at the flat indices, 0 elsewhere, over `shape` (a frozen mask parameter).
+    const idx = items(arg(a, 0, 'indices'), 'indices', a.span) as number[];
+    const shape = items(arg(a, 1, 'shape'), 'shape', a.span) as number[];
+    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
+    for (const i of idx) {
+      if (i < 0 || i >= data.length) err(TraceCodes.badArgument, `indicator index ${i} out of range [0, ${data.length})`, a.span);
+      data[i] = 1;
+    }
+    return { kind: 'init', spec: { kind: 'data', data, source: 'indicator' } };
   });
   def('bytes', (a) => {
     const v = arg(a, 0, 'size');

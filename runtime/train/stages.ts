@@ -10,6 +10,7 @@
 
 import type { ParamEntry, TrainingBuild } from '../../compiler/train/build.ts';
 import { applyMaskDelta } from '../../compiler/features/mask-leaves.ts';
+import { mergedParams } from '../../compiler/train/merge.ts';
 
 type Host = Float32Array | Int32Array | Float64Array | Uint8Array;
 export type ParamStore = Map<string, Host>;
@@ -61,12 +62,15 @@ function joinSlices(leaves: readonly ParamEntry[], get: (n: string) => Float32Ar
  * both stages have overwritten by the previous stage's value (split as the next stage needs).
  */
 export function carryInto(
-  prev: Pick<TrainingBuild, 'params'>,
+  prev: Pick<TrainingBuild, 'params' | 'tree'>,
   prevStore: ParamStore,
   next: Pick<TrainingBuild, 'params' | 'initialValues'>,
   seed = 0,
+  opts: { merge?: boolean } = {},
 ): ParamStore {
-  const values = fullParams(prev, prevStore);
+  // merge: fold the previous build's `merge` rules in (a method the next stage drops, such
+  // as a sparsity mask, leaves its effect in the weights).
+  const values = opts.merge ? mergedParams(prev.tree, prevStore) : fullParams(prev, prevStore);
   const out: ParamStore = new Map(next.initialValues(seed));
   for (const e of next.params) {
     if (e.role !== 'param' || e.reference) continue;
