@@ -12,6 +12,7 @@ import { register as initModel } from './commands/init-model.ts';
 import { register as resume } from './commands/resume.ts';
 import { register as generate } from './commands/generate.ts';
 import { register as exportCmd } from './commands/export.ts';
+import { register as lsp } from './commands/lsp.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
   const program = new Command('ftl')
     .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
     .version(pkg.version, '-v, --version');
-  for (const register of [doctor, check, compileCmd, run, initModel, resume, generate, exportCmd, methods, fmt])
+  for (const register of [doctor, check, compileCmd, run, initModel, resume, generate, exportCmd, methods, fmt, lsp])
     register(program);
   return program;
 }
