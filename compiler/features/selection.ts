@@ -2,7 +2,8 @@
 // evaluated on the host while the method runs (compile time). They read a parameter's
 // value at initialisation: the checkpoint's data after `model.load`, otherwise the init
 // drawn with seed 0 (selection is a compile-time decision; fine-tuning recipes load
-// pretrained weights, where this is exactly the weight being tuned).
+// pretrained weights, where this is exactly the weight being tuned), or the weights given
+// by `withWeights` (a stage built after another stage trained).
 //
 // A parameter argument `p` is a tensor from the model (`m.weight`), a pattern string
 // matching exactly one parameter, or `b["pattern"]`.
@@ -11,6 +12,7 @@
 //   numel(p) -> int, ndim(p) -> int      number of entries, of axes
 //   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
 //   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
+//   delta_mask(p, density:)              top density*n |W_now - W_init| (needs withWeights)
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
 //   random_mask(p, density:, seed:)      density*n random flat indices
 //   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
@@ -61,6 +63,27 @@ function oneParam(tree: ModelTree, a: Args): ParamSpec {
   return ps[0];
 }
 
+/**
+ * Current weights for the statistics builtins while a build runs inside `withWeights`:
+ * a later stage's selection can then read the weights an earlier stage trained (LT-SFT's
+ * |theta1 - theta0|). Outside it, statistics read the initial values.
+ */
+let current: ReadonlyMap<string, Float32Array> | undefined;
+export function withWeights<R>(weights: ReadonlyMap<string, Float32Array>, f: () => R): R {
+  const prev = current;
+  current = weights;
+  try {
+    return f();
+  } finally {
+    current = prev;
+  }
+}
+
+/** A parameter's current value: `withWeights`' value, else its initial value. */
+function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
+  return current?.get(p.name) ?? weightValue(p, span);
+}
+
 /** A parameter's value at initialisation (checkpoint data, else seed 0). */
 export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
   if (p.init.kind === 'expr')
@@ -108,16 +131,25 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
   def('ndim', (a) => oneParam(tree, a).shape.length);
   def('cond', (a) => {
     const p = oneParam(tree, a);
-    return conditionNumber(asMatrix(weightValue(p, a.span), p.shape));
+    return conditionNumber(asMatrix(currentValue(p, a.span), p.shape));
   });
   def('principal_mask', (a) => {
     const p = oneParam(tree, a);
-    const wr = lowRank(asMatrix(weightValue(p, a.span), p.shape), num(a, 1, 'rank'));
+    const wr = lowRank(asMatrix(currentValue(p, a.span), p.shape), num(a, 1, 'rank'));
     return list(topK(wr.map(Math.abs), countOf(p, num(a, 2, 'density'))));
+  });
+  def('delta_mask', (a) => {
+    // top density*n |current - initial|: the entries an earlier stage moved most.
+    const p = oneParam(tree, a);
+    if (!current?.has(p.name))
+      err(TraceCodes.unsupported, `\`delta_mask\` needs trained weights for \`${p.name}\``, a.span, 'build this stage with withWeights(values of the previous stage)');
+    const w0 = weightValue(p, a.span);
+    const w1 = current!.get(p.name)!;
+    return list(topK(w1.map((v, i) => Math.abs(v - w0[i])), countOf(p, num(a, 1, 'density'))));
   });
   def('magnitude_mask', (a) => {
     const p = oneParam(tree, a);
-    return list(topK(weightValue(p, a.span).map(Math.abs), countOf(p, num(a, 1, 'density'))));
+    return list(topK(currentValue(p, a.span).map(Math.abs), countOf(p, num(a, 1, 'density'))));
   });
   def('random_mask', (a) => {
     const p = oneParam(tree, a);
