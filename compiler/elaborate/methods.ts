@@ -31,6 +31,7 @@ import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainabl
 import { joinPath, type ModelTree, type ModuleInst } from './tree.ts';
 import { defineSelectionBuiltins, maskSelector } from '../features/selection.ts';
 import { defineHostInitBuiltins } from '../features/host-init.ts';
+import { defineCalibrationBuiltins } from '../features/calibration.ts';
 
 /** The recipe parts a method may read and replace. */
 export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
@@ -57,6 +58,7 @@ export function applyMethod(
   scope.define('model', { kind: 'module', inst: tree.root });
   defineSelectionBuiltins(scope, tree, it);
   defineHostInitBuiltins(scope, tree);
+  defineCalibrationBuiltins(scope, tree, span);
   // The recipe parts live in their own scope level so assignments land there.
   const partScope = scope.child();
   for (const k of RECIPE_PARTS) partScope.define(k, parts[k] ?? NULL);
