@@ -1,4 +1,4 @@
-/// KappaTune (Fernandes et al. 2025, "The Condition Number as a Scale-Invariant Proxy for
+/// KappaTune (Ludwig 2025, "The Condition Number as a Scale-Invariant Proxy for
 /// Information Encoding in Neural Units"): the condition number kappa = sigma_max /
 /// sigma_min of a weight matrix is read as how specialised its encoding is, so fine-tuning
 /// is steered to the least specialised units: of the matrices matched by `targets`, train
