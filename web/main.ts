@@ -38,8 +38,10 @@ const LIMIT_KEYS = [
 ] as const;
 
 async function adapter(): Promise<GPUAdapter> {
-  if (!('gpu' in navigator)) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
-  const a = await navigator.gpu.requestAdapter();
+  // The project's tsconfig has no DOM lib (Node code): reach navigator through globalThis.
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+  const a = await gpu.requestAdapter();
   if (!a) throw new Error('navigator.gpu.requestAdapter() returned no adapter');
   return a;
 }

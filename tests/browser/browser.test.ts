@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanLimits } from '../../compiler/plan/lower.ts';
 import { buildWeb } from '../../web/build.ts';
+import { caseToJson } from '../../web/make-case.ts';
 import type { WebAdapterInfo } from '../../web/main.ts';
 import { CdpClient } from './cdp.ts';
 import { launchChromium, newPage, type Browser } from './chromium.ts';
@@ -45,17 +46,7 @@ async function waitFor(expression: string): Promise<void> {
   throw new Error(`page never satisfied: ${expression}`);
 }
 
-/** The case as the page receives it: JSON numbers, typed arrays as plain arrays. */
-function caseJson(c: MlpCase): string {
-  const plain = (r: Record<string, ArrayLike<number>>) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v)]));
-  return JSON.stringify({
-    plan: c.plan,
-    params: plain(Object.fromEntries(c.params)),
-    batches: c.batches.map(plain),
-    steps: STEPS,
-  });
-}
+const caseJson = (c: MlpCase) => caseToJson(c, STEPS);
 
 describe('ftl in headless Chromium', () => {
   beforeAll(async () => {

@@ -107,7 +107,10 @@ export class CdpClient {
       if (this.buf.length < at + len) return;
       const payload = this.buf.subarray(at, at + len);
       this.buf = this.buf.subarray(at + len);
-      if (opcode === 0x8) return this.socket.destroy();
+      if (opcode === 0x8) {
+        this.socket.destroy();
+        return;
+      }
       if (opcode === 0x9) this.writeFrame(0xa, Buffer.from(payload)); // ping -> pong
       if (opcode !== 0x1 && opcode !== 0x0) continue;
       this.fragments.push(Buffer.from(payload));

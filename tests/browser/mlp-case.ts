@@ -4,24 +4,13 @@
 // independent computation both GPU runs are compared with.
 
 import { readFileSync } from 'node:fs';
-import { compile } from '../../compiler/compile.ts';
 import type { PlanLimits } from '../../compiler/plan/lower.ts';
-import type { Plan } from '../../compiler/plan/plan.ts';
-import type { Graph } from '../../compiler/ir/graph.ts';
 import { CpuExecutor } from '../../runtime/cpu/executor.ts';
-import type { HostArray } from '../../runtime/executor.ts';
-import { openFeeder } from '../../runtime/train/feed.ts';
+import { buildCase, type RunCase } from '../../web/make-case.ts';
 
 export const MLP_FILE = 'examples/mlp.ftl';
 
-export interface MlpCase {
-  plan: Plan;
-  graph: Graph;
-  /** Initial values of the plan's params and state, by name. */
-  params: Map<string, Float32Array>;
-  /** Inputs of steps 1..steps, restricted to the plan's input slots. */
-  batches: Record<string, HostArray>[];
-}
+export type MlpCase = RunCase;
 
 /**
  * `optim: 'sgd'` swaps the recipe's AdamW for SGD with momentum. Why: AdamW's first updates
@@ -47,25 +36,10 @@ export function mlpCase(
   steps: number,
   optim: 'adamw' | 'sgd' = 'adamw',
 ): MlpCase {
-  const out = compile(mlpSource(optim), MLP_FILE, { limits, isCPU });
-  if (!out.plan || !out.graph || !out.build)
-    throw new Error(`${MLP_FILE} did not compile: ${out.diagnostics.map((d) => d.message).join('; ')}`);
-  const plan = out.plan;
-  const init = out.build.initialValues(0);
-  const params = new Map<string, Float32Array>();
-  for (const p of plan.params) {
-    const v = init.get(p.name);
-    if (v) params.set(p.name, v);
-  }
-  const feeder = openFeeder(out.build.dataSpec, 'examples');
-  if (!feeder.ok) throw new Error(feeder.diagnostics.map((d) => d.message).join('; '));
-  const slots = new Set(plan.inputs.map((s) => s.name));
-  const batches: Record<string, HostArray>[] = [];
-  for (let s = 1; s <= steps; s++) {
-    const all = feeder.value.feed(s);
-    batches.push(Object.fromEntries(Object.entries(all).filter(([k]) => slots.has(k))));
-  }
-  return { plan, graph: out.graph, params, batches };
+  const c = buildCase(mlpSource(optim), MLP_FILE, { limits, isCPU, steps });
+  if ('diagnostics' in c)
+    throw new Error(`${MLP_FILE} did not compile: ${c.diagnostics.map((d) => d.message).join('; ')}`);
+  return c;
 }
 
 /** The loss after each step on the CPU reference executor. */
