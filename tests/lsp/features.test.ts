@@ -32,7 +32,7 @@ function harness() {
   const diagnostics = async (file: string) => {
     for (let i = 0; i < 200; i++) {
       const m = sent.filter((x) => 'method' in x && x.method === 'textDocument/publishDiagnostics' && (x.params as any).uri === `file://${file}`);
-      if (m.length) return (m[m.length - 1]!.params as any).diagnostics as any[];
+      if (m.length) return ((m[m.length - 1] as any).params).diagnostics as any[];
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error('no diagnostics');
