@@ -55,7 +55,8 @@ export async function lossesBoth(
   const gpu: number[] = [];
   const cpu: number[] = [];
   try {
-    for (const [name, v] of store) ex.setParam(name, v as Float32Array);
+    const inPlan = new Set(plan.params.map((p) => p.name));
+    for (const [name, v] of store) if (inPlan.has(name)) ex.setParam(name, v as Float32Array);
     for (let s = 1; s <= steps; s++) {
       const inputs = inputsOf(s);
       const needed = new Set(plan.inputs?.map((i: { name: string }) => i.name) ?? [...inputs.keys()]);
