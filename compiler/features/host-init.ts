@@ -26,7 +26,7 @@ import { topSvd } from './spectral.ts';
 
 /** The model parameter a tensor value is (`m.weight`), or a diagnostic. */
 export function paramOf(tree: ModelTree, v: Value | undefined, span: A.Span): ParamSpec {
-  const name = isTensor(v) && v.op === 'param' ? (v.arg as { name: string }).name : undefined;
+  const name = v !== undefined && isTensor(v) && v.op === 'param' ? (v.arg as { name: string }).name : undefined;
   const p = allParams(tree.root).find((q) => q.name === name);
   if (!p) return err(TraceCodes.badArgument, 'expected a model parameter such as `m.weight`', span);
   return p;
