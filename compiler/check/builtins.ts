@@ -86,6 +86,13 @@ const builtinTable: Row[] = [
   ['last', 'misc', 'xs, n?: int', 'the last n items of a list'], ['first', 'misc', 'xs, n?: int', 'the first n items of a list'],
   ['len', 'misc', 'x', 'length of a list'], ['zip', 'misc', '...xs', 'pairs items of lists'], ['range', 'misc', 'a: int, b?: int', 'integers a .. b'],
   ['print', 'misc', null, 'debug print at trace time'],
+  // ─── host-side inits and calibration passes, in method bodies (compiler/features/host-init.ts, calibration.ts) ───
+  ['svd_init', 'init', 'p, r: int, part?: string', 'top-r SVD factor of a weight ("u", "s", "vt", "us", "svt"), computed at compile time'],
+  ['spectrum', 'misc', 'p', 'singular values of a weight, descending'], ['copy_params', 'model', 'dst, src', 'module dst starts as a copy of module src'],
+  ['calibration_tokens', 'data', 'data, batches?: int', 'the first batches of the recipe data, as a tensor the host can evaluate'],
+  ['activation_svd', 'init', 'x, r: int', 'top-r right singular vectors of calibration activations (EVA)'],
+  ['activation_spectrum', 'misc', 'x', 'explained variances of calibration activations'],
+  ['eva_ranks', 'misc', 'xs: list, budget: int, max_rank?', 'ranks by explained-variance ratio within a budget (EVA)'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
   ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],
   ['text', 'data', 'path: string, documents?: string', 'lines of a text file'], ['jsonl', 'data', 'path: string, shape?: string', 'records of a JSON-lines file'],
