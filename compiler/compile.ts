@@ -20,7 +20,7 @@ import { checkPlanLimits, lowerToPlan, type PlanLimits } from './plan/lower.ts';
 import type { Plan } from './plan/plan.ts';
 import { buildTrainingGraph, type TrainingBuild } from './train/build.ts';
 
-export const PASSES = ['simplify', 'fuse', 'reorder'] as const;
+export const PASSES = ['simplify', 'fuse', 'reorder', 'plan'] as const;
 export type Pass = (typeof PASSES)[number];
 
 export interface CompileOptions {
@@ -75,7 +75,12 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
   out.schedule = off.has('reorder') ? scheduleNaive(graph) : scheduleEarlyUpdates(graph);
 
   if (opts.limits) {
-    out.plan = lowerToPlan(graph, opts.limits, { fuse: !off.has('fuse'), isCPU: opts.isCPU });
+    out.plan = lowerToPlan(graph, opts.limits, {
+      fuse: !off.has('fuse'),
+      planMemory: !off.has('plan') && !off.has('fuse'),
+      isCPU: opts.isCPU,
+      ...(off.has('reorder') ? {} : { order: out.schedule.order }),
+    });
     if (stop(checkPlanLimits(out.plan, opts.limits))) return out;
   }
   return out;

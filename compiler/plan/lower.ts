@@ -19,6 +19,7 @@ import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { packMerges } from './pack.ts';
 import { planArena } from './arena.ts';
+import { hoistCommits } from './commits.ts';
 import { kernelSource } from '../codegen/kernel.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
@@ -47,6 +48,13 @@ export interface LowerOptions {
   readonly merge?: boolean;
   /** The adapter is a CPU rasterizer (llvmpipe): picks kernels that suit it. */
   readonly isCPU?: boolean;
+  /**
+   * Update reordering: a topological order of the graph's computed nodes that completes each
+   * update right after its gradient (compiler/optimize/schedule.ts). Update kernels are then
+   * placed as early as possible and their commits hoisted (commits.ts). Absent: every update
+   * is committed at the end of the step.
+   */
+  readonly order?: readonly Node[];
 }
 
 /** Kernel template for a materialized computed node. */
@@ -82,7 +90,9 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   };
   const rootNodes = graphRoots(graph);
   const targets = graph.updates.map((u) => u.target);
-  const order = toposort([...rootNodes, ...targets]);
+  const topo = toposort([...rootNodes, ...targets]);
+  // Leaves have no sources, so leaves first and then the schedule is still topological.
+  const order = opts.order ? [...topo.filter((n) => n.src.length === 0), ...opts.order] : topo;
   const mat = chooseMaterialized(order, rootNodes, {
     maxStorageBuffers: limits.maxStorageBuffersPerShaderStage,
     fuse: opts.fuse ?? true,
@@ -125,7 +135,9 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   }
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];
-  const final = fuse && opts.merge !== false ? packMerges(built, limits, copts) : built;
+  const updateValues = new Set(graph.updates.map((u) => u.value));
+  const early = opts.order ? (k: BuiltKernel) => k.nodes.some((n) => updateValues.has(n)) : undefined;
+  const final = fuse && opts.merge !== false ? packMerges(built, limits, copts, early) : built;
   for (const k of final) {
     const id = kernels.length;
     const n = k.nodes[0];
@@ -179,7 +191,8 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   });
   const inputs = order.filter((n) => n.op === 'input').map((n) => slot((n.arg as { name: string }).name, n));
   const outputs = Object.entries(graph.outputs).map(([name, n]) => slot(name, n));
-  const plan: Plan = { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+  let plan: Plan = { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+  if (opts.order) plan = hoistCommits(plan);
   return (opts.planMemory ?? fuse) ? planArena(plan, limits) : plan;
 }
 

@@ -23,6 +23,8 @@ export function packMerges(
   built: readonly BuiltKernel[],
   limits: PlanLimits,
   opts: CodegenOptions,
+  /** Kernels to place as early as possible (update kernels, so gradients die at once). */
+  early?: (k: BuiltKernel) => boolean,
 ): BuiltKernel[] {
   // Dependencies: producers[i] = kernels whose outputs kernel i reads.
   const writer = new Map<Node, number>();
@@ -38,7 +40,8 @@ export function packMerges(
   const asap: number[] = [];
   producers.forEach((ps, i) => (asap[i] = ps.reduce((l, p) => Math.max(l, asap[p] + 1), 0)));
   const depth = Math.max(0, ...asap);
-  const alap = built.map(() => depth);
+  // Early kernels pin their level (and so their producers') to the ASAP one.
+  const alap = built.map((k, i) => (early?.(k) ? asap[i] : depth));
   for (let i = built.length - 1; i >= 0; i--)
     for (const p of producers[i]) alap[p] = Math.min(alap[p], alap[i] - 1);
 
@@ -55,7 +58,7 @@ export function packMerges(
   };
   built.forEach((k, i) => {
     const lo = producers[i].reduce((l, p) => Math.max(l, placed[p] + 1), 0);
-    const hi = Math.max(lo, alap[i]);
+    const hi = early?.(k) ? lo : Math.max(lo, alap[i]);
     // Search a bounded window of levels: compile time stays linear in deep graphs.
     for (let level = hi; level >= Math.max(lo, hi - SEARCH_LEVELS); level--) {
       const g = groups.get(level)?.find((x) => fits(x, k));

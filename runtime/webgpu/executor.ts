@@ -26,6 +26,17 @@ export class WebGPUExecutor implements Executor {
   private readonly arenas: GPUBuffer[];
   private readonly program: ((pass: GPUComputePassEncoder) => void)[] = [];
   private readonly copies: { src: number; dst: number; size: number }[] = [];
+  /**
+   * The step in plan order: runs of dispatches (indices into `program`, one compute pass
+   * each), each followed by the copies that come after it. Copies can sit between dispatches
+   * (update commits hoisted by compiler/plan/commits.ts): a later kernel may reuse the
+   * arena bytes of a value already committed, so the order must be kept.
+   */
+  private readonly segments: {
+    from: number;
+    to: number;
+    copies: { src: number; dst: number; size: number }[];
+  }[] = [];
   private readonly byName = new Map<string, PlanBuffer>();
   private readonly outputsByName = new Map<string, PlanBuffer>();
   private readonly inFlight: Promise<void>[] = [];
@@ -93,6 +104,12 @@ export class WebGPUExecutor implements Executor {
           pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
         });
       } else ex.copies.push({ src: s.src, dst: s.dst, size: align4(s.byteSize) });
+      const last = ex.segments[ex.segments.length - 1];
+      if (s.op === 'dispatch' && (!last || last.copies.length))
+        ex.segments.push({ from: ex.program.length - 1, to: ex.program.length, copies: [] });
+      else if (s.op === 'dispatch') last.to = ex.program.length;
+      else if (last) last.copies.push(ex.copies[ex.copies.length - 1]);
+      else ex.segments.push({ from: 0, to: 0, copies: [ex.copies[ex.copies.length - 1]] });
     }
     return ex;
   }
@@ -120,20 +137,22 @@ export class WebGPUExecutor implements Executor {
     // most MAX_IN_FLIGHT steps be queued (the GPU still overlaps with host work on the next).
     while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
     const enc = this.device.createCommandEncoder();
-    if (this.program.length) {
-      // One pass: WebGPU orders dispatches in a pass and makes storage writes visible to later ones.
-      const pass = enc.beginComputePass();
-      for (const d of this.program) d(pass);
-      pass.end();
+    for (const seg of this.segments) {
+      if (seg.to > seg.from) {
+        // One pass per run: WebGPU orders dispatches in a pass and makes storage writes visible to later ones.
+        const pass = enc.beginComputePass();
+        for (let i = seg.from; i < seg.to; i++) this.program[i](pass);
+        pass.end();
+      }
+      for (const c of seg.copies)
+        enc.copyBufferToBuffer(
+          this.buffers[c.src],
+          this.offset(c.src),
+          this.buffers[c.dst],
+          this.offset(c.dst),
+          c.size,
+        );
     }
-    for (const c of this.copies)
-      enc.copyBufferToBuffer(
-        this.buffers[c.src],
-        this.offset(c.src),
-        this.buffers[c.dst],
-        this.offset(c.dst),
-        c.size,
-      );
     this.device.queue.submit([enc.finish()]);
     this.inFlight.push(this.device.queue.onSubmittedWorkDone().catch(() => undefined)); // device lost: nothing to wait for
   }
