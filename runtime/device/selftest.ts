@@ -94,5 +94,6 @@ export async function selfTest(h: DeviceHandle): Promise<SelfTestResult> {
     const err = Math.abs(got[i] - want[i]) / Math.max(1e-6, Math.abs(want[i]));
     maxRelError = Number.isFinite(err) ? Math.max(maxRelError, err) : Infinity;
   }
-  return { ok: maxRelError < 1e-5, maxRelError, elements: want.length, millis: performance.now() - t0 };
+  // WGSL's exp/tanh are not correctly rounded: llvmpipe lands ~6e-6 away, SwiftShader ~3e-5.
+  return { ok: maxRelError < 1e-4, maxRelError, elements: want.length, millis: performance.now() - t0 };
 }
