@@ -159,8 +159,6 @@ export function initSpec(e: A.Expr, scope: Scope, it: Interp): InitSpec {
   // A host-computed init (compiler/features/host-init.ts: `init svd_init(m.weight, ...)`).
   if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'init') return v.spec;
   if (typeof v === 'number') return { kind: 'const', value: v };
-  // A host-computed init (features/selection.ts `indicator`): data known at compile time.
-  if (typeof v === 'object' && 'kind' in v && v.kind === 'init') return v.spec;
   // Any other tensor expression: computed from the other parameters' initial values.
   if (isTensor(v)) return { kind: 'expr', node: v.dtype === 'f32' ? v : T.cast(v, 'f32') };
   return err(TraceCodes.badInit, `bad init: ${typeName(v)}`, e.span);

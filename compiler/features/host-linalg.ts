@@ -84,7 +84,8 @@ export function svd(a: Mat): { u: Mat; s: Float64Array; v: Mat } {
 
 export function transpose(a: Mat): Mat {
   const out = new Float64Array(a.rows * a.cols);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out[j * a.rows + i] = a.data[i * a.cols + j];
+  for (let i = 0; i < a.rows; i++)
+    for (let j = 0; j < a.cols; j++) out[j * a.rows + i] = a.data[i * a.cols + j];
   return { rows: a.cols, cols: a.rows, data: out };
 }
 
@@ -118,7 +119,7 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
 
 /** A seeded permutation of 0..n-1 (xorshift32 Fisher-Yates): reproducible across runs. */
 export function permutation(n: number, seed: number): number[] {
-  let s = (Math.imul(seed + 1, 2654435761) >>> 0) || 1;
+  let s = Math.imul(seed + 1, 2654435761) >>> 0 || 1;
   const next = () => {
     s ^= s << 13;
     s >>>= 0;
@@ -140,7 +141,12 @@ export function permutation(n: number, seed: number): number[] {
  * Costs are scaled to integer units of budget / `resolution` (rounded up, so a chosen set
  * never exceeds the budget); with integer costs and budget <= resolution it is exact.
  */
-export function knapsack(costs: readonly number[], values: readonly number[], budget: number, resolution = 20000): number[] {
+export function knapsack(
+  costs: readonly number[],
+  values: readonly number[],
+  budget: number,
+  resolution = 20000,
+): number[] {
   const n = costs.length;
   const unit = budget > resolution ? budget / resolution : 1;
   const W = Math.floor(budget / unit + 1e-9);
@@ -185,7 +191,13 @@ export function layeredKnapsack(
     const left = budget - through - dw[d];
     if (left < 0) continue;
     const above = [...Array(n - d - 1).keys()].map((k) => d + 1 + k);
-    const pick = above.length ? knapsack(above.map((j) => dw[j]), above.map((j) => values[j]), left) : [];
+    const pick = above.length
+      ? knapsack(
+          above.map((j) => dw[j]),
+          above.map((j) => values[j]),
+          left,
+        )
+      : [];
     const chosen = [d, ...pick.map((k) => above[k])];
     const value = chosen.reduce((a, i) => a + values[i], 0);
     const cost = through + chosen.reduce((a, i) => a + dw[i], 0);

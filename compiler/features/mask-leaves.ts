@@ -21,8 +21,22 @@ export function maskLeaves(p: ParamSpec, idx: Int32Array): ParamLeaf[] {
   const k = idx.length;
   return [
     { name: p.name, param: p.name, shape: p.shape, dtype: p.dtype, trainable: false },
-    { name: maskIndexName(p.name), param: p.name, shape: [k], dtype: 'f32', trainable: false, maskPart: 'index' },
-    { name: maskDeltaName(p.name, k), param: p.name, shape: [k], dtype: 'f32', trainable: true, maskPart: 'delta' },
+    {
+      name: maskIndexName(p.name),
+      param: p.name,
+      shape: [k],
+      dtype: 'f32',
+      trainable: false,
+      maskPart: 'index',
+    },
+    {
+      name: maskDeltaName(p.name, k),
+      param: p.name,
+      shape: [k],
+      dtype: 'f32',
+      trainable: true,
+      maskPart: 'delta',
+    },
   ];
 }
 
@@ -47,7 +61,11 @@ export function maskLeafValue(p: ParamSpec, leaf: ParamLeaf, full: Float32Array)
 }
 
 /** Host W_eff = base with delta added at the indices (what the forward computes). */
-export function applyMaskDelta(base: Float32Array, idx: ArrayLike<number>, delta: ArrayLike<number>): Float32Array {
+export function applyMaskDelta(
+  base: Float32Array,
+  idx: ArrayLike<number>,
+  delta: ArrayLike<number>,
+): Float32Array {
   const out = Float32Array.from(base);
   for (let i = 0; i < idx.length; i++) out[idx[i]] += delta[i];
   return out;

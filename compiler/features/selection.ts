@@ -39,7 +39,15 @@ import { err, type Interp } from '../trace/interp.ts';
 import { arg, num } from '../trace/args.ts';
 import * as T from '../trace/tensor.ts';
 import { isTensor, list, typeName, type Args, type Scope, type Value } from '../trace/values.ts';
-import { asMatrix, conditionNumber, knapsack, layeredKnapsack, lowRank, permutation, topK } from './host-linalg.ts';
+import {
+  asMatrix,
+  conditionNumber,
+  knapsack,
+  layeredKnapsack,
+  lowRank,
+  permutation,
+  topK,
+} from './host-linalg.ts';
 
 /** The parameters a value names (see the header). */
 export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
@@ -50,7 +58,8 @@ export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
     if (p) return [p];
     return err(TraceCodes.badArgument, 'expected a model parameter such as `m.weight`', span);
   }
-  if (typeof v === 'object' && 'kind' in v && v.kind === 'select') return selectParams(tree.root, v.pattern, v.scope);
+  if (typeof v === 'object' && 'kind' in v && v.kind === 'select')
+    return selectParams(tree.root, v.pattern, v.scope);
   return err(TraceCodes.badArgument, `expected a parameter or pattern, got ${typeName(v)}`, span);
 }
 
@@ -87,7 +96,11 @@ function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
 /** A parameter's value at initialisation (checkpoint data, else seed 0). */
 export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
   if (p.init.kind === 'expr')
-    err(TraceCodes.unsupported, `\`${p.name}\` is initialised from other parameters; statistics need a plain init`, span);
+    err(
+      TraceCodes.unsupported,
+      `\`${p.name}\` is initialised from other parameters; statistics need a plain init`,
+      span,
+    );
   return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
 }
 
@@ -116,7 +129,8 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     if (key === undefined) return err(TraceCodes.badArgument, 'missing `key:` function', a.span);
     const scores = xs.map((x) => {
       const s = it.call(key, { positional: [x], named: new Map(), span: a.span });
-      if (typeof s !== 'number') err(TraceCodes.badArgument, `\`key\` must return a number, got ${typeName(s)}`, a.span);
+      if (typeof s !== 'number')
+        err(TraceCodes.badArgument, `\`key\` must return a number, got ${typeName(s)}`, a.span);
       return sign * (s as number);
     });
     return list(topK(scores, k).map((i) => xs[i]));
@@ -125,7 +139,11 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const v = arg(a, 0, 'pattern') ?? 'all';
     const ps = v === 'all' ? allParams(tree.root) : paramsOf(tree, v, a.span);
     const nd = arg(a, 99, 'ndim');
-    return list(ps.filter((p) => p.reference !== true && (nd === undefined || p.shape.length === nd)).map((p) => p.name));
+    return list(
+      ps
+        .filter((p) => p.reference !== true && (nd === undefined || p.shape.length === nd))
+        .map((p) => p.name),
+    );
   });
   def('numel', (a) => numel(oneParam(tree, a)));
   def('ndim', (a) => oneParam(tree, a).shape.length);
@@ -142,10 +160,20 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     // top density*n |current - initial|: the entries an earlier stage moved most.
     const p = oneParam(tree, a);
     if (!current?.has(p.name))
-      err(TraceCodes.unsupported, `\`delta_mask\` needs trained weights for \`${p.name}\``, a.span, 'build this stage with withWeights(values of the previous stage)');
+      err(
+        TraceCodes.unsupported,
+        `\`delta_mask\` needs trained weights for \`${p.name}\``,
+        a.span,
+        'build this stage with withWeights(values of the previous stage)',
+      );
     const w0 = weightValue(p, a.span);
     const w1 = current!.get(p.name)!;
-    return list(topK(w1.map((v, i) => Math.abs(v - w0[i])), countOf(p, num(a, 1, 'density'))));
+    return list(
+      topK(
+        w1.map((v, i) => Math.abs(v - w0[i])),
+        countOf(p, num(a, 1, 'density')),
+      ),
+    );
   });
   def('magnitude_mask', (a) => {
     const p = oneParam(tree, a);
@@ -158,7 +186,8 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
   });
   def('random_cols', (a) => {
     const p = oneParam(tree, a);
-    if (p.shape.length !== 2) err(TraceCodes.badArgument, `\`random_cols\` needs a matrix, got \`${p.name}\``, a.span);
+    if (p.shape.length !== 2)
+      err(TraceCodes.badArgument, `\`random_cols\` needs a matrix, got \`${p.name}\``, a.span);
     const [rows, cols] = p.shape;
     const pick = permutation(cols, num(a, 2, 'seed', 0))
       .slice(0, Math.min(cols, num(a, 1, 'count')))
@@ -173,18 +202,27 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const n = num(a, 0, 'n');
     const salt = arg(a, 99, 'salt');
     const mix = typeof salt === 'string' ? nameStreamOf(salt) : 0;
-    const pick = permutation(n, (num(a, 99, 'seed', 0) ^ mix) >>> 0).slice(0, Math.min(n, num(a, 1, 'count')));
+    const pick = permutation(n, (num(a, 99, 'seed', 0) ^ mix) >>> 0).slice(
+      0,
+      Math.min(n, num(a, 1, 'count')),
+    );
     return list(pick.sort((x, y) => x - y));
   });
   def('path_of', (a) => {
     const m = arg(a, 0, 'module');
     if (typeof m === 'object' && m !== null && 'kind' in m && m.kind === 'module') return m.inst.path;
-    return err(TraceCodes.badArgument, `\`path_of\` needs a module, got ${m === undefined ? 'nothing' : typeName(m)}`, a.span);
+    return err(
+      TraceCodes.badArgument,
+      `\`path_of\` needs a module, got ${m === undefined ? 'nothing' : typeName(m)}`,
+      a.span,
+    );
   });
   def('sample', (a) => {
     const xs = items(arg(a, 0, 'items'), 'items', a.span);
     const k = Math.min(xs.length, num(a, 1, 'k'));
-    const pick = permutation(xs.length, num(a, 2, 'seed', 0)).slice(0, k).sort((x, y) => x - y);
+    const pick = permutation(xs.length, num(a, 2, 'seed', 0))
+      .slice(0, k)
+      .sort((x, y) => x - y);
     return list(pick.map((i) => xs[i]));
   });
   def('lowest', (a) => keyed(a, -1));
@@ -238,7 +276,8 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const shape = items(arg(a, 1, 'shape'), 'shape', a.span) as number[];
     const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
     for (const i of idx) {
-      if (i < 0 || i >= data.length) err(TraceCodes.badArgument, `indicator index ${i} out of range [0, ${data.length})`, a.span);
+      if (i < 0 || i >= data.length)
+        err(TraceCodes.badArgument, `indicator index ${i} out of range [0, ${data.length})`, a.span);
       data[i] = 1;
     }
     return { kind: 'init', spec: { kind: 'data', data, source: 'indicator' } };
@@ -247,7 +286,8 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     const v = arg(a, 0, 'size');
     if (typeof v === 'number') return v;
     const b = typeof v === 'string' ? parseBytes(v) : undefined;
-    if (b === undefined) return err(TraceCodes.badArgument, 'a size such as "2MB" or "512KB"', a.span, 'units: B, KB, MB, GB');
+    if (b === undefined)
+      return err(TraceCodes.badArgument, 'a size such as "2MB" or "512KB"', a.span, 'units: B, KB, MB, GB');
     return b;
   });
 }
@@ -256,7 +296,16 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
 export function maskSelector(sel: readonly A.Selector[], scope: Scope, it: Interp): number[] {
   if (sel.length > 1) err(TraceCodes.unsupported, 'one selector per statement', sel[1].span);
   const v = it.eval(sel[0].arg, scope);
-  if (typeof v === 'object' && 'kind' in v && v.kind === 'list' && v.items.every((x) => typeof x === 'number'))
+  if (
+    typeof v === 'object' &&
+    'kind' in v &&
+    v.kind === 'list' &&
+    v.items.every((x) => typeof x === 'number')
+  )
     return v.items as number[];
-  return err(TraceCodes.badArgument, `\`mask\` takes a list of flat indices, got ${typeName(v)}`, sel[0].arg.span);
+  return err(
+    TraceCodes.badArgument,
+    `\`mask\` takes a list of flat indices, got ${typeName(v)}`,
+    sel[0].arg.span,
+  );
 }

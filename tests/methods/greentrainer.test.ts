@@ -19,7 +19,10 @@ import std.losses.classification
 import std.optim.sgd
 import std.methods.greentrainer
 model chain() {
-${dims.slice(1).map((d, i) => `  l${i + 1} = linear(${dims[i]}, ${d}, false, 0.3)`).join('\n')}
+${dims
+  .slice(1)
+  .map((d, i) => `  l${i + 1} = linear(${dims[i]}, ${d}, false, 0.3)`)
+  .join('\n')}
   forward(x: f32[B, 4]) -> f32[B, 3] = l6(relu(l5(relu(l4(relu(l3(relu(l2(relu(l1(x)))))))))))
 }
 recipe r {
@@ -63,7 +66,12 @@ describe('greentrainer', () => {
     const deepest = b.params.find((p) => p.trainable)!.name;
     expect(r.backwardStopsAt).toBe(deepest);
     const v0 = values(b, new Map(b.initialValues(0)));
-    expect(changed(v0, values(b, runCpu(b, 2).store))).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+    expect(changed(v0, values(b, runCpu(b, 2).store))).toEqual(
+      b.params
+        .filter((p) => p.trainable)
+        .map((p) => p.name)
+        .sort(),
+    );
   });
 
   describe('on WebGPU', () => {
@@ -73,7 +81,12 @@ describe('greentrainer', () => {
     it('moves exactly the chosen tensors, like the CPU', async () => {
       const r = await gpuVsCpu(h, b, 2);
       expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+      expect(r.changed).toEqual(
+        b.params
+          .filter((p) => p.trainable)
+          .map((p) => p.name)
+          .sort(),
+      );
     }, 60_000);
   });
 });

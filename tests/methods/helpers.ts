@@ -31,10 +31,22 @@ export function batchFor(b: TrainingBuild, s: number, vocab = 16, classes = 4): 
     const name = n.arg.name;
     if (name === 'step') out.set(name, Int32Array.of(s));
     else if (name === 'seed') out.set(name, Int32Array.of(1000 + s));
-    else if (name === 'tokens') out.set(name, Int32Array.from({ length: size }, (_, i) => (i * 7 + s * 13 + ((i * i) % 5)) % vocab));
-    else if (name === 'label') out.set(name, Int32Array.from({ length: size }, (_, i) => (i * 3 + s) % classes));
+    else if (name === 'tokens')
+      out.set(
+        name,
+        Int32Array.from({ length: size }, (_, i) => (i * 7 + s * 13 + ((i * i) % 5)) % vocab),
+      );
+    else if (name === 'label')
+      out.set(
+        name,
+        Int32Array.from({ length: size }, (_, i) => (i * 3 + s) % classes),
+      );
     else if (name === 'loss_mask') out.set(name, new Float32Array(size).fill(1));
-    else if (n.dtype === 'f32') out.set(name, Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7 + s * 0.3)));
+    else if (n.dtype === 'f32')
+      out.set(
+        name,
+        Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7 + s * 0.3)),
+      );
     else out.set(name, new Int32Array(size));
   }
   return out;
@@ -103,6 +115,8 @@ export async function gpuVsCpu(h: DeviceHandle, b: TrainingBuild, steps: number,
   const c = runCpu(b, steps, copy());
   const before = values(b, start);
   const after = values(b, g.store);
-  const maxLossGap = Math.max(...g.losses.map((l, i) => Math.abs(l - c.losses[i]) / Math.max(1e-6, Math.abs(c.losses[i]))));
+  const maxLossGap = Math.max(
+    ...g.losses.map((l, i) => Math.abs(l - c.losses[i]) / Math.max(1e-6, Math.abs(c.losses[i]))),
+  );
   return { changed: changed(before, after), after, cpuAfter: values(b, c.store), maxLossGap };
 }

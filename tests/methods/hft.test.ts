@@ -29,9 +29,15 @@ const staged = recipe(`
 
 const matmuls = (b: TrainingBuild) => {
   const g = simplify(b.graph);
-  return toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]).filter((n) => n.op === 'matmul').length;
+  return toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]).filter(
+    (n) => n.op === 'matmul',
+  ).length;
 };
-const trainable = (b: TrainingBuild) => b.params.filter((p) => p.trainable).map((p) => p.name).sort();
+const trainable = (b: TrainingBuild) =>
+  b.params
+    .filter((p) => p.trainable)
+    .map((p) => p.name)
+    .sort();
 
 function checkHalves(names: string[]) {
   for (const blk of [0, 1]) {

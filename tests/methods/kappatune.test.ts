@@ -28,7 +28,8 @@ function refCond(w: Float32Array, rows: number, cols: number): number {
   const at = (i: number, j: number) => (rows >= cols ? w[i * cols + j] : w[j * cols + i]);
   const [m, n] = rows >= cols ? [rows, cols] : [cols, rows];
   const g = new Float64Array(n * n);
-  for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) g[a * n + c] += at(i, a) * at(i, c);
+  for (let i = 0; i < m; i++)
+    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) g[a * n + c] += at(i, a) * at(i, c);
   const power = (mat: Float64Array) => {
     let x = Float64Array.from({ length: n }, (_, i) => 1 + Math.sin(i));
     let lam = 0;
@@ -75,7 +76,9 @@ function refCond(w: Float32Array, rows: number, cols: number): number {
 
 const b = build(recipe);
 const init = b.initialValues(0);
-const mats = b.params.filter((p) => p.role === 'param' && p.shape.length === 2 && /blocks\.\d\.(attn|mlp)\./.test(p.name));
+const mats = b.params.filter(
+  (p) => p.role === 'param' && p.shape.length === 2 && /blocks\.\d\.(attn|mlp)\./.test(p.name),
+);
 
 describe('kappatune', () => {
   it('computes condition numbers like the reference and trains the lowest-kappa matrices', () => {
@@ -84,8 +87,17 @@ describe('kappatune', () => {
       const ours = conditionNumber(asMatrix(init.get(p.name)!, p.shape));
       expect(Math.abs(ours - kappa.get(p.name)!) / kappa.get(p.name)!).toBeLessThan(1e-4);
     }
-    const want = [...kappa].sort((x, y) => x[1] - y[1]).slice(0, 3).map(([n]) => n).sort();
-    expect(b.params.filter((p) => p.trainable).map((p) => p.name).sort()).toEqual(want);
+    const want = [...kappa]
+      .sort((x, y) => x[1] - y[1])
+      .slice(0, 3)
+      .map(([n]) => n)
+      .sort();
+    expect(
+      b.params
+        .filter((p) => p.trainable)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(want);
     const after = values(b, runCpu(b, 2).store);
     expect(changed(values(b, new Map(init)), after)).toEqual(want);
   });
@@ -97,7 +109,12 @@ describe('kappatune', () => {
     it('changes exactly the selected matrices, like the CPU', async () => {
       const r = await gpuVsCpu(h, b, 2);
       expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+      expect(r.changed).toEqual(
+        b.params
+          .filter((p) => p.trainable)
+          .map((p) => p.name)
+          .sort(),
+      );
     }, 60_000);
   });
 });

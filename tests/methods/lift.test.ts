@@ -22,7 +22,9 @@ recipe r {
 
 /** W_r = Q Q^T W with Q the top-r left singular subspace from orthogonal iteration on W W^T. */
 function refLowRank(w: Float32Array, m: number, n: number, r: number): Float64Array {
-  let q = Array.from({ length: r }, (_, j) => Float64Array.from({ length: m }, (_, i) => Math.cos(i * 0.7 + j * 1.3 + i * j)));
+  let q = Array.from({ length: r }, (_, j) =>
+    Float64Array.from({ length: m }, (_, i) => Math.cos(i * 0.7 + j * 1.3 + i * j)),
+  );
   const wwT = (x: Float64Array) => {
     const t = new Float64Array(n);
     for (let i = 0; i < m; i++) for (let c = 0; c < n; c++) t[c] += w[i * n + c] * x[i];
@@ -95,7 +97,9 @@ describe('lift', () => {
       const before = values(b, new Map(b.initialValues(0)));
       const g = await runGpu(h, b, 3);
       const c = runCpu(b, 3);
-      g.losses.forEach((l, i) => expect(Math.abs(l - c.losses[i])).toBeLessThan(1e-4 * Math.abs(c.losses[i])));
+      g.losses.forEach((l, i) =>
+        expect(Math.abs(l - c.losses[i])).toBeLessThan(1e-4 * Math.abs(c.losses[i])),
+      );
       const after = values(b, g.store);
       const cpuAfter = values(b, c.store);
       for (const name of names) {

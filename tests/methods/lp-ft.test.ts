@@ -31,7 +31,9 @@ function argmaxes(v: Map<string, Float32Array>, x: Float32Array, B: number): num
   const [w1, b1, w2, b2] = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'].map((n) => v.get(n)!);
   const out: number[] = [];
   for (let r = 0; r < B; r++) {
-    const h = Array.from({ length: 16 }, (_, j) => Math.max(0, b1[j] + [...Array(8).keys()].reduce((a, k) => a + w1[j * 8 + k] * x[r * 8 + k], 0)));
+    const h = Array.from({ length: 16 }, (_, j) =>
+      Math.max(0, b1[j] + [...Array(8).keys()].reduce((a, k) => a + w1[j * 8 + k] * x[r * 8 + k], 0)),
+    );
     const z = Array.from({ length: 4 }, (_, c) => b2[c] + h.reduce((a, hj, j) => a + w2[c * 16 + j] * hj, 0));
     out.push(z.indexOf(Math.max(...z)));
   }
@@ -54,7 +56,8 @@ describe('lp-ft', () => {
   it('temperature scaling lowers held-out NLL and keeps weights and predictions', () => {
     const held = batchFor(ts, 99);
     const start = carryInto(ft, s2, ts);
-    const nll = (store: Map<string, TypedArray>) => evaluate(ts.graph, { params: store, inputs: held }).outputs.loss[0];
+    const nll = (store: Map<string, TypedArray>) =>
+      evaluate(ts.graph, { params: store, inputs: held }).outputs.loss[0];
     const before = nll(start as Map<string, TypedArray>);
     const vs = values(ts, start); // runCpu updates the store in place
     const out = runCpu(ts, 30, start, () => held).store;

@@ -25,7 +25,9 @@ const T = ['blocks.0.attn.q.weight', 'blocks.0.mlp.fc.weight'];
 const phase1 = build(recipe(''));
 const theta0 = values(phase1, new Map(phase1.initialValues(0)));
 const theta1 = values(phase1, runCpu(phase1, 3).store);
-const phase2 = withWeights(theta1, () => build(recipe(`apply lt_sft(density: 0.1, targets: "blocks.0.{attn.q,mlp.fc}.weight")`)));
+const phase2 = withWeights(theta1, () =>
+  build(recipe(`apply lt_sft(density: 0.1, targets: "blocks.0.{attn.q,mlp.fc}.weight")`)),
+);
 const k = (n: string) => Math.round(0.1 * theta0.get(n)!.length);
 
 describe('lt-sft', () => {
@@ -33,7 +35,10 @@ describe('lt-sft', () => {
     const init = phase2.initialValues(0);
     for (const n of T) {
       const d = theta1.get(n)!.map((v, i) => Math.abs(v - theta0.get(n)![i]));
-      const ref = [...d.keys()].sort((a, b) => d[b] - d[a] || a - b).slice(0, k(n)).sort((a, b) => a - b);
+      const ref = [...d.keys()]
+        .sort((a, b) => d[b] - d[a] || a - b)
+        .slice(0, k(n))
+        .sort((a, b) => a - b);
       expect(Array.from(init.get(`${n}#mask.idx`)!)).toEqual(ref);
       const st = phase2.params.filter((p) => p.role === 'state' && p.param === `${n}#mask[${k(n)}]`);
       expect(st.map((p) => p.shape)).toEqual([[k(n)], [k(n)]]);
@@ -59,7 +64,8 @@ describe('lt-sft', () => {
       const r = await gpuVsCpu(h, phase2, 3);
       expect(r.maxLossGap).toBeLessThan(1e-4);
       expect(r.changed).toEqual([...T].sort());
-      for (const n of T) expect(diffIndices(theta0.get(n)!, r.after.get(n)!).length).toBeLessThanOrEqual(k(n));
+      for (const n of T)
+        expect(diffIndices(theta0.get(n)!, r.after.get(n)!).length).toBeLessThanOrEqual(k(n));
     }, 60_000);
   });
 });

@@ -42,7 +42,12 @@ describe('mobiletl', () => {
     it('changes the same tensors as the CPU', async () => {
       const r = await gpuVsCpu(h, b, 2);
       expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+      expect(r.changed).toEqual(
+        b.params
+          .filter((p) => p.trainable)
+          .map((p) => p.name)
+          .sort(),
+      );
     }, 60_000);
   });
 });

@@ -64,7 +64,9 @@ describe('paca', () => {
       const moved = new Set([...merged.keys()].filter((i) => merged[i] !== w[i]).map((i) => i % inp));
       expect([...moved].sort((x, y) => x - y)).toEqual([...cols].sort((x, y) => x - y));
     }
-    expect(b.params.filter((p) => p.trainable).map((p) => p.name)).toEqual(layers.map(({ m }) => `${m}.paca_delta`));
+    expect(b.params.filter((p) => p.trainable).map((p) => p.name)).toEqual(
+      layers.map(({ m }) => `${m}.paca_delta`),
+    );
   });
 
   describe('on WebGPU', () => {
@@ -76,7 +78,9 @@ describe('paca', () => {
       expect(r.maxLossGap).toBeLessThan(1e-4);
       expect(r.changed).toEqual(layers.map(({ m }) => `${m}.paca_delta`));
       for (const { m } of layers)
-        r.after.get(`${m}.paca_delta`)!.forEach((v, i) => expect(Math.abs(v - r.cpuAfter.get(`${m}.paca_delta`)![i])).toBeLessThan(1e-5));
+        r.after
+          .get(`${m}.paca_delta`)!
+          .forEach((v, i) => expect(Math.abs(v - r.cpuAfter.get(`${m}.paca_delta`)![i])).toBeLessThan(1e-5));
     }, 60_000);
   });
 });

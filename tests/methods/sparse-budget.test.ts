@@ -52,10 +52,17 @@ describe('sparse_update_budget', () => {
     const g = simplify(b.graph);
     const r = compileReport(b.graph, g, scheduleEarlyUpdates(g));
     expect(r.bytes.gradients + r.bytes.optimizerState).toBeLessThanOrEqual(4096);
-    const trains = formatReport(r).split('\n').find((l) => l.startsWith('trains'))!;
+    const trains = formatReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('trains'))!;
     for (const p of b.params.filter((q) => q.trainable).slice(0, 12)) expect(trains).toContain(p.name);
     const v0 = values(b, new Map(b.initialValues(0)));
-    expect(changed(v0, values(b, runCpu(b, 2).store))).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+    expect(changed(v0, values(b, runCpu(b, 2).store))).toEqual(
+      b.params
+        .filter((p) => p.trainable)
+        .map((p) => p.name)
+        .sort(),
+    );
   });
 
   describe('on WebGPU', () => {
@@ -65,7 +72,12 @@ describe('sparse_update_budget', () => {
     it('moves exactly the chosen tensors, like the CPU', async () => {
       const r = await gpuVsCpu(h, b, 2);
       expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(b.params.filter((p) => p.trainable).map((p) => p.name).sort());
+      expect(r.changed).toEqual(
+        b.params
+          .filter((p) => p.trainable)
+          .map((p) => p.name)
+          .sort(),
+      );
     }, 60_000);
   });
 });

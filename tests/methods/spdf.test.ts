@@ -46,7 +46,8 @@ describe('spdf', () => {
     const init = new Map(sparse.initialValues(0));
     const start = carryInto(sparse, init, dense, 0, { merge: true }) as Map<string, TypedArray>;
     const feed = batchFor(sparse, 1);
-    const a = evaluate(sparse.graph, { params: init as Map<string, TypedArray>, inputs: feed }).outputs.loss[0];
+    const a = evaluate(sparse.graph, { params: init as Map<string, TypedArray>, inputs: feed }).outputs
+      .loss[0];
     const b = evaluate(dense.graph, { params: start, inputs: feed }).outputs.loss[0];
     expect(Math.abs(a - b)).toBeLessThan(1e-5);
   });
@@ -55,7 +56,8 @@ describe('spdf', () => {
     const s1 = runCpu(sparse, 3).store;
     const start = carryInto(sparse, s1, dense, 0, { merge: true });
     const zeros = new Map(W.map((m) => [m, masked(m)]));
-    for (const m of W) expect(zeros.get(m)!.every((i) => (start.get(`${m}.weight`) as Float32Array)[i] === 0)).toBe(true);
+    for (const m of W)
+      expect(zeros.get(m)!.every((i) => (start.get(`${m}.weight`) as Float32Array)[i] === 0)).toBe(true);
     const after = runCpu(dense, 1, start).store;
     for (const m of W) {
       const moved = zeros.get(m)!.filter((i) => (after.get(`${m}.weight`) as Float32Array)[i] !== 0);
