@@ -15,6 +15,9 @@
 //   eva_ranks(xs, budget:, max_rank:) -> [int]   per-tensor ranks: the `budget` components
 //       with the largest explained-variance ratio (s_k^2 / sum_j s_j^2 within a tensor) over
 //       all tensors, at most max_rank and at least 1 per tensor
+//   bit_cipher(tokens, vocab:, bits:, window:, mode:) -> init   bit-cipher word vectors from
+//       calibration tokens (bit-cipher.ts), [vocab, bits] ("sum") or [vocab, 2 bits] ("concat")
+//   reinit(p, init)        replace the initial value of an existing parameter p (`e.weight`)
 //
 // The evaluation uses every parameter's initial value with seed 0 (a checkpoint's data
 // after `model.load`), the same convention as the other host-side features.
@@ -32,7 +35,8 @@ import { arg, num, tensor } from '../trace/args.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
 import { isTensor, list, type Args, type Scope, type Value } from '../trace/values.ts';
-import { dataInit } from './host-init.ts';
+import { dataInit, paramOf } from './host-init.ts';
+import { bitCipher, type CipherMode } from './bit-cipher.ts';
 import { topSvd } from './spectral.ts';
 
 /** Host values of calibration input nodes, by input name. */
@@ -84,6 +88,27 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
     if (!Number.isInteger(r) || r < 1 || r > Math.min(rows, cols))
       err(TraceCodes.badArgument, `\`r\` must be an integer in 1 .. ${Math.min(rows, cols)}`, a.span);
     return dataInit(Float32Array.from(topSvd(data, rows, cols, r).vt), `activation_svd(r: ${r})`);
+  });
+  def('bit_cipher', (a) => {
+    const x = tensor(a, 0, 'tokens');
+    if (x.op !== 'input' || !calibrationData.has((x.arg as { name: string }).name))
+      return err(TraceCodes.badArgument, '`tokens` must come from calibration_tokens(...)', a.span);
+    const toks = calibrationData.get((x.arg as { name: string }).name)!;
+    const mode = (arg(a, 4, 'mode') ?? 'sum') as CipherMode;
+    if (mode !== 'sum' && mode !== 'concat') return err(TraceCodes.badArgument, '`mode` is "sum" or "concat"', a.span);
+    const [vocab, bits, window] = [num(a, 1, 'vocab'), num(a, 2, 'bits'), num(a, 3, 'window', 2)];
+    if (toks.some((t) => t < 0 || t >= vocab)) return err(TraceCodes.badArgument, `a token is outside 0 .. ${vocab - 1}`, a.span);
+    return dataInit(bitCipher(toks, x.shape[1], vocab, bits, window, mode), `bit_cipher(bits: ${bits})`);
+  });
+  def('reinit', (a) => {
+    const p = paramOf(tree, arg(a, 0, 'p'), a.span);
+    const v = arg(a, 1, 'init');
+    if (!(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'init'))
+      return err(TraceCodes.badArgument, '`init` must be an init such as bit_cipher(...)', a.span);
+    if (v.spec.kind === 'data' && v.spec.data.length !== p.shape.reduce((x, y) => x * y, 1))
+      return err(TraceCodes.badArgument, `the init has ${v.spec.data.length} values, \`${p.name}\` has shape [${p.shape}]`, a.span);
+    p.init = v.spec;
+    return { kind: 'null' };
   });
   def('activation_spectrum', (a) => list(Array.from(explained(tree, tensor(a, 0, 'x'), a.span))));
   def('eva_ranks', (a) => {
