@@ -92,7 +92,7 @@ const builtinTable: Row[] = [
   ['calibration_tokens', 'data', 'data, batches?: int', 'the first batches of the recipe data, as a tensor the host can evaluate'],
   ['activation_svd', 'init', 'x, r: int', 'top-r right singular vectors of calibration activations (EVA)'],
   ['activation_spectrum', 'misc', 'x', 'explained variances of calibration activations'],
-  ['bit_cipher', 'init', 'tokens, vocab: int, bits: int, window?: int, mode?: string', 'bit-cipher word vectors from calibration tokens'], ['reinit', 'model', 'p, init', 'replace a parameter initial value'],
+  ['bit_cipher_vectors', 'init', 'tokens, vocab: int, bits: int, window?: int, mode?: string', 'bit-cipher word vectors from calibration tokens'], ['reinit', 'model', 'p, init', 'replace a parameter initial value'],
   ['eva_ranks', 'misc', 'xs: list, budget: int, max_rank?', 'ranks by explained-variance ratio within a budget (EVA)'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
   ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],

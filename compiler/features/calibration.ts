@@ -15,7 +15,7 @@
 //   eva_ranks(xs, budget:, max_rank:) -> [int]   per-tensor ranks: the `budget` components
 //       with the largest explained-variance ratio (s_k^2 / sum_j s_j^2 within a tensor) over
 //       all tensors, at most max_rank and at least 1 per tensor
-//   bit_cipher(tokens, vocab:, bits:, window:, mode:) -> init   bit-cipher word vectors from
+//   bit_cipher_vectors(tokens, vocab:, bits:, window:, mode:) -> init   bit-cipher word vectors from
 //       calibration tokens (bit-cipher.ts), [vocab, bits] ("sum") or [vocab, 2 bits] ("concat")
 //   reinit(p, init)        replace the initial value of an existing parameter p (`e.weight`)
 //
@@ -89,7 +89,7 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
       err(TraceCodes.badArgument, `\`r\` must be an integer in 1 .. ${Math.min(rows, cols)}`, a.span);
     return dataInit(Float32Array.from(topSvd(data, rows, cols, r).vt), `activation_svd(r: ${r})`);
   });
-  def('bit_cipher', (a) => {
+  def('bit_cipher_vectors', (a) => {
     const x = tensor(a, 0, 'tokens');
     if (x.op !== 'input' || !calibrationData.has((x.arg as { name: string }).name))
       return err(TraceCodes.badArgument, '`tokens` must come from calibration_tokens(...)', a.span);
@@ -104,7 +104,7 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
     const p = paramOf(tree, arg(a, 0, 'p'), a.span);
     const v = arg(a, 1, 'init');
     if (!(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'init'))
-      return err(TraceCodes.badArgument, '`init` must be an init such as bit_cipher(...)', a.span);
+      return err(TraceCodes.badArgument, '`init` must be an init such as bit_cipher_vectors(...)', a.span);
     if (v.spec.kind === 'data' && v.spec.data.length !== p.shape.reduce((x, y) => x * y, 1))
       return err(TraceCodes.badArgument, `the init has ${v.spec.data.length} values, \`${p.name}\` has shape [${p.shape}]`, a.span);
     p.init = v.spec;

@@ -14,7 +14,7 @@ method bit_cipher(mode: string = "sum", window: int = 2, batches: int = 4,
   for e in modules(embed) {
     let bits = e.d
     if mode == "concat" { bits = e.d / 2 }
-    reinit(e.weight, bit_cipher(xs, vocab: e.n, bits: bits, window: window, mode: mode))
+    reinit(e.weight, bit_cipher_vectors(xs, vocab: e.n, bits: bits, window: window, mode: mode))
     if frozen_embeddings { freeze e["weight"] }
   }
 }
