@@ -111,7 +111,7 @@ export function workloads(quick: boolean): Workload[] {
       config: lora,
       warmup,
       steps,
-      referenceSteps: ref,
+      referenceSteps: 0, // the CPU reference runs the full-FT GPT only: ~7-20 s a step
       ablationSteps,
       itemsPerStep: gptItems(lora),
     },
