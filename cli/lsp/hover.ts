@@ -5,15 +5,15 @@
 //   a named argument `r:` / a formal       → the parameter with its type and default
 //   locals (let, param, loop var, ...)     → kind and declared type
 
-import { trainParams } from '../../compiler/check/builtins.ts';
+import { modelMembers, trainParams } from '../../compiler/check/builtins.ts';
 import type { Sym } from '../../compiler/check/scope.ts';
 import type { ImportResolver } from '../../compiler/check/imports.ts';
-import type { Node } from '../../grammar/index.ts';
+import { findAll, type Node } from '../../grammar/index.ts';
 import type { Analysis } from './analysis.ts';
 import { builtinSignature, declSignature, formalText, markdown, moduleDoc, paramText } from './describe.ts';
 import { innermost, nodesAt } from './locate.ts';
 import type { Range } from './positions.ts';
-import { declOf, formalOf, symOfCallee, symOfName } from './resolve.ts';
+import { declOf, formalOf, symOfCallee, symOfName, symOfTypeName } from './resolve.ts';
 
 export interface Hover {
   readonly contents: { readonly kind: 'markdown'; readonly value: string };
@@ -33,6 +33,11 @@ function describeSym(a: Analysis, s: Sym): string | undefined {
     return prog ? markdown(`import ${s.name}`, moduleDoc(prog, s.file, a.sources.get(s.file) ?? '')) : undefined;
   }
   const text = a.sources.get(s.file ?? a.doc.file) ?? a.doc.text;
+  if (s.kind === 'formal' && s.span && (s.file ?? a.doc.file) === a.doc.file) {
+    // show the whole formal, default included: `r: int = 8`
+    const f = findAll(a.ast, 'Formal').find((x) => x.name.span.start === s.span!.start);
+    if (f) return markdown(`parameter ${formalText(f, a.doc.text)}`);
+  }
   const type = s.type ? `: ${text.slice(s.type.span.start, s.type.span.end)}` : '';
   const mod = s.module ? ` (a \`${s.module.name.name}\`)` : '';
   const what = s.kind === 'formal' ? 'parameter' : s.kind === 'implicit' ? 'implicit name' : s.kind;
@@ -89,7 +94,18 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
   }
   if (parent.kind === 'Member' && parent.name === node) {
     const s = symOfCallee(a, parent);
-    return s ? at(describeSym(a, s), node) : null;
+    if (s) return at(describeSym(a, s), node);
+    // `llama.load(...)`: a member every model declaration has
+    const owner = parent.object.kind === 'Name' ? declOf(symOfName(a, parent.object)) : undefined;
+    const ps = modelMembers.get(node.name);
+    if (owner?.kind === 'ModelDecl' && ps)
+      return at(markdown(`${owner.name.name}.${node.name}(${ps.map(paramText).join(', ')})`, `a member of every model`), node);
+    return null;
   }
+  if (parent.kind === 'NamedType') {
+    const s = symOfTypeName(a, node.name);
+    return s ? at(describeSym(a, s), node) : at(markdown(`type ${node.name}`), node);
+  }
+  if (parent.kind === 'Field' && parent.key === node) return at(markdown(`${node.name} = ...`, 'a recipe key'), node);
   return null;
 }

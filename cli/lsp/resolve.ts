@@ -23,6 +23,12 @@ export function symOfCallee(a: Analysis, callee: Expr): Sym | undefined {
   return undefined;
 }
 
+/** A type written by name (`for m: linear in ...`, `x: gpt2`): the declaration it names, if any. */
+export const symOfTypeName = (a: Analysis, name: string): Sym | undefined => {
+  const s = a.fileScope.lookup(name);
+  return s?.kind === 'decl' ? s : undefined;
+};
+
 /** The declaration a symbol names directly, or through a submodule/loop variable's module. */
 export const declOf = (s: Sym | undefined): Named | undefined =>
   (s?.decl && s.decl.kind !== 'ImportDecl' ? s.decl : undefined) ?? s?.module;
