@@ -132,6 +132,9 @@ export function completion(a: Analysis, offset: number, stdlibDir: string): Comp
     }));
   }
 
+  // inside a string (a pattern, a path): nothing to offer
+  if ((linePrefix.replace(/\\./g, '').match(/"/g)?.length ?? 0) % 2 === 1) return [];
+
   const member = /([A-Za-z_]\w*)\.(\w*)$/.exec(linePrefix);
   if (member) {
     const s = a.fileScope.lookup(member[1]!);
@@ -143,7 +146,9 @@ export function completion(a: Analysis, offset: number, stdlibDir: string): Comp
 
   const items: CompletionItem[] = [];
   const call = enclosingCall(text, offset);
-  if (call) items.push(...argItems(a, call.callee, call.argsText));
+  // named arguments only where a name may start: not in the value after `name:`
+  const inValue = call && /^\s*[A-Za-z_]\w*\s*:/.test(call.argsText.split(',').pop()!);
+  if (call && !inValue) items.push(...argItems(a, call.callee, call.argsText));
 
   const { scope, decl } = scopeAt(a, offset);
   for (const name of scope.names()) {

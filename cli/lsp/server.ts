@@ -37,7 +37,7 @@ interface TextDocumentParams {
 export const serverCapabilities = {
   textDocumentSync: { openClose: true, change: 1 /* Full */ },
   hoverProvider: true,
-  completionProvider: { triggerCharacters: ['.', '(', ',', ' '] },
+  completionProvider: { triggerCharacters: ['.', '(', ','] },
   definitionProvider: true,
   documentFormattingProvider: true,
   documentSymbolProvider: true,

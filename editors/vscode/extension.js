@@ -141,7 +141,7 @@ function activate(context) {
         provideCompletionItems: (doc, pos) =>
           request('textDocument/completion', docParams(doc, pos)).then((r) => (r ? r.items.map(completionItem) : [])),
       },
-      '.', '(', ',', ' ',
+      '.', '(', ',',
     ),
     vscode.languages.registerDefinitionProvider(sel, {
       provideDefinition: (doc, pos) =>

@@ -112,6 +112,19 @@ recipe r {
     expect(labels(key)).toEqual(expect.arrayContaining([...recipeKeys, 'train']));
   });
 
+  it('offers values, not argument names, after `name:`; nothing inside a string', async () => {
+    const h = harness();
+    await h.request('initialize', { capabilities: {} });
+    const t = 'import std.methods.lora\n\nrecipe r {\n  apply lora(r: , targets: "blocks.\n}\n';
+    await h.open(file, t);
+    const uri = `file://${file}`;
+    const value = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(t, 'r: ', true) });
+    expect(labels(value)).not.toContain('alpha:');
+    expect(labels(value)).toContain('lora');
+    const str = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(t, '"blocks.', true) });
+    expect(labels(str)).toEqual([]);
+  });
+
   it('offers an imported namespace’s declarations after `ns.`', async () => {
     const h = harness();
     await h.request('initialize', { capabilities: {} });
