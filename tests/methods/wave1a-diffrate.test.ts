@@ -1,0 +1,59 @@
+// DiffRate (stdlib/methods/diffrate.ftl): with all probability on "keep every token" the
+// model equals the uncompressed one; after training toward a FLOPs target, the host cost
+// model for the argmax rates is within 5% of the target; only the rate logits train and the
+// backbone is bit-identical; a WebGPU step equals the CPU executor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { step } from '../../runtime/cpu/index.ts';
+import type { DeviceHandle } from '../../runtime/device/index.ts';
+import { gpu } from '../webgpu/harness.ts';
+import { batchInputs, forward, gpuStepMatchesCpu, logits, tiny, train, trainableNames, type Store } from './wave1a-helpers.ts';
+
+const RATES = [1.0, 0.75, 0.5, 0.25];
+const opts = { imports: ['diffrate'], layers: 3 };
+
+/** Host cost model: mean over layers of the product of the earlier layers' keep rates. */
+function flops(keep: number[]): number {
+  let acc = 1;
+  let total = 0;
+  for (const e of keep) {
+    total += acc;
+    acc *= e;
+  }
+  return total / keep.length;
+}
+
+describe('diffrate', () => {
+  it('keeping every token gives the uncompressed model', () => {
+    const f = forward(tiny('apply diffrate(target: 0.75)', opts));
+    const p = f.initialValues(1);
+    const y = logits(f, p, batchInputs(4, 8, 0));
+    expect(Array.from(y)).toEqual(Array.from(logits(forward(tiny('', opts)), p, batchInputs(4, 8, 0))));
+  });
+
+  it('trains the rates to the FLOPs target (argmax within 5%); backbone bit-identical', () => {
+    const text = tiny('apply diffrate(target: 0.75, weight: 50.0, keep_bias: 0.0)', opts).replace('adamw(lr: 1e-2)', 'adamw(lr: 5e-2)');
+    const b = train(text);
+    expect(trainableNames(b)).toEqual(['0', '1', '2'].map((l) => `blocks.${l}.attn.diffrate_logits`));
+    const store: Store = b.initialValues(1);
+    const before = new Map(store);
+    for (let s = 1; s <= 80; s++) step(b.graph, store, batchInputs(4, 8, s, s));
+    for (const [k, v] of before) if (!k.includes(':') && !k.includes('diffrate')) expect(store.get(k)).toEqual(v);
+    const keep = ['0', '1', '2'].map((l) => {
+      const z = Array.from(store.get(`blocks.${l}.attn.diffrate_logits`)!);
+      return RATES[z.indexOf(Math.max(...z))];
+    });
+    expect(Math.abs(flops(keep) - 0.75)).toBeLessThanOrEqual(0.05 * 0.75);
+  });
+});
+
+describe('on WebGPU', () => {
+  let h: DeviceHandle;
+  beforeAll(async () => {
+    h = await gpu();
+  });
+  afterAll(() => h?.destroy());
+  it('a training step equals the CPU executor', async () => {
+    const b = train(tiny('apply diffrate(target: 0.75, keep_bias: 0.0)', { ...opts, layers: 2 }));
+    await gpuStepMatchesCpu(h, b, batchInputs(4, 8, 4, 1));
+  });
+});
