@@ -22,7 +22,19 @@ export function buildProgram(): Command {
   const program = new Command('ftl')
     .description('Compile and run fine-tuning recipes written in .ftl on any WebGPU device')
     .version(pkg.version, '-v, --version');
-  for (const register of [doctor, check, compileCmd, run, initModel, resume, generate, exportCmd, methods, fmt, lsp])
+  for (const register of [
+    doctor,
+    check,
+    compileCmd,
+    run,
+    initModel,
+    resume,
+    generate,
+    exportCmd,
+    methods,
+    fmt,
+    lsp,
+  ])
     register(program);
   return program;
 }

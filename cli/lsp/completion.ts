@@ -7,7 +7,13 @@
 // The call and member contexts are read from the text before the cursor, not the tree: while
 // typing, `apply lora(r: 8, ` does not parse, and the recovered tree has no call there.
 
-import { builtins, modelMembers, recipeKeys, trainParams, type BuiltinParam } from '../../compiler/check/builtins.ts';
+import {
+  builtins,
+  modelMembers,
+  recipeKeys,
+  trainParams,
+  type BuiltinParam,
+} from '../../compiler/check/builtins.ts';
 import type { Scope, Sym } from '../../compiler/check/scope.ts';
 import type { Decl, Formal } from '../../grammar/index.ts';
 import type { Analysis } from './analysis.ts';
@@ -30,18 +36,33 @@ export interface CompletionItem {
 const K = { Method: 2, Function: 3, Field: 5, Variable: 6, Class: 7, Module: 9, Property: 10, Keyword: 14 };
 
 const kindOfDecl = (d: Decl): number =>
-  d.kind === 'MethodDecl' ? K.Method : d.kind === 'ModuleDecl' || d.kind === 'ModelDecl' ? K.Class : K.Function;
+  d.kind === 'MethodDecl'
+    ? K.Method
+    : d.kind === 'ModuleDecl' || d.kind === 'ModelDecl'
+      ? K.Class
+      : K.Function;
 
 function symItem(a: Analysis, s: Sym): CompletionItem {
   const decl = declOf(s);
   if (s.kind === 'decl' && decl) {
     const sig = declSignature(decl, a.sources.get(s.file ?? a.doc.file) ?? '');
-    return { label: s.name, kind: kindOfDecl(decl), detail: sig, documentation: { kind: 'markdown', value: markdown(sig, decl.doc) } };
+    return {
+      label: s.name,
+      kind: kindOfDecl(decl),
+      detail: sig,
+      documentation: { kind: 'markdown', value: markdown(sig, decl.doc) },
+    };
   }
   if (s.kind === 'builtin') {
     const b = s.builtin ?? builtins.get(s.name);
     return b
-      ? { label: s.name, kind: K.Function, detail: builtinSignature(b), documentation: { kind: 'markdown', value: markdown(builtinSignature(b), b.doc) }, sortText: `2${s.name}` }
+      ? {
+          label: s.name,
+          kind: K.Function,
+          detail: builtinSignature(b),
+          documentation: { kind: 'markdown', value: markdown(builtinSignature(b), b.doc) },
+          sortText: `2${s.name}`,
+        }
       : { label: s.name, kind: K.Function, detail: 'builtin', sortText: `2${s.name}` };
   }
   if (s.kind === 'namespace') return { label: s.name, kind: K.Module, detail: 'import' };
@@ -49,7 +70,10 @@ function symItem(a: Analysis, s: Sym): CompletionItem {
 }
 
 /** The callee of the innermost unclosed `(` before `offset`, e.g. `lora`, `ns.lora`, `train`. */
-export function enclosingCall(text: string, offset: number): { callee: string; argsText: string } | undefined {
+export function enclosingCall(
+  text: string,
+  offset: number,
+): { callee: string; argsText: string } | undefined {
   let depth = 0;
   for (let i = offset - 1; i >= 0 && offset - i < 4000; i--) {
     const c = text[i]!;
@@ -82,7 +106,9 @@ function argItems(a: Analysis, callee: string, argsText: string): CompletionItem
     ...(doc ? { documentation: { kind: 'markdown' as const, value: doc } } : {}),
   });
   const fromBuiltin = (ps: readonly BuiltinParam[], owner: string) =>
-    ps.filter((p) => !given.has(p.name) && !p.variadic).map((p) => item(p.name, paramText(p), `parameter of \`${owner}\``));
+    ps
+      .filter((p) => !given.has(p.name) && !p.variadic)
+      .map((p) => item(p.name, paramText(p), `parameter of \`${owner}\``));
   if (callee === 'train') return fromBuiltin(trainParams, 'train');
   const parts = callee.split('.');
   let s: Sym | undefined = a.fileScope.lookup(parts[0]!);
@@ -140,7 +166,11 @@ export function completion(a: Analysis, offset: number, stdlibDir: string): Comp
     const s = a.fileScope.lookup(member[1]!);
     if (s?.members) return [...s.members.values()].map((m) => symItem(a, m));
     if (declOf(s)?.kind === 'ModelDecl')
-      return [...modelMembers].map(([name, ps]) => ({ label: name, kind: K.Method, detail: `${name}(${ps.map(paramText).join(', ')})` }));
+      return [...modelMembers].map(([name, ps]) => ({
+        label: name,
+        kind: K.Method,
+        detail: `${name}(${ps.map(paramText).join(', ')})`,
+      }));
     return [];
   }
 
@@ -156,8 +186,21 @@ export function completion(a: Analysis, offset: number, stdlibDir: string): Comp
     if (s && name !== '') items.push(symItem(a, s));
   }
   if (decl?.kind === 'RecipeDecl' && !call && /^\s*\w*$/.test(linePrefix)) {
-    for (const k of recipeKeys) items.push({ label: k, kind: K.Property, detail: 'recipe key', insertText: `${k} = `, sortText: `1${k}` });
-    items.push({ label: 'train', kind: K.Keyword, detail: `train(${trainParams.map(paramText).join(', ')})`, insertText: 'train(', sortText: '1train' });
+    for (const k of recipeKeys)
+      items.push({
+        label: k,
+        kind: K.Property,
+        detail: 'recipe key',
+        insertText: `${k} = `,
+        sortText: `1${k}`,
+      });
+    items.push({
+      label: 'train',
+      kind: K.Keyword,
+      detail: `train(${trainParams.map(paramText).join(', ')})`,
+      insertText: 'train(',
+      sortText: '1train',
+    });
   }
   return items;
 }

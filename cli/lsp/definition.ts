@@ -62,5 +62,8 @@ export function definition(
   if (!span) return null;
   const text = span.file === a.doc.file ? a.doc.text : (a.sources.get(span.file) ?? textOf(span.file) ?? '');
   const index = span.file === a.doc.file ? a.index : new LineIndex(text);
-  return { uri: span.file === a.doc.file ? a.doc.uri : fileToUri(span.file), range: index.range(span.start, span.end) };
+  return {
+    uri: span.file === a.doc.file ? a.doc.uri : fileToUri(span.file),
+    range: index.range(span.start, span.end),
+  };
 }

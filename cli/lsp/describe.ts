@@ -30,7 +30,11 @@ export function builtinSignature(b: Builtin): string {
 
 /** The doc of an imported file: its namesake declaration's doc, else its leading `//` block. */
 export function moduleDoc(program: Program, file: string, text: string): string {
-  const stem = file.replace(/\\/g, '/').split('/').pop()!.replace(/\.ftl$/, '');
+  const stem = file
+    .replace(/\\/g, '/')
+    .split('/')
+    .pop()!
+    .replace(/\.ftl$/, '');
   const namesake = program.decls.find((d) => d.kind !== 'ImportDecl' && d.name.name === stem);
   const lines: string[] = [];
   if (namesake?.doc) lines.push(namesake.doc);

@@ -30,7 +30,9 @@ function describeSym(a: Analysis, s: Sym): string | undefined {
   }
   if (s.kind === 'namespace' && s.file) {
     const prog = a.imported.get(s.file);
-    return prog ? markdown(`import ${s.name}`, moduleDoc(prog, s.file, a.sources.get(s.file) ?? '')) : undefined;
+    return prog
+      ? markdown(`import ${s.name}`, moduleDoc(prog, s.file, a.sources.get(s.file) ?? ''))
+      : undefined;
   }
   const text = a.sources.get(s.file ?? a.doc.file) ?? a.doc.text;
   if (s.kind === 'formal' && s.span && (s.file ?? a.doc.file) === a.doc.file) {
@@ -58,8 +60,12 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
       a.doc.file,
     );
     const prog = r.ok ? a.imported.get(r.file) : undefined;
-    if (!r.ok || !prog) return at(markdown(`import ${imp.path.map((p) => p.name).join('.')}`, r.ok ? '' : r.message), imp);
-    return at(markdown(`import ${imp.path.map((p) => p.name).join('.')}`, moduleDoc(prog, r.file, r.text)), imp);
+    if (!r.ok || !prog)
+      return at(markdown(`import ${imp.path.map((p) => p.name).join('.')}`, r.ok ? '' : r.message), imp);
+    return at(
+      markdown(`import ${imp.path.map((p) => p.name).join('.')}`, moduleDoc(prog, r.file, r.text)),
+      imp,
+    );
   }
   if (node.kind === 'Name') {
     const s = symOfName(a, node);
@@ -73,7 +79,10 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
     return at(markdown(`${parent.kind.replace(/Decl$/, '').toLowerCase()} ${node.name}`), node);
   if (parent.kind === 'Formal') {
     const owner = chain[chain.length - 3];
-    const ownerName = owner && 'name' in owner && owner.name && typeof owner.name === 'object' ? ` of ${(owner.name as { name: string }).name}` : '';
+    const ownerName =
+      owner && 'name' in owner && owner.name && typeof owner.name === 'object'
+        ? ` of ${(owner.name as { name: string }).name}`
+        : '';
     return at(markdown(formalText(parent, a.doc.text), `parameter${ownerName}`), node);
   }
   if (parent.kind === 'Arg' && parent.name === node) {
@@ -90,7 +99,10 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
     }
     const f = formalOf(declOf(s), parent);
     if (!f || !s) return null;
-    return at(markdown(formalText(f, a.sources.get(s.file ?? a.doc.file) ?? ''), `parameter of \`${s.name}\``), node);
+    return at(
+      markdown(formalText(f, a.sources.get(s.file ?? a.doc.file) ?? ''), `parameter of \`${s.name}\``),
+      node,
+    );
   }
   if (parent.kind === 'Member' && parent.name === node) {
     const s = symOfCallee(a, parent);
@@ -99,13 +111,20 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
     const owner = parent.object.kind === 'Name' ? declOf(symOfName(a, parent.object)) : undefined;
     const ps = modelMembers.get(node.name);
     if (owner?.kind === 'ModelDecl' && ps)
-      return at(markdown(`${owner.name.name}.${node.name}(${ps.map(paramText).join(', ')})`, `a member of every model`), node);
+      return at(
+        markdown(
+          `${owner.name.name}.${node.name}(${ps.map(paramText).join(', ')})`,
+          `a member of every model`,
+        ),
+        node,
+      );
     return null;
   }
   if (parent.kind === 'NamedType') {
     const s = symOfTypeName(a, node.name);
     return s ? at(describeSym(a, s), node) : at(markdown(`type ${node.name}`), node);
   }
-  if (parent.kind === 'Field' && parent.key === node) return at(markdown(`${node.name} = ...`, 'a recipe key'), node);
+  if (parent.kind === 'Field' && parent.key === node)
+    return at(markdown(`${node.name} = ...`, 'a recipe key'), node);
   return null;
 }

@@ -87,5 +87,6 @@ export function encodeMessage(msg: Message): Buffer {
   return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]);
 }
 
-export const isRequest = (m: Message): m is RequestMessage => 'method' in m && 'id' in m && m.id !== undefined;
+export const isRequest = (m: Message): m is RequestMessage =>
+  'method' in m && 'id' in m && m.id !== undefined;
 export const isNotification = (m: Message): m is NotificationMessage => 'method' in m && !('id' in m);

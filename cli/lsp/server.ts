@@ -157,7 +157,11 @@ export class Server {
         this.ws.close(p.textDocument.uri);
         this.cache.delete(p.textDocument.uri);
         clearTimeout(this.timers.get(p.textDocument.uri));
-        this.opts.send({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri: p.textDocument.uri, diagnostics: [] } });
+        this.opts.send({
+          jsonrpc: '2.0',
+          method: 'textDocument/publishDiagnostics',
+          params: { uri: p.textDocument.uri, diagnostics: [] },
+        });
         return;
       default:
         return; // `$/cancelRequest`, `$/setTrace`, didSave, workspace notifications: nothing to do
@@ -180,7 +184,13 @@ export class Server {
     this.cache.delete(uri);
     const a = this.analysis(uri);
     if (!a) return;
-    const diagnostics = toLspDiagnostics(a.diagnostics, a.doc.file, uri, a.index, (f) => a.sources.get(f) ?? this.ws.textOf(f));
+    const diagnostics = toLspDiagnostics(
+      a.diagnostics,
+      a.doc.file,
+      uri,
+      a.index,
+      (f) => a.sources.get(f) ?? this.ws.textOf(f),
+    );
     this.opts.send({
       jsonrpc: '2.0',
       method: 'textDocument/publishDiagnostics',

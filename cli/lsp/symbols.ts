@@ -34,7 +34,12 @@ const KIND: Record<string, number> = {
 };
 
 function child(a: Analysis, s: Stmt): DocumentSymbol | undefined {
-  if (s.kind !== 'StageDecl' && s.kind !== 'ParamDecl' && s.kind !== 'SubmoduleDecl' && s.kind !== 'StateDecl')
+  if (
+    s.kind !== 'StageDecl' &&
+    s.kind !== 'ParamDecl' &&
+    s.kind !== 'SubmoduleDecl' &&
+    s.kind !== 'StateDecl'
+  )
     return undefined;
   if (('owner' in s && s.owner) || s.name.name === '') return undefined;
   return {

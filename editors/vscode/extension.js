@@ -74,7 +74,13 @@ function publish(p) {
 }
 
 function symbol(s) {
-  const v = new vscode.DocumentSymbol(s.name, s.detail || '', s.kind - 1, range(s.range), range(s.selectionRange));
+  const v = new vscode.DocumentSymbol(
+    s.name,
+    s.detail || '',
+    s.kind - 1,
+    range(s.range),
+    range(s.selectionRange),
+  );
   v.children = (s.children || []).map(symbol);
   return v;
 }
@@ -101,7 +107,9 @@ function activate(context) {
   proc = spawn(command, args, { cwd, shell: process.platform === 'win32' });
   proc.stdout.on('data', onData);
   proc.stderr.on('data', (c) => output.append(c.toString()));
-  proc.on('error', (e) => vscode.window.showErrorMessage(`ftl: cannot start \`${command} ${args.join(' ')}\`: ${e.message}`));
+  proc.on('error', (e) =>
+    vscode.window.showErrorMessage(`ftl: cannot start \`${command} ${args.join(' ')}\`: ${e.message}`),
+  );
   proc.on('exit', (code) => output.appendLine(`ftl lsp exited with code ${code}`));
 
   const isFtl = (doc) => doc.languageId === 'ftl';
@@ -110,7 +118,11 @@ function activate(context) {
     notify('textDocument/didOpen', {
       textDocument: { uri: doc.uri.toString(), languageId: 'ftl', version: doc.version, text: doc.getText() },
     });
-  request('initialize', { processId: process.pid, rootUri: cwd ? vscode.Uri.file(cwd).toString() : null, capabilities: {} }).then(() => {
+  request('initialize', {
+    processId: process.pid,
+    rootUri: cwd ? vscode.Uri.file(cwd).toString() : null,
+    capabilities: {},
+  }).then(() => {
     notify('initialized', {});
     vscode.workspace.textDocuments.forEach(open);
   });
@@ -133,15 +145,21 @@ function activate(context) {
     ),
     vscode.languages.registerHoverProvider(sel, {
       provideHover: (doc, pos) =>
-        request('textDocument/hover', docParams(doc, pos)).then((h) => h && new vscode.Hover(md(h.contents), h.range && range(h.range))),
+        request('textDocument/hover', docParams(doc, pos)).then(
+          (h) => h && new vscode.Hover(md(h.contents), h.range && range(h.range)),
+        ),
     }),
     vscode.languages.registerCompletionItemProvider(
       sel,
       {
         provideCompletionItems: (doc, pos) =>
-          request('textDocument/completion', docParams(doc, pos)).then((r) => (r ? r.items.map(completionItem) : [])),
+          request('textDocument/completion', docParams(doc, pos)).then((r) =>
+            r ? r.items.map(completionItem) : [],
+          ),
       },
-      '.', '(', ',',
+      '.',
+      '(',
+      ',',
     ),
     vscode.languages.registerDefinitionProvider(sel, {
       provideDefinition: (doc, pos) =>
@@ -156,7 +174,8 @@ function activate(context) {
         ),
     }),
     vscode.languages.registerDocumentSymbolProvider(sel, {
-      provideDocumentSymbols: (doc) => request('textDocument/documentSymbol', docParams(doc)).then((s) => (s || []).map(symbol)),
+      provideDocumentSymbols: (doc) =>
+        request('textDocument/documentSymbol', docParams(doc)).then((s) => (s || []).map(symbol)),
     }),
   );
 }

@@ -24,15 +24,25 @@ function harness() {
   const request = async (method: string, params: unknown = {}) => {
     const myId = ++id;
     await server.handle({ jsonrpc: '2.0', id: myId, method, params });
-    return sent.find((m) => 'id' in m && m.id === myId && !('method' in m)) as { result?: any; error?: { code: number } };
+    return sent.find((m) => 'id' in m && m.id === myId && !('method' in m)) as {
+      result?: any;
+      error?: { code: number };
+    };
   };
   const notify = (method: string, params: unknown = {}) => server.handle({ jsonrpc: '2.0', method, params });
   const open = (file: string, text: string) =>
-    notify('textDocument/didOpen', { textDocument: { uri: `file://${file}`, languageId: 'ftl', version: 1, text } });
+    notify('textDocument/didOpen', {
+      textDocument: { uri: `file://${file}`, languageId: 'ftl', version: 1, text },
+    });
   const diagnostics = async (file: string) => {
     for (let i = 0; i < 200; i++) {
-      const m = sent.filter((x) => 'method' in x && x.method === 'textDocument/publishDiagnostics' && (x.params as any).uri === `file://${file}`);
-      if (m.length) return ((m[m.length - 1] as any).params).diagnostics as any[];
+      const m = sent.filter(
+        (x) =>
+          'method' in x &&
+          x.method === 'textDocument/publishDiagnostics' &&
+          (x.params as any).uri === `file://${file}`,
+      );
+      if (m.length) return (m[m.length - 1] as any).params.diagnostics as any[];
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error('no diagnostics');
@@ -81,8 +91,13 @@ recipe r {
     await h.request('initialize', { capabilities: {} });
     const t = 'import std.me\n';
     await h.open(file, t);
-    const r = await h.request('textDocument/completion', { textDocument: { uri: `file://${file}` }, position: pos(t, 'std.me', true) });
-    const methods = readdirSync(join('stdlib', 'methods')).filter((f) => f.endsWith('.ftl')).map((f) => `std.methods.${f.slice(0, -4)}`);
+    const r = await h.request('textDocument/completion', {
+      textDocument: { uri: `file://${file}` },
+      position: pos(t, 'std.me', true),
+    });
+    const methods = readdirSync(join('stdlib', 'methods'))
+      .filter((f) => f.endsWith('.ftl'))
+      .map((f) => `std.methods.${f.slice(0, -4)}`);
     expect(labels(r)).toEqual(expect.arrayContaining(methods));
     const lora = r.result.items.find((i: any) => i.label === 'std.methods.lora');
     expect(lora.textEdit.range).toEqual({ start: pos(t, 'std.me'), end: pos(t, 'std.me', true) });
@@ -94,21 +109,40 @@ recipe r {
     await h.request('initialize', { capabilities: {} });
     await h.open(file, text);
     const uri = `file://${file}`;
-    const inFn = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(text, 'return doub', true) });
+    const inFn = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(text, 'return doub', true),
+    });
     expect(labels(inFn)).toEqual(expect.arrayContaining(['doubled', 'value', 'twice', 'lora', 'softmax']));
 
-    const inAdamw = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(text, 'warmup: 10), ', true) });
+    const inAdamw = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(text, 'warmup: 10), ', true),
+    });
     const args = labels(inAdamw).filter((l) => l.endsWith(':'));
     expect(args).toEqual(expect.arrayContaining(['beta1:', 'weight_decay:']));
     expect(args).not.toContain('lr:'); // already given
     expect(args).not.toContain('warmup:'); // cosine's, not adamw's
 
-    const inTrain = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(text, 'steps: 10, ', true) });
-    expect(labels(inTrain).filter((l) => l.endsWith(':')).sort()).toEqual(
-      trainParams.filter((p) => p.name !== 'steps').map((p) => `${p.name}:`).sort(),
+    const inTrain = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(text, 'steps: 10, ', true),
+    });
+    expect(
+      labels(inTrain)
+        .filter((l) => l.endsWith(':'))
+        .sort(),
+    ).toEqual(
+      trainParams
+        .filter((p) => p.name !== 'steps')
+        .map((p) => `${p.name}:`)
+        .sort(),
     );
 
-    const key = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(text, '  se', true) });
+    const key = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(text, '  se', true),
+    });
     expect(labels(key)).toEqual(expect.arrayContaining([...recipeKeys, 'train']));
   });
 
@@ -118,10 +152,16 @@ recipe r {
     const t = 'import std.methods.lora\n\nrecipe r {\n  apply lora(r: , targets: "blocks.\n}\n';
     await h.open(file, t);
     const uri = `file://${file}`;
-    const value = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(t, 'r: ', true) });
+    const value = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(t, 'r: ', true),
+    });
     expect(labels(value)).not.toContain('alpha:');
     expect(labels(value)).toContain('lora');
-    const str = await h.request('textDocument/completion', { textDocument: { uri }, position: pos(t, '"blocks.', true) });
+    const str = await h.request('textDocument/completion', {
+      textDocument: { uri },
+      position: pos(t, '"blocks.', true),
+    });
     expect(labels(str)).toEqual([]);
   });
 
@@ -130,7 +170,10 @@ recipe r {
     await h.request('initialize', { capabilities: {} });
     const t = 'import std.losses.causal_lm as L\n\nrecipe r {\n  loss = L.\n}\n';
     await h.open(file, t);
-    const r = await h.request('textDocument/completion', { textDocument: { uri: `file://${file}` }, position: pos(t, 'L.', true) });
+    const r = await h.request('textDocument/completion', {
+      textDocument: { uri: `file://${file}` },
+      position: pos(t, 'L.', true),
+    });
     expect(labels(r)).toContain('causal_lm');
   });
 });
@@ -148,17 +191,28 @@ module shift(d: int) {
     await h.request('initialize', { capabilities: {} });
     await h.open(file, text);
     const uri = `file://${file}`;
-    const onD = await h.request('textDocument/hover', { textDocument: { uri }, position: pos(text, 'd: int') });
+    const onD = await h.request('textDocument/hover', {
+      textDocument: { uri },
+      position: pos(text, 'd: int'),
+    });
     expect(onD.result.contents.value).toContain('d: int');
-    const onName = await h.request('textDocument/hover', { textDocument: { uri }, position: pos(text, 'shift') });
+    const onName = await h.request('textDocument/hover', {
+      textDocument: { uri },
+      position: pos(text, 'shift'),
+    });
     expect(onName.result.contents.value).toMatch(/module shift\(d: int\)[\s\S]*Adds a learned bias/);
     const useOfB = text.lastIndexOf('+ b') + 2;
     const before = text.slice(0, useOfB);
-    const position = { line: before.split('\n').length - 1, character: useOfB - before.lastIndexOf('\n') - 1 };
+    const position = {
+      line: before.split('\n').length - 1,
+      character: useOfB - before.lastIndexOf('\n') - 1,
+    };
     const def = await h.request('textDocument/definition', { textDocument: { uri }, position });
     expect(def.result.range.start).toEqual(pos(text, 'b: f32'));
     const symbols = await h.request('textDocument/documentSymbol', { textDocument: { uri } });
-    expect(symbols.result.map((s: any) => [s.name, s.children?.map((c: any) => c.name)])).toEqual([['shift', ['b']]]);
+    expect(symbols.result.map((s: any) => [s.name, s.children?.map((c: any) => c.name)])).toEqual([
+      ['shift', ['b']],
+    ]);
   });
 });
 
@@ -171,7 +225,10 @@ describe('unsaved sibling imports', () => {
     const main = 'import helpers\n\nfn use(y: f32[N]) -> f32[N] = helper(y)\n';
     await h.open(`${dir}/main.ftl`, main);
     expect(await h.diagnostics(`${dir}/main.ftl`)).toEqual([]);
-    const def = await h.request('textDocument/definition', { textDocument: { uri: `file://${dir}/main.ftl` }, position: pos(main, 'helper(y') });
+    const def = await h.request('textDocument/definition', {
+      textDocument: { uri: `file://${dir}/main.ftl` },
+      position: pos(main, 'helper(y'),
+    });
     expect(def.result.uri).toBe(`file://${dir}/helpers.ftl`);
     // rename the sibling's function: main now names something unknown
     h.sent.length = 0;

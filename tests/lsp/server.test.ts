@@ -69,7 +69,9 @@ describe('ftl lsp', () => {
     expect(d.range).toEqual({ start: at(recipe, 'alpah'), end: at(recipe, 'alpah', true) });
     // the emoji is two UTF-16 units: `alpah` starts 2 columns further than its code-point index
     const line = recipe.split('\n')[6]!;
-    expect((d.range.start as { character: number }).character).toBe([...line.slice(0, line.indexOf('alpah'))].length + 1);
+    expect((d.range.start as { character: number }).character).toBe(
+      [...line.slice(0, line.indexOf('alpah'))].length + 1,
+    );
     expect(d.message).toMatch(/did you mean `alpha`/);
     expect(d.relatedInformation?.[0]?.location.uri).toMatch(/stdlib\/methods\/lora\.ftl$/);
   });
@@ -86,15 +88,23 @@ describe('ftl lsp', () => {
     const text = 'fn f(x: f32[N]) -> f32[N] = softmax(x)\n';
     const u = pathToFileURL(join(dir, 'hover.ftl')).href;
     c.notify('textDocument/didOpen', { textDocument: { uri: u, languageId: 'ftl', version: 1, text } });
-    const r = await c.request('textDocument/hover', { textDocument: { uri: u }, position: at(text, 'softmax') });
-    expect((r.result as { contents: { value: string } }).contents.value).toMatch(/softmax\(x, axis\?: int\)[\s\S]*softmax over the last/);
+    const r = await c.request('textDocument/hover', {
+      textDocument: { uri: u },
+      position: at(text, 'softmax'),
+    });
+    expect((r.result as { contents: { value: string } }).contents.value).toMatch(
+      /softmax\(x, axis\?: int\)[\s\S]*softmax over the last/,
+    );
   });
 
   it('completes the named arguments inside `apply lora(`', async () => {
     const text = 'import std.methods.lora\n\nrecipe r {\n  apply lora(\n}\n';
     const u = pathToFileURL(join(dir, 'complete.ftl')).href;
     c.notify('textDocument/didOpen', { textDocument: { uri: u, languageId: 'ftl', version: 1, text } });
-    const r = await c.request('textDocument/completion', { textDocument: { uri: u }, position: at(text, 'lora(', true) });
+    const r = await c.request('textDocument/completion', {
+      textDocument: { uri: u },
+      position: at(text, 'lora(', true),
+    });
     const items = (r.result as { items: { label: string; documentation?: { value: string } }[] }).items;
     const labels = items.map((i) => i.label);
     expect(labels).toEqual(expect.arrayContaining(['r:', 'alpha:', 'targets:']));
@@ -102,7 +112,10 @@ describe('ftl lsp', () => {
   });
 
   it('jumps from `lora` to its declaration in stdlib/methods/lora.ftl', async () => {
-    const r = await c.request('textDocument/definition', { textDocument: { uri }, position: at(recipe, 'lora(') });
+    const r = await c.request('textDocument/definition', {
+      textDocument: { uri },
+      position: at(recipe, 'lora('),
+    });
     const loc = r.result as { uri: string; range: { start: unknown } };
     expect(loc.uri).toMatch(/\/stdlib\/methods\/lora\.ftl$/);
     const src = readFileSync('stdlib/methods/lora.ftl', 'utf8');
@@ -112,8 +125,13 @@ describe('ftl lsp', () => {
   it('formats the document as formatFtl does, and never a file with syntax errors', async () => {
     const messy = 'recipe   r {\n  seed =    1\n}\n';
     const u = pathToFileURL(join(dir, 'fmt.ftl')).href;
-    c.notify('textDocument/didOpen', { textDocument: { uri: u, languageId: 'ftl', version: 1, text: messy } });
-    const r = await c.request('textDocument/formatting', { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
+    c.notify('textDocument/didOpen', {
+      textDocument: { uri: u, languageId: 'ftl', version: 1, text: messy },
+    });
+    const r = await c.request('textDocument/formatting', {
+      textDocument: { uri: u },
+      options: { tabSize: 2, insertSpaces: true },
+    });
     const expected = await formatFtl(messy, 'fmt.ftl');
     expect(expected.ok && expected.changed).toBe(true);
     const edits = r.result as { newText: string; range: unknown }[];
@@ -121,7 +139,10 @@ describe('ftl lsp', () => {
     expect(edits[0]!.newText).toBe(expected.ok ? expected.formatted : '');
     expect(edits[0]!.range).toEqual({ start: { line: 0, character: 0 }, end: pos(messy, messy.length) });
 
-    c.notify('textDocument/didChange', { textDocument: { uri: u, version: 2 }, contentChanges: [{ text: 'recipe r {\n  seed = \n' }] });
+    c.notify('textDocument/didChange', {
+      textDocument: { uri: u, version: 2 },
+      contentChanges: [{ text: 'recipe r {\n  seed = \n' }],
+    });
     const broken = await c.request('textDocument/formatting', { textDocument: { uri: u }, options: {} });
     expect(broken.result).toEqual([]);
   });

@@ -15,28 +15,61 @@ class Range {
   ) {}
 }
 const recorded = { diagnostics: new Map<string, any[]>(), providers: new Map<string, any>() };
-const text = 'import std.models.gpt2\nimport std.methods.lora\n\nrecipe r {\n  model = gpt2.load("m")\n  apply lora(rr: 8)\n}\n';
+const text =
+  'import std.models.gpt2\nimport std.methods.lora\n\nrecipe r {\n  model = gpt2.load("m")\n  apply lora(rr: 8)\n}\n';
 const uri = 'file:///tmp/ftl-vscode-test/recipe.ftl';
 const doc = { uri: { toString: () => uri }, languageId: 'ftl', version: 1, getText: () => text };
 const disposable = { dispose() {} };
-const register = (name: string) => (_sel: unknown, provider: unknown) => (recorded.providers.set(name, provider), disposable);
+const register = (name: string) => (_sel: unknown, provider: unknown) => (
+  recorded.providers.set(name, provider),
+  disposable
+);
 
 const fakeVscode = {
   Range,
-  Location: class { constructor(readonly uri: unknown, readonly range: Range) {} },
+  Location: class {
+    constructor(
+      readonly uri: unknown,
+      readonly range: Range,
+    ) {}
+  },
   Diagnostic: class {
     code?: string;
     source?: string;
     relatedInformation?: unknown[];
-    constructor(readonly range: Range, readonly message: string, readonly severity: number) {}
+    constructor(
+      readonly range: Range,
+      readonly message: string,
+      readonly severity: number,
+    ) {}
   },
-  DiagnosticRelatedInformation: class { constructor(readonly location: unknown, readonly message: string) {} },
-  MarkdownString: class { constructor(readonly value: string) {} },
-  Hover: class { constructor(readonly contents: { value: string }, readonly range: Range) {} },
-  CompletionItem: class { constructor(readonly label: string, readonly kind: number) {} },
+  DiagnosticRelatedInformation: class {
+    constructor(
+      readonly location: unknown,
+      readonly message: string,
+    ) {}
+  },
+  MarkdownString: class {
+    constructor(readonly value: string) {}
+  },
+  Hover: class {
+    constructor(
+      readonly contents: { value: string },
+      readonly range: Range,
+    ) {}
+  },
+  CompletionItem: class {
+    constructor(
+      readonly label: string,
+      readonly kind: number,
+    ) {}
+  },
   DocumentSymbol: class {},
   TextEdit: { replace: (range: Range, newText: string) => ({ range, newText }) },
-  Uri: { parse: (s: string) => ({ toString: () => s }), file: (p: string) => ({ toString: () => `file://${p}` }) },
+  Uri: {
+    parse: (s: string) => ({ toString: () => s }),
+    file: (p: string) => ({ toString: () => `file://${p}` }),
+  },
   workspace: {
     getConfiguration: () => ({
       get: (key: string, dflt: unknown) =>
@@ -48,9 +81,15 @@ const fakeVscode = {
     onDidChangeTextDocument: () => disposable,
     onDidCloseTextDocument: () => disposable,
   },
-  window: { createOutputChannel: () => ({ append() {}, appendLine() {}, dispose() {} }), showErrorMessage: () => {} },
+  window: {
+    createOutputChannel: () => ({ append() {}, appendLine() {}, dispose() {} }),
+    showErrorMessage: () => {},
+  },
   languages: {
-    createDiagnosticCollection: () => ({ set: (u: { toString(): string }, ds: any[]) => recorded.diagnostics.set(u.toString(), ds), dispose() {} }),
+    createDiagnosticCollection: () => ({
+      set: (u: { toString(): string }, ds: any[]) => recorded.diagnostics.set(u.toString(), ds),
+      dispose() {},
+    }),
     registerHoverProvider: register('hover'),
     registerCompletionItemProvider: register('completion'),
     registerDefinitionProvider: register('definition'),
@@ -71,14 +110,17 @@ describe('editors/vscode/extension.js', () => {
       M._load = load;
     }
     ext.activate({ subscriptions: [] });
-    for (let i = 0; i < 300 && !recorded.diagnostics.has(uri); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !recorded.diagnostics.has(uri); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const ds = recorded.diagnostics.get(uri)!;
     expect(ds).toHaveLength(1);
     const line = text.split('\n')[5]!;
     expect(ds[0].range).toEqual(new Range(5, line.indexOf('rr'), 5, line.indexOf('rr') + 2));
     expect(ds[0].severity).toBe(0); // vscode.DiagnosticSeverity.Error
     expect(ds[0].code).toBe('FTL0302');
-    const hover = await recorded.providers.get('hover').provideHover(doc, { line: 5, character: line.indexOf('lora') });
+    const hover = await recorded.providers
+      .get('hover')
+      .provideHover(doc, { line: 5, character: line.indexOf('lora') });
     expect(hover.contents.value).toContain('method lora(');
     await ext.deactivate();
   }, 60_000);
