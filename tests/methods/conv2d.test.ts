@@ -25,7 +25,14 @@ recipe r {
 const R = (n: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i));
 
 /** Direct loops: loss, dW [O, K, K, C] (or [K, K, C] depthwise), db. */
-function reference(x: Float32Array, w: Float32Array, bias: Float32Array, depthwise: boolean, s: number, ho: number) {
+function reference(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  depthwise: boolean,
+  s: number,
+  ho: number,
+) {
   const oc = depthwise ? C : O;
   const r = R(B * ho * ho * oc);
   const xi = (b: number, y: number, xx: number, c: number) =>
@@ -55,11 +62,30 @@ function reference(x: Float32Array, w: Float32Array, bias: Float32Array, depthwi
 }
 
 const cases = [
-  { name: 'conv2d', layer: `conv2d(${C}, ${O}, k: ${K}, stride: ${S}, pad: ${P})`, depthwise: false, s: S, ho: Ho, oc: O },
-  { name: 'depthwise_conv2d', layer: `depthwise_conv2d(${C}, k: ${K}, stride: 1, pad: ${P})`, depthwise: true, s: 1, ho: H, oc: C },
+  {
+    name: 'conv2d',
+    layer: `conv2d(${C}, ${O}, k: ${K}, stride: ${S}, pad: ${P})`,
+    depthwise: false,
+    s: S,
+    ho: Ho,
+    oc: O,
+  },
+  {
+    name: 'depthwise_conv2d',
+    layer: `depthwise_conv2d(${C}, k: ${K}, stride: 1, pad: ${P})`,
+    depthwise: true,
+    s: 1,
+    ho: H,
+    oc: C,
+  },
 ];
 
-function check(c: (typeof cases)[number], b: ReturnType<typeof build>, loss: number, after: Map<string, unknown>) {
+function check(
+  c: (typeof cases)[number],
+  b: ReturnType<typeof build>,
+  loss: number,
+  after: Map<string, unknown>,
+) {
   const init = b.initialValues(0);
   const x = batchFor(b, 1).get('x') as Float32Array;
   const ref = reference(x, init.get('c.weight')!, init.get('c.bias')!, c.depthwise, c.s, c.ho);
