@@ -3,6 +3,7 @@
 // the server, forward an open document, turn published diagnostics into VS Code's types
 // (severity and kind enums are LSP's minus one) and answer a hover through the server.
 
+import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -124,4 +125,17 @@ describe('editors/vscode/extension.js', () => {
     expect(hover.contents.value).toContain('method lora(');
     await ext.deactivate();
   }, 60_000);
+
+  it('is the manifest’s entry point, activated for ftl, with the settings it reads', () => {
+    const m = JSON.parse(readFileSync('editors/vscode/package.json', 'utf8'));
+    expect(m.main).toBe('./extension.js');
+    expect(m.activationEvents).toContain('onLanguage:ftl');
+    expect(m.dependencies ?? {}).toEqual({});
+    const props = m.contributes.configuration.properties;
+    expect(props['ftl.server.command'].default).toBe('ftl');
+    expect(props['ftl.server.args'].default).toEqual(['lsp']);
+    const src = readFileSync('editors/vscode/extension.js', 'utf8');
+    expect(src).toContain("config.get('server.command', 'ftl')");
+    expect(src).toContain("config.get('server.args', ['lsp'])");
+  });
 });
