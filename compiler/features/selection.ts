@@ -26,6 +26,8 @@
 //                                        cost(x) = [dw, dx]: the optimum when training x
 //                                        needs backward through every item above it
 //   indicator(indices, shape) -> init    1 at the flat indices, else 0 (`param ... init`)
+//   co_permute(indices, [[p, axis], ...])  move channels to the front of coupled weights
+//                                        (rewrites their initial values; function unchanged)
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
@@ -281,6 +283,36 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
       data[i] = 1;
     }
     return { kind: 'init', spec: { kind: 'data', data, source: 'indicator' } };
+  });
+  def('co_permute', (a) => {
+    // Move channels `indices` (in the given order) to the front of the named axis of every
+    // [param, axis] pair, the rest after in their original order, by rewriting the
+    // parameters' initial values. Coupled weights permuted together leave the function
+    // unchanged (S2FT: fc rows, fc bias and proj columns of the same FFN channels).
+    const idx = items(arg(a, 0, 'indices'), 'indices', a.span) as number[];
+    for (const pair of items(arg(a, 1, 'targets'), 'targets', a.span)) {
+      const [pv, axis] = items(pair, 'targets item', a.span) as [Value, number];
+      for (const p of paramsOf(tree, pv, a.span)) {
+        const n = p.shape[axis];
+        if (n === undefined || idx.some((i) => i < 0 || i >= n))
+          err(
+            TraceCodes.badArgument,
+            `co_permute: \`${p.name}\` axis ${axis} has no channel ${Math.max(...idx)}`,
+            a.span,
+          );
+        const order = [...idx, ...[...Array(n).keys()].filter((i) => !idx.includes(i))];
+        const v = currentValue(p, a.span);
+        const inner = p.shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+        const outer = p.shape.slice(0, axis).reduce((x, y) => x * y, 1);
+        const out = new Float32Array(v.length);
+        for (let o = 0; o < outer; o++)
+          order.forEach((src, dst) =>
+            out.set(v.subarray((o * n + src) * inner, (o * n + src + 1) * inner), (o * n + dst) * inner),
+          );
+        p.init = { kind: 'data', data: out, source: `co_permute(${p.name})` };
+      }
+    }
+    return list([]);
   });
   def('bytes', (a) => {
     const v = arg(a, 0, 'size');

@@ -1,0 +1,15 @@
+// S2FT: per block, 8 FFN channels are permuted to the front and only that dense slice of
+// the MLP down-projection trains.
+import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.s2ft
+
+recipe s2ft_tiny {
+  model = gpt2(vocab: 256, ctx: 32, d: 32, heads: 2, layers: 2)
+  data = text("../data/corpus.txt") |> tokenize("bytes") |> chunks(seq: 32) |> batch(8)
+  apply s2ft(channels: 8)
+  loss = causal_lm
+  optim = adamw(lr: 1e-3)
+  train(steps: 20, log_every: 5)
+}
