@@ -93,6 +93,8 @@ const builtinTable: Row[] = [
   ['activation_svd', 'init', 'x, r: int', 'top-r right singular vectors of calibration activations (EVA)'],
   ['activation_spectrum', 'misc', 'x', 'explained variances of calibration activations'],
   ['bit_cipher_vectors', 'init', 'tokens, vocab: int, bits: int, window?: int, mode?: string', 'bit-cipher word vectors from calibration tokens'], ['reinit', 'model', 'p, init', 'replace a parameter initial value'],
+  ['grad_of', 'tensor', 'y, x', 'd sum(y) / d x as a tensor expression (host statistics)'], ['host_eval', 'misc', 'x', 'x evaluated on the host over calibration inputs, as a list'],
+  ['values_init', 'init', 'values: list', 'an init from a list of numbers'],
   ['eva_ranks', 'misc', 'xs: list, budget: int, max_rank?', 'ranks by explained-variance ratio within a budget (EVA)'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
   ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],

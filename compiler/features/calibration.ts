@@ -18,6 +18,10 @@
 //   bit_cipher_vectors(tokens, vocab:, bits:, window:, mode:) -> init   bit-cipher word vectors from
 //       calibration tokens (bit-cipher.ts), [vocab, bits] ("sum") or [vocab, 2 bits] ("concat")
 //   reinit(p, init)        replace the initial value of an existing parameter p (`e.weight`)
+//   grad_of(y, x) -> tensor     d sum(y) / d x as a tensor expression (reverse-mode autodiff of
+//       the traced graph; for host statistics such as LoRA-guided importance, never trained)
+//   host_eval(x) -> [float]     x evaluated on the host over the calibration inputs, flattened
+//   values_init(list) -> init   an init of kind data from a list of numbers
 //
 // The evaluation uses every parameter's initial value with seed 0 (a checkpoint's data
 // after `model.load`), the same convention as the other host-side features.
@@ -26,6 +30,7 @@ import { dirname } from 'node:path';
 import type * as A from '../../grammar/ast.ts';
 import { mk, type Node } from '../ir/node.ts';
 import { toposort } from '../ir/graph.ts';
+import { grad } from '../autodiff/grad.ts';
 import { evaluateNodes, type TypedArray } from '../../runtime/cpu/index.ts';
 import { openFeeder } from '../../runtime/train/feed.ts';
 import { initAll } from '../elaborate/init.ts';
@@ -55,7 +60,7 @@ function hostActivations(tree: ModelTree, x: Node, span: A.Span): { data: Float6
     }
   const params = initAll(allParams(tree.root), 0) as Map<string, TypedArray>;
   const [v] = evaluateNodes([x], { params, inputs });
-  const cols = x.shape[x.shape.length - 1];
+  const cols = x.shape.length ? x.shape[x.shape.length - 1] : 1;
   return { data: Float64Array.from(v as ArrayLike<number>), rows: v.length / cols, cols };
 }
 
@@ -109,6 +114,21 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
       return err(TraceCodes.badArgument, `the init has ${v.spec.data.length} values, \`${p.name}\` has shape [${p.shape}]`, a.span);
     p.init = v.spec;
     return { kind: 'null' };
+  });
+  def('grad_of', (a) => {
+    const y = tensor(a, 0, 'y');
+    const x = tensor(a, 1, 'x');
+    return grad(y, [x]).get(x)!;
+  });
+  def('host_eval', (a) => {
+    const { data } = hostActivations(tree, tensor(a, 0, 'x'), a.span);
+    return list(Array.from(data));
+  });
+  def('values_init', (a) => {
+    const v = arg(a, 0, 'values');
+    if (!(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'list') || !v.items.every((x) => typeof x === 'number'))
+      return err(TraceCodes.badArgument, '`values` must be a list of numbers', a.span);
+    return dataInit(Float32Array.from(v.items as number[]), 'values_init');
   });
   def('activation_spectrum', (a) => list(Array.from(explained(tree, tensor(a, 0, 'x'), a.span))));
   def('eva_ranks', (a) => {
