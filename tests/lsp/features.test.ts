@@ -3,7 +3,8 @@
 // end-to-end test does not: completion contexts, hover on parameters and locals, unsaved
 // sibling imports, definitions of locals, and the lifecycle errors.
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recipeKeys, trainParams } from '../../compiler/check/builtins.ts';
@@ -213,6 +214,26 @@ module shift(d: int) {
     expect(symbols.result.map((s: any) => [s.name, s.children?.map((c: any) => c.name)])).toEqual([
       ['shift', ['b']],
     ]);
+  });
+});
+
+describe('imports', () => {
+  it('hovers `import std.methods.lora` with the file’s doc; definition opens the file', async () => {
+    const h = harness();
+    await h.request('initialize', { capabilities: {} });
+    const file = '/tmp/ftl-lsp/imports.ftl';
+    const t = 'import std.methods.lora\n';
+    await h.open(file, t);
+    const uri = `file://${file}`;
+    const hv = await h.request('textDocument/hover', { textDocument: { uri }, position: pos(t, 'lora') });
+    const firstDocLine = /^\/\/\/ (.*)$/m.exec(readFileSync('stdlib/methods/lora.ftl', 'utf8'))![1]!;
+    expect(hv.result.contents.value).toContain(firstDocLine);
+    expect(hv.result.contents.value).toContain('`method lora`');
+    const def = await h.request('textDocument/definition', {
+      textDocument: { uri },
+      position: pos(t, 'methods'),
+    });
+    expect(def.result.uri).toBe(pathToFileURL(join(process.cwd(), 'stdlib/methods/lora.ftl')).href);
   });
 });
 
