@@ -7,7 +7,7 @@ import type { Span } from '../../compiler/diagnostics/span.ts';
 import type { Analysis } from './analysis.ts';
 import { innermost, nodesAt } from './locate.ts';
 import { LineIndex, type Range } from './positions.ts';
-import { declOf, formalOf, symOfCallee, symOfName, symOfTypeName } from './resolve.ts';
+import { declOf, formalOf, instanceMember, symOfCallee, symOfName, symOfTypeName } from './resolve.ts';
 import { fileToUri } from './workspace.ts';
 
 export interface Location {
@@ -36,7 +36,9 @@ export function definitionSpan(a: Analysis, offset: number, resolve: ImportResol
   if (node.kind !== 'Ident' || !parent) return undefined;
   if (parent.kind === 'Member' && parent.name === node) {
     const s = symOfCallee(a, parent);
-    return s?.span ? { ...s.span, file: s.file ?? s.span.file } : undefined;
+    if (s?.span) return { ...s.span, file: s.file ?? s.span.file };
+    const im = instanceMember(a, parent);
+    return im ? { ...im.stmt.name.span, file: im.file } : undefined;
   }
   if (parent.kind === 'NamedType') {
     const s = symOfTypeName(a, node.name);

@@ -13,7 +13,7 @@ import type { Analysis } from './analysis.ts';
 import { builtinSignature, declSignature, formalText, markdown, moduleDoc, paramText } from './describe.ts';
 import { innermost, nodesAt } from './locate.ts';
 import type { Range } from './positions.ts';
-import { declOf, formalOf, symOfCallee, symOfName, symOfTypeName } from './resolve.ts';
+import { declOf, formalOf, instanceMember, symOfCallee, symOfName, symOfTypeName } from './resolve.ts';
 
 export interface Hover {
   readonly contents: { readonly kind: 'markdown'; readonly value: string };
@@ -107,6 +107,11 @@ export function hover(a: Analysis, offset: number, resolve: ImportResolver): Hov
   if (parent.kind === 'Member' && parent.name === node) {
     const s = symOfCallee(a, parent);
     if (s) return at(describeSym(a, s), node);
+    const im = instanceMember(a, parent);
+    if (im) {
+      const src = a.sources.get(im.file) ?? '';
+      return at(markdown(src.slice(im.stmt.span.start, im.stmt.span.end).split('\n')[0]!), node);
+    }
     // `llama.load(...)`: a member every model declaration has
     const owner = parent.object.kind === 'Name' ? declOf(symOfName(a, parent.object)) : undefined;
     const ps = modelMembers.get(node.name);

@@ -3,7 +3,7 @@
 // Shared by hover, completion and go-to-definition.
 
 import type { Sym } from '../../compiler/check/scope.ts';
-import type { Arg, Decl, Expr, Formal, Node } from '../../grammar/index.ts';
+import type { Arg, Decl, Expr, Formal, Member, Node, Stmt } from '../../grammar/index.ts';
 import type { Analysis } from './analysis.ts';
 
 type Named = Exclude<Decl, { kind: 'ImportDecl' }>;
@@ -37,4 +37,25 @@ export const declOf = (s: Sym | undefined): Named | undefined =>
 export function formalOf(decl: Named | undefined, arg: Arg): Formal | undefined {
   if (!decl || !arg.name || !('params' in decl)) return undefined;
   return decl.params.find((f) => f.name.name === arg.name!.name);
+}
+
+/**
+ * `wte.weight`, `b.attn`: the `param` or submodule a member of a module instance names, in
+ * the instance's module declaration (found through the submodule or typed loop variable).
+ */
+export function instanceMember(
+  a: Analysis,
+  m: Member,
+): { stmt: Extract<Stmt, { kind: 'ParamDecl' | 'SubmoduleDecl' }>; file: string } | undefined {
+  const obj = m.object.kind === 'Name' ? symOfName(a, m.object) : undefined;
+  const mod = obj?.module;
+  if (!mod) return undefined;
+  const stmt = mod.body.stmts.find(
+    (x): x is Extract<Stmt, { kind: 'ParamDecl' | 'SubmoduleDecl' }> =>
+      (x.kind === 'ParamDecl' || x.kind === 'SubmoduleDecl') && !x.owner && x.name.name === m.name.name,
+  );
+  if (!stmt) return undefined;
+  // the module's file: where the file scope found the declaration of that name
+  const file = a.fileScope.lookup(mod.name.name)?.file ?? a.doc.file;
+  return { stmt, file };
 }

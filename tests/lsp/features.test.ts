@@ -217,6 +217,35 @@ module shift(d: int) {
   });
 });
 
+describe('members of module instances', () => {
+  it('hovers and jumps from `sub.w` to the param of the submodule’s module', async () => {
+    const h = harness();
+    await h.request('initialize', { capabilities: {} });
+    const file = '/tmp/ftl-lsp/members.ftl';
+    const t = `module inner(d: int) {
+  param w: f32[d, d] init zeros
+  forward(x: f32[N, d]) -> f32[N, d] = x @ w
+}
+model outer(d: int) {
+  sub = inner(d)
+  forward(x: f32[N, d]) -> f32[N, d] = x @ sub.w^T
+}
+`;
+    await h.open(file, t);
+    const uri = `file://${file}`;
+    const hv = await h.request('textDocument/hover', {
+      textDocument: { uri },
+      position: pos(t, 'sub.w', true),
+    });
+    expect(hv.result.contents.value).toContain('param w: f32[d, d] init zeros');
+    const def = await h.request('textDocument/definition', {
+      textDocument: { uri },
+      position: pos(t, 'sub.w', true),
+    });
+    expect(def.result.range.start).toEqual(pos(t, 'w: f32'));
+  });
+});
+
 describe('imports', () => {
   it('hovers `import std.methods.lora` with the file’s doc; definition opens the file', async () => {
     const h = harness();
