@@ -23,7 +23,8 @@ export function headNorms(
   names.forEach((name, layer) => {
     const v = values.get(name);
     if (!v) throw new Error(`headNorms: no value for \`${name}\``);
-    if (v.length % heads !== 0) throw new Error(`headNorms: ${v.length} entries do not split into ${heads} heads`);
+    if (v.length % heads !== 0)
+      throw new Error(`headNorms: ${v.length} entries do not split into ${heads} heads`);
     const dh = v.length / heads;
     for (let h = 0; h < heads; h++) {
       let s = 0;

@@ -17,7 +17,7 @@
 
 import type { Node } from '../ir/node.ts';
 import type { TraceContext } from '../trace/builtins.ts';
-import { arg, need, num, tensor, type Fn } from '../trace/args.ts';
+import { need, num, tensor, type Fn } from '../trace/args.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
@@ -71,7 +71,7 @@ export const routingTapBuiltins: Record<string, Fn> = {
     return x;
   },
   taps: (a, ctx) => {
-    const name = arg(a, 0, 'name');
+    const name = need(a, 0, 'name');
     if (typeof name !== 'string')
       return err(TraceCodes.badArgument, `taps: the name must be a string, got ${typeName(name)}`, a.span);
     return list(storeOf(ctx).get(name) ?? []);

@@ -1,7 +1,8 @@
 /// KL(N(mu, exp(logvar)) || N(prior_mu, prior_std^2)), summed over all entries:
 /// log(prior_std) - logvar / 2 + (exp(logvar) + (mu - prior_mu)^2) / (2 prior_std^2) - 1/2.
-fn gauss_kl(mu, logvar, prior_mu, prior_std: float) =
-  sum(log(prior_std) - 0.5 * logvar + (exp(logvar) + (mu - prior_mu) ^ 2) / (2 * prior_std * prior_std) - 0.5)
+fn gauss_kl(mu, logvar, prior_mu, prior_std: float) = sum(
+  log(prior_std) - 0.5 * logvar + (exp(logvar) + (mu - prior_mu) ^ 2) / (2 * prior_std * prior_std) - 0.5
+)
 
 /// ABMLL (Zhang et al. 2025, "Amortized Bayesian Meta-Learning for Low-Rank Adaptation of
 /// Large Language Models"), one task's variational LoRA: every matched linear gets global
@@ -17,25 +18,39 @@ fn gauss_kl(mu, logvar, prior_mu, prior_std: float) =
 /// -> 0 it is deterministic LoRA. `merge` folds the posterior mean. The structure and the
 /// ELBO follow the paper's description (task-specific LoRA parameters with a prior centred on
 /// global ones); the meta-learning outer loop over many tasks is one recipe stage per task.
-method abmll(r: int = 8, alpha: float = 16.0, beta: float = 1e-4, prior_std: float = 0.1,
-             init_logvar: float = -10.0, targets: pattern = "**") {
+method abmll(
+  r: int = 8,
+  alpha: float = 16.0,
+  beta: float = 1e-4,
+  prior_std: float = 0.1,
+  init_logvar: float = -10.0,
+  targets: pattern = "**"
+) {
   freeze all
   let sites = modules(targets)
   for m: linear in sites {
-    param m.lora_a: f32[r, m.in]  init kaiming_uniform(a: sqrt(5)) trainable
-    param m.lora_b: f32[m.out, r] init zeros                    trainable
-    param m.mu_a: f32[r, m.in]  init m.lora_a                   trainable
-    param m.mu_b: f32[m.out, r] init zeros                      trainable
-    param m.logvar_a: f32[r, m.in]  init const(init_logvar)     trainable
-    param m.logvar_b: f32[m.out, r] init const(init_logvar)     trainable
+    param m.lora_a: f32[r, m.in] init kaiming_uniform(a: sqrt(5)) trainable
+    param m.lora_b: f32[m.out, r] init zeros trainable
+    param m.mu_a: f32[r, m.in] init m.lora_a trainable
+    param m.mu_b: f32[m.out, r] init zeros trainable
+    param m.logvar_a: f32[r, m.in] init constant(init_logvar) trainable
+    param m.logvar_b: f32[m.out, r] init constant(init_logvar) trainable
     wrap m(x) {
-      let a = m.mu_a + exp(0.5 * m.logvar_a) * randn_like(m.mu_a)   // (r, in)
-      let b = m.mu_b + exp(0.5 * m.logvar_b) * randn_like(m.mu_b)   // (out, r)
+      let a = m.mu_a + exp(0.5 * m.logvar_a) * randn_like(m.mu_a) // (r, in)
+      let b = m.mu_b + exp(0.5 * m.logvar_b) * randn_like(m.mu_b) // (out, r)
       return base(x) + (alpha / r) * (x @ a^T @ b^T)
     }
     merge m.weight += (alpha / r) * (m.mu_b @ m.mu_a)
   }
   let l = loss
-  loss = (mm, bb) => l(mm, bb) + beta * sum([gauss_kl(m.mu_a, m.logvar_a, m.lora_a, prior_std)
-                                           + gauss_kl(m.mu_b, m.logvar_b, m.lora_b, prior_std) for m in sites])
+  loss = (mm, bb) =>
+    l(mm, bb)
+      + beta
+        * sum(
+          [
+            gauss_kl(m.mu_a, m.logvar_a, m.lora_a, prior_std)
+              + gauss_kl(m.mu_b, m.logvar_b, m.lora_b, prior_std)
+              for m in sites
+          ]
+        )
 }

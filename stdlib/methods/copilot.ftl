@@ -8,11 +8,11 @@ fn mistake_log(pilot, next) = detach(one_hot(next, pilot.shape[2]) - softmax(pil
 /// second term (its input is detached), so the pilot's gradients are those of plain SFT.
 fn copilot_objective(model, batch, weight: float) {
   let fused = model(batch.tokens)
-  let pilot = last(taps("copilot.pilot"), 1)[0][:, :-1]                 // (B, T-1, V)
-  let corr = last(taps("copilot.corr"), 1)[0][:, :-1]                   // (B, T-1, V)
+  let pilot = last(taps("copilot.pilot"), 1)[0][:, :-1] // (B, T-1, V)
+  let corr = last(taps("copilot.corr"), 1)[0][:, :-1] // (B, T-1, V)
   let next = batch.tokens[:, 1:]
-  let mask = batch.loss_mask[:, 1:]                                     // (B, T-1)
-  let err = sum((corr - mistake_log(pilot, next)) ^ 2, axis: -1)        // (B, T-1)
+  let mask = batch.loss_mask[:, 1:] // (B, T-1)
+  let err = sum((corr - mistake_log(pilot, next)) ^ 2, axis: -1) // (B, T-1)
   return cross_entropy(pilot, next, mask: mask) + weight * sum(err * mask) / (sum(mask) * pilot.shape[2])
 }
 
@@ -35,8 +35,8 @@ method copilot(width: int = 32, lambda: float = 1.0, weight: float = 1.0, final:
   param model.copilot_in: f32[width, d] init normal(std: 0.02) trainable
   param model.copilot_out: f32[model.wte.weight.shape[0], width] init zeros trainable
   wrap model(tokens) {
-    let pilot = tap("copilot.pilot", base(tokens))                        // (B, T, V)
-    let h = detach(last(taps("copilot.h"), 1)[0])                         // (B, T, d)
+    let pilot = tap("copilot.pilot", base(tokens)) // (B, T, V)
+    let h = detach(last(taps("copilot.h"), 1)[0]) // (B, T, d)
     let c = tap("copilot.corr", relu(h @ model.copilot_in^T) @ model.copilot_out^T)
     return pilot + lambda * c
   }

@@ -12,8 +12,13 @@
 /// y = base(x) + x (A^T B^T - A_0^T B_0^T), so the model starts as the base model exactly
 /// (the paper stores W - B_0 A_0 in place of W: the same function). `merge` folds
 /// B A - B_0 A_0 into the weight. Needs at least `in` calibration rows per layer.
-method corda(r: int = 4, mode: string = "kpa", batches: int = 2, damping: float = 1e-6,
-             targets: pattern = "blocks.*.attn.{q,v}") {
+method corda(
+  r: int = 4,
+  mode: string = "kpa",
+  batches: int = 2,
+  damping: float = 1e-6,
+  targets: pattern = "blocks.*.attn.{q,v}"
+) {
   freeze all
   let sites = modules(targets)
   for m: linear in sites {
@@ -25,17 +30,19 @@ method corda(r: int = 4, mode: string = "kpa", batches: int = 2, damping: float 
   for i in range(len(sites)) {
     let m = sites[i]
     let s = acts[i].shape
-    let X = reshape(acts[i], [s[0] * s[1], m.in])                           // (rows, in)
+    let X = reshape(acts[i], [s[0] * s[1], m.in]) // (rows, in)
     let n = min(m.out, m.in)
     // C = Q^T diag(lam) Q from the right singular vectors / squared singular values of X
     param m.corda_q: f32[m.in, m.in] init activation_svd(X, r: m.in) frozen
     let lam = sum([l * float(arange(m.in) == j) for l, j in zip(activation_spectrum(X), range(m.in))])
-    let c = m.corda_q^T @ (reshape(lam, [m.in, 1]) * m.corda_q)             // (in, in)
+    let c = m.corda_q^T @ (reshape(lam, [m.in, 1]) * m.corda_q) // (in, in)
     let cinv = m.corda_q^T @ (reshape(1.0 / (lam + damping), [m.in, 1]) * m.corda_q)
     // right singular vectors of W C, all n, by descending singular value
     param m.corda_vt: f32[n, m.in] init activation_svd(m.weight @ (X^T @ X), r: n) frozen
     let vt = m.corda_vt[0:r]
-    if mode == "kpa" { vt = m.corda_vt[n - r:n] }
+    if mode == "kpa" {
+      vt = m.corda_vt[n - r:n]
+    }
     param m.corda_a: f32[r, m.in] init vt @ cinv trainable
     param m.corda_b: f32[m.out, r] init m.weight @ c @ vt^T trainable
     param m.corda_a0: f32[r, m.in] init m.corda_a frozen

@@ -5,8 +5,8 @@ import std.nn.attention
 /// causal)[j] (only i >= j can attend to j). q, k: (B, H, T, dh) -> (B, T, H), detached.
 fn max_future_attention(qh, kh) {
   let T = qh.shape[2]
-  let probs = softmax(qh @ kh^T / sqrt(qh.shape[3]) + causal_mask(T))   // (B, H, Tq, Tk)
-  return detach(permute(max(probs, axis: 2), [0, 2, 1]))               // (B, Tk, H)
+  let probs = softmax(qh @ kh^T / sqrt(qh.shape[3]) + causal_mask(T)) // (B, H, Tq, Tk)
+  return detach(permute(max(probs, axis: 2), [0, 2, 1])) // (B, Tk, H)
 }
 
 /// Which cache units to keep under a budget: 1 for the `budget` highest-scored positions of
@@ -45,9 +45,9 @@ method locret(hidden: int = 16, targets: pattern = "blocks.*.attn") {
         kh = rope(kh, base: m.rope_base)
       }
       // per kv head: the max over the query heads it serves
-      let t = max_future_attention(qh, kh)                               // (B, T, H)
+      let t = max_future_attention(qh, kh) // (B, T, H)
       let ts = t.shape
-      let tk = max(reshape(t, [ts[0], ts[1], m.kv_heads, group]), axis: -1)  // (B, T, Hkv)
+      let tk = max(reshape(t, [ts[0], ts[1], m.kv_heads, group]), axis: -1) // (B, T, Hkv)
       tap("locret.pred", s)
       tap("locret.target", tk)
       return y

@@ -11,8 +11,8 @@ method lora_ranks(ranks: [int], alpha: float = 16.0, targets: pattern = "**") {
   freeze all
   for m, r in zip(modules(targets), ranks) {
     if r > 0 {
-      param m.lora_a: f32[r, m.in]  init kaiming_uniform(a: sqrt(5)) trainable
-      param m.lora_b: f32[m.out, r] init zeros                    trainable
+      param m.lora_a: f32[r, m.in] init kaiming_uniform(a: sqrt(5)) trainable
+      param m.lora_b: f32[m.out, r] init zeros trainable
       wrap m(x) = base(x) + (alpha / r) * (x @ m.lora_a^T @ m.lora_b^T)
       merge m.weight += (alpha / r) * (m.lora_b @ m.lora_a)
     }
@@ -22,5 +22,6 @@ method lora_ranks(ranks: [int], alpha: float = 16.0, targets: pattern = "**") {
 /// Transmission cost of one round of rank-adaptive LoRA: the adapter parameters
 /// sum_i r_i (d_in_i + d_out_i) times `bits` per parameter (AirLLM's communication cost).
 /// `ins` / `outs` are the adapted layers' input and output widths, in `ranks` order.
-fn lora_bits(ranks: [int], ins: [int], outs: [int], bits: int = 16) =
-  sum([r * (i + o) * bits for r, i, o in zip(ranks, ins, outs)])
+fn lora_bits(ranks: [int], ins: [int], outs: [int], bits: int = 16) = sum(
+  [r * (i + o) * bits for r, i, o in zip(ranks, ins, outs)]
+)

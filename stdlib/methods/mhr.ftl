@@ -3,15 +3,15 @@
 fn mhr_weights(z, n: int) {
   let h = z.shape[0]
   let m = z.shape[1]
-  let w = sigmoid(z) / sum(sigmoid(z), axis: -1, keepdim: true)        // (h, m)
-  return reshape(reshape(w, [h, 1, m]) + zeros([h, n / h, m]), [n, m])  // (n, m)
+  let w = sigmoid(z) / sum(sigmoid(z), axis: -1, keepdim: true) // (h, m)
+  return reshape(reshape(w, [h, 1, m]) + zeros([h, n / h, m]), [n, m]) // (n, m)
 }
 
 /// The routed factor: column block k of the result mixes column block k of every inventory
 /// entry with head k's weights. inv: (m, rows, n), z: (heads, m) -> (rows, n).
 fn mhr_mix(inv, z) {
-  let w = mhr_weights(z, inv.shape[2])                                  // (n, m)
-  return sum(permute(inv, [1, 2, 0]) * w, axis: -1)                     // (rows, n)
+  let w = mhr_weights(z, inv.shape[2]) // (n, m)
+  return sum(permute(inv, [1, 2, 0]) * w, axis: -1) // (rows, n)
 }
 
 /// MHR (Caccia et al. 2023, "Multi-Head Adapter Routing for Cross-Task Generalization"),
@@ -24,21 +24,31 @@ fn mhr_mix(inv, z) {
 /// task `task` (multi-task training: one stage per task). `train_adapters: false` is MHR-z
 /// (only the routing trains; the inventory stays as loaded). Inventory B starts at zero, so
 /// the model starts as the base model. `merge` folds the routed adapter of `task`.
-method mhr(inventory: int = 4, heads: int = 2, r: int = 4, alpha: float = 8.0, tasks: int = 1,
-           task: int = 0, train_adapters: bool = true, targets: pattern = "**") {
+method mhr(
+  inventory: int = 4,
+  heads: int = 2,
+  r: int = 4,
+  alpha: float = 8.0,
+  tasks: int = 1,
+  task: int = 0,
+  train_adapters: bool = true,
+  targets: pattern = "**"
+) {
   freeze all
   for m: linear in modules(targets) {
     param m.inv_a: f32[inventory, r, m.in] init normal(std: 0.02)
     param m.inv_b: f32[inventory, m.out, r] init zeros
     param m.routing: f32[tasks, heads, inventory] init uniform(low: -0.001, high: 0.001) trainable
     wrap m(x) {
-      let z = m.routing[task]                                            // (heads, m)
-      let a = mhr_mix(m.inv_a, z)                                        // (r, in)
-      let b = permute(mhr_mix(permute(m.inv_b, [0, 2, 1]), z), [1, 0])   // (out, r)
+      let z = m.routing[task] // (heads, m)
+      let a = mhr_mix(m.inv_a, z) // (r, in)
+      let b = permute(mhr_mix(permute(m.inv_b, [0, 2, 1]), z), [1, 0]) // (out, r)
       return base(x) + (alpha / r) * (x @ a^T @ b^T)
     }
-    merge m.weight += (alpha / r) * (permute(mhr_mix(permute(m.inv_b, [0, 2, 1]), m.routing[task]), [1, 0])
-                                     @ mhr_mix(m.inv_a, m.routing[task]))
+    merge m.weight +=
+      (alpha / r)
+        * (permute(mhr_mix(permute(m.inv_b, [0, 2, 1]), m.routing[task]), [1, 0])
+          @ mhr_mix(m.inv_a, m.routing[task]))
     // MHR-z: the inventory stays as loaded, only the routing trains.
     if train_adapters == false {
       freeze m["inv_a"]

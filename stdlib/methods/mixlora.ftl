@@ -4,8 +4,8 @@
 /// gives 1.
 fn switch_balance(probs, mask, k: int) {
   let e = probs.shape[2]
-  let f = mean(mask, axis: [0, 1]) / k           // (E)
-  let p = mean(probs, axis: [0, 1])              // (E)
+  let f = mean(mask, axis: [0, 1]) / k // (E)
+  let p = mean(probs, axis: [0, 1]) // (E)
   return e * sum(f * p)
 }
 
@@ -14,7 +14,7 @@ fn switch_balance(probs, mask, k: int) {
 /// (B, T, E, out) given y = base(x) (B, T, out).
 fn lora_bank(x, y, a, b, s: float) {
   let xs = x.shape
-  let x5 = reshape(x, [xs[0], xs[1], 1, 1, xs[2]])          // (B, T, 1, 1, in)
+  let x5 = reshape(x, [xs[0], xs[1], 1, 1, xs[2]]) // (B, T, 1, 1, in)
   let d = x5 @ permute(a, [0, 2, 1]) @ permute(b, [0, 2, 1]) // (B, T, E, 1, out)
   let ys = y.shape
   return reshape(y, [ys[0], ys[1], 1, ys[2]]) + s * reshape(d, [ys[0], ys[1], a.shape[0], ys[2]])
@@ -33,9 +33,16 @@ fn lora_bank(x, y, a, b, s: float) {
 /// adapters of that rank on `attn_targets` (the paper's attention-layer adapters).
 /// Experts are computed densely (every expert on every token, then gated): exact, and
 /// fine for small models; a gather-based sparse dispatch is future work.
-method mixlora(experts: int = 4, k: int = 2, r: int = 8, alpha: float = 16.0,
-               balance: float = 0.01, targets: pattern = "blocks.*.mlp",
-               attn_r: int = 0, attn_targets: pattern = "blocks.*.attn.{q,v}") {
+method mixlora(
+  experts: int = 4,
+  k: int = 2,
+  r: int = 8,
+  alpha: float = 16.0,
+  balance: float = 0.01,
+  targets: pattern = "blocks.*.mlp",
+  attn_r: int = 0,
+  attn_targets: pattern = "blocks.*.attn.{q,v}"
+) {
   freeze all
   let sites = modules(targets)
   let s = alpha / r
@@ -46,16 +53,20 @@ method mixlora(experts: int = 4, k: int = 2, r: int = 8, alpha: float = 16.0,
     param m.proj_a: f32[experts, r, m.proj.in] init normal(std: 0.02) trainable
     param m.proj_b: f32[experts, m.proj.out, r] init zeros trainable
     wrap m(x) {
-      let y0 = base(x)                                            // (B, T, d)
-      let p = tap("mixlora.probs", softmax(x @ m.router^T))       // (B, T, E)
-      let top = tap("mixlora.mask", topk_mask(p, k))              // (B, T, E)
-      let g = p * top / sum(p * top, axis: -1, keepdim: true)     // (B, T, E)
-      let h = gelu(lora_bank(x, m.fc(x), m.fc_a, m.fc_b, s))       // (B, T, E, hidden)
-      let hp = h @ m.proj.weight^T + m.proj.bias                  // (B, T, E, d)
+      let y0 = base(x) // (B, T, d)
+      let p = tap("mixlora.probs", softmax(x @ m.router^T)) // (B, T, E)
+      let top = tap("mixlora.mask", topk_mask(p, k)) // (B, T, E)
+      let g = p * top / sum(p * top, axis: -1, keepdim: true) // (B, T, E)
+      let h = gelu(lora_bank(x, m.fc(x), m.fc_a, m.fc_b, s)) // (B, T, E, hidden)
+      let hp = h @ m.proj.weight^T + m.proj.bias // (B, T, E, d)
       let hs = h.shape
-      let dp = reshape(reshape(h, [hs[0], hs[1], hs[2], 1, hs[3]]) @ permute(m.proj_a, [0, 2, 1])
-                       @ permute(m.proj_b, [0, 2, 1]), [hs[0], hs[1], hs[2], m.proj.out])
-      let y = hp + s * dp                                          // (B, T, E, d)
+      let dp = reshape(
+        reshape(h, [hs[0], hs[1], hs[2], 1, hs[3]])
+          @ permute(m.proj_a, [0, 2, 1])
+          @ permute(m.proj_b, [0, 2, 1]),
+        [hs[0], hs[1], hs[2], m.proj.out]
+      )
+      let y = hp + s * dp // (B, T, E, d)
       let gs = g.shape
       let y0e = reshape(y0, [gs[0], gs[1], 1, m.proj.out])
       return y0 + sum(reshape(g, [gs[0], gs[1], gs[2], 1]) * (y - y0e), axis: 2)
@@ -63,14 +74,22 @@ method mixlora(experts: int = 4, k: int = 2, r: int = 8, alpha: float = 16.0,
   }
   if attn_r > 0 {
     for m: linear in modules(attn_targets) {
-      param m.lora_a: f32[attn_r, m.in]  init kaiming_uniform(a: sqrt(5)) trainable
-      param m.lora_b: f32[m.out, attn_r] init zeros                    trainable
+      param m.lora_a: f32[attn_r, m.in] init kaiming_uniform(a: sqrt(5)) trainable
+      param m.lora_b: f32[m.out, attn_r] init zeros trainable
       wrap m(x) = base(x) + (alpha / attn_r) * (x @ m.lora_a^T @ m.lora_b^T)
       merge m.weight += (alpha / attn_r) * (m.lora_b @ m.lora_a)
     }
   }
   let n = len(sites)
   let l = loss
-  loss = (mm, bb) => l(mm, bb) + balance * sum([switch_balance(p, t, k) for p, t in
-           zip(last(taps("mixlora.probs"), n), last(taps("mixlora.mask"), n))]) / n
+  loss = (mm, bb) =>
+    l(mm, bb)
+      + balance
+        * sum(
+          [
+            switch_balance(p, t, k)
+              for p, t in zip(last(taps("mixlora.probs"), n), last(taps("mixlora.mask"), n))
+          ]
+        )
+        / n
 }

@@ -22,8 +22,8 @@ fn prefix_attention(m, x, pk, pv, length: int) {
   let B = x.shape[0]
   let T = x.shape[1]
   let dh = m.d / m.heads
-  let qh = split_heads(m.q(x), m.heads)                                 // (B, H, T, dh)
-  let kh = split_heads(m.k(x), m.kv_heads)                              // (B, Hkv, T, dh)
+  let qh = split_heads(m.q(x), m.heads) // (B, H, T, dh)
+  let kh = split_heads(m.k(x), m.kv_heads) // (B, Hkv, T, dh)
   if m.use_rope {
     qh = rope(qh, base: m.rope_base)
     kh = rope(kh, base: m.rope_base)
@@ -32,8 +32,8 @@ fn prefix_attention(m, x, pk, pv, length: int) {
   let k = concat([reshape(pk, [1, m.kv_heads, length, dh]) + zero, kh], axis: 2)
   let v = concat([reshape(pv, [1, m.kv_heads, length, dh]) + zero, split_heads(m.v(x), m.kv_heads)], axis: 2)
   let group = m.heads / m.kv_heads
-  let mask = concat([zeros([T, length]), causal_mask(T)], axis: 1)     // (T, length + T)
-  let scores = qh @ repeat_heads(k, group)^T / sqrt(dh) + mask          // (B, H, T, length + T)
+  let mask = concat([zeros([T, length]), causal_mask(T)], axis: 1) // (T, length + T)
+  let scores = qh @ repeat_heads(k, group)^T / sqrt(dh) + mask // (B, H, T, length + T)
   return m.o(merge_heads(softmax(scores) @ repeat_heads(v, group)))
 }
 
@@ -42,8 +42,14 @@ fn prefix_attention(m, x, pk, pv, length: int) {
 /// per head, as `prefix_tuning`) plus a scaled parallel adapter on every FFN matched by
 /// `ffn` (bottleneck `size`, scale `scale`). Everything else is frozen; only prefixes and
 /// adapters train.
-method mam_adapter(prefix: int = 4, size: int = 16, scale: float = 4.0, init_std: float = 0.02,
-                   attn: pattern = "blocks.*.attn", ffn: pattern = "blocks.*.mlp") {
+method mam_adapter(
+  prefix: int = 4,
+  size: int = 16,
+  scale: float = 4.0,
+  init_std: float = 0.02,
+  attn: pattern = "blocks.*.attn",
+  ffn: pattern = "blocks.*.mlp"
+) {
   freeze all
   for m: causal_self_attention in modules(attn) {
     param m.prefix_k: f32[m.kv_heads, prefix, m.d / m.heads] init normal(std: init_std) trainable

@@ -13,8 +13,15 @@
 /// This recipe trains task `task` (one stage per task for multi-task training). The paper's
 /// hierarchical-ViT width changes are what the scaling kernels adapt to; here all layers
 /// share d (mechanism on the transformer, stated).
-method polyhistor(size: int = 8, k: int = 4, emb: int = 8, tasks: int = 1, task: int = 0,
-                  lite: bool = false, targets: pattern = "blocks.*.mlp") {
+method polyhistor(
+  size: int = 8,
+  k: int = 4,
+  emb: int = 8,
+  tasks: int = 1,
+  task: int = 0,
+  lite: bool = false,
+  targets: pattern = "blocks.*.mlp"
+) {
   freeze all
   let sites = modules(targets)
   let n = len(sites)
@@ -29,13 +36,15 @@ method polyhistor(size: int = 8, k: int = 4, emb: int = 8, tasks: int = 1, task:
   for m, i in zip(sites, range(n)) {
     wrap m(x) {
       let y = base(x)
-      let et = root.poly_task_emb[task]                                   // (emb)
-      let el = root.poly_layer_emb[i]                                     // (emb)
+      let et = root.poly_task_emb[task] // (emb)
+      let el = root.poly_layer_emb[i] // (emb)
       let td = reshape(et @ root.poly_h_task_down, [size, k])
-      let w_down = td @ reshape(el @ root.poly_h_layer_down, [k, d])      // (size, d)
+      let w_down = td @ reshape(el @ root.poly_h_layer_down, [k, d]) // (size, d)
       let tu = td^T
-      if lite == false { tu = reshape(et @ root.poly_h_task_up, [k, size]) }
-      let w_up = reshape(el @ root.poly_h_layer_up, [d, k]) @ tu          // (d, size)
+      if lite == false {
+        tu = reshape(et @ root.poly_h_task_up, [k, size])
+      }
+      let w_up = reshape(el @ root.poly_h_layer_up, [d, k]) @ tu // (d, size)
       return y + relu(y @ w_down^T) @ w_up^T
     }
   }

@@ -24,12 +24,12 @@ method unipt(width: int = 16, blocks: pattern = "blocks.*", final: pattern = "ln
   param f.unipt_query: f32[width] init zeros trainable
   param f.unipt_up: f32[d, width] init zeros trainable
   wrap f(x) {
-    let y = base(x)                                                      // (B, T, d)
+    let y = base(x) // (B, T, d)
     let zs = [relu(h @ f.unipt_down[i]^T) for h, i in zip(last(taps("unipt.h"), n), range(n))]
     let s = y.shape
-    let z = concat([reshape(zi, [s[0], s[1], 1, width]) for zi in zs], axis: 2)   // (B, T, L, w)
-    let c = softmax(z @ reshape(f.unipt_query, [width, 1]), axis: 2)     // (B, T, L, 1)
-    let agg = sum(c * z, axis: 2)                                        // (B, T, w)
+    let z = concat([reshape(zi, [s[0], s[1], 1, width]) for zi in zs], axis: 2) // (B, T, L, w)
+    let c = softmax(z @ reshape(f.unipt_query, [width, 1]), axis: 2) // (B, T, L, 1)
+    let agg = sum(c * z, axis: 2) // (B, T, w)
     return y + agg @ f.unipt_up^T
   }
 }

@@ -9,8 +9,8 @@ module pool_adapter(d: int, grid: int, pooled: int, out: int) {
   proj = linear(d, out)
   forward(x: f32[B, N, d]) {
     let f = grid / pooled
-    let x6 = reshape(x, [x.shape[0], pooled, f, pooled, f, d])   // (B, row, f, col, f, d)
-    let p = mean(x6, axis: [2, 4])                               // (B, pooled, pooled, d)
-    return proj(reshape(p, [x.shape[0], pooled * pooled, d]))    // (B, pooled^2, out)
+    let x6 = reshape(x, [x.shape[0], pooled, f, pooled, f, d]) // (B, row, f, col, f, d)
+    let p = mean(x6, axis: [2, 4]) // (B, pooled, pooled, d)
+    return proj(reshape(p, [x.shape[0], pooled * pooled, d])) // (B, pooled^2, out)
   }
 }

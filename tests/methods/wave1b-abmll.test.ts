@@ -21,7 +21,8 @@ function kl64(st: Store, prefix: string, priorStd: number): number {
     const lv = st.get(`${prefix}.logvar_${ab}`)!;
     const g = st.get(`${prefix}.lora_${ab}`)!;
     for (let i = 0; i < m.length; i++)
-      k += Math.log(priorStd) - 0.5 * lv[i] + (Math.exp(lv[i]) + (m[i] - g[i]) ** 2) / (2 * priorStd ** 2) - 0.5;
+      k +=
+        Math.log(priorStd) - 0.5 * lv[i] + (Math.exp(lv[i]) + (m[i] - g[i]) ** 2) / (2 * priorStd ** 2) - 0.5;
   }
   return mu ? k : NaN;
 }
@@ -34,7 +35,12 @@ describe('abmll', () => {
       let i = 0;
       for (const [k, v] of st)
         if (/\.(mu_[ab]|logvar_[ab])$/.test(k))
-          st.set(k, v.map((x, j) => (k.includes('logvar') ? -2 + 0.5 * Math.sin(j + ++i) : x + 0.1 * Math.cos(j * 3 + i))));
+          st.set(
+            k,
+            v.map((x, j) =>
+              k.includes('logvar') ? -2 + 0.5 * Math.sin(j + ++i) : x + 0.1 * Math.cos(j * 3 + i),
+            ),
+          );
       let kl = 0;
       for (const site of ['0.attn.q', '0.attn.v', '1.attn.q', '1.attn.v', '2.attn.q', '2.attn.v'])
         kl += kl64(st, `blocks.${site}`, 0.5);
@@ -65,7 +71,8 @@ describe('abmll', () => {
     for (let s = 1; s <= 3; s++) step(b.graph, st, tokenInputs(4, 8, 16, s));
     const inp = tokenInputs(4, 8, 16, 9);
     const y = evaluate(forward(rec(apply)).graph, { params: st, inputs: inp }).outputs.output;
-    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs.output;
+    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs
+      .output;
     const y0 = evaluate(forward(rec('')).graph, { params: st, inputs: inp }).outputs.output;
     let diff = 0;
     let moved = 0;
@@ -85,7 +92,9 @@ describe('abmll on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('3 training steps (sampled LoRA factors) equal the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec(`apply abmll(r: 2, init_logvar: -4.0, ${T})`), 3, (s) => tokenInputs(4, 8, 16, s));
+    const r = await lossesBoth(h, rec(`apply abmll(r: 2, init_logvar: -4.0, ${T})`), 3, (s) =>
+      tokenInputs(4, 8, 16, s),
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
   }, 120_000);
 });

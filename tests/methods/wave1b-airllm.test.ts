@@ -37,24 +37,36 @@ describe('lora_ranks (AirLLM)', () => {
   });
 
   it('lora_bits is parameters x bit width', () => {
-    const s = newSession({ file: 'examples/inline.ftl', program: parse('import std.methods.lora_ranks', 'x.ftl').ast }, { parse });
+    const s = newSession(
+      { file: 'examples/inline.ftl', program: parse('import std.methods.lora_ranks', 'x.ftl').ast },
+      { parse },
+    );
     const f = s.scope.lookup('lora_bits')!;
     const L = (xs: number[]) => ({ kind: 'list' as const, items: xs });
-    const bits = s.it.call(f, { positional: [L([2, 0, 3]), L([16, 16, 64]), L([16, 32, 16])], named: new Map([['bits', 8]]), span: undefined as never });
+    const bits = s.it.call(f, {
+      positional: [L([2, 0, 3]), L([16, 16, 64]), L([16, 32, 16])],
+      named: new Map([['bits', 8]]),
+      span: undefined as never,
+    });
     expect(bits).toBe((2 * 32 + 0 + 3 * 80) * 8);
   });
 
   it('starts as the base model and merges into it within 1e-5', () => {
     const apply = sites([2, 1, 0, 3, 2, 2]);
     const inp = tokenInputs(4, 8, 16, 9);
-    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp }).outputs.output;
-    const ya = evaluate(forward(rec(apply)).graph, { params: forward(rec(apply)).initialValues(1), inputs: inp }).outputs.output;
+    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp })
+      .outputs.output;
+    const ya = evaluate(forward(rec(apply)).graph, {
+      params: forward(rec(apply)).initialValues(1),
+      inputs: inp,
+    }).outputs.output;
     expect(Array.from(ya)).toEqual(Array.from(y0));
     const b = train(rec(apply));
     const st = b.initialValues(1);
     for (let s = 1; s <= 3; s++) step(b.graph, st, tokenInputs(4, 8, 16, s));
     const y = evaluate(forward(rec(apply)).graph, { params: st, inputs: inp }).outputs.output;
-    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs.output;
+    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs
+      .output;
     let diff = 0;
     let moved = 0;
     y.forEach((v, i) => {

@@ -11,7 +11,8 @@ import { lossesBoth, tokenInputs } from './wave1b-helpers.ts';
 
 const rec = (apply: string) => 'import std.methods.copilot\n' + gptRecipe(apply);
 const [B, T, V] = [4, 8, 16];
-const wave = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin(i * 0.37 + s));
+const wave = (n: number, s: number) =>
+  Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin(i * 0.37 + s));
 const randomCopilot = (st: Store) => {
   st.set('copilot_in', wave(st.get('copilot_in')!.length, 1));
   st.set('copilot_out', wave(st.get('copilot_out')!.length, 2));
@@ -19,7 +20,9 @@ const randomCopilot = (st: Store) => {
 
 describe('copilot', () => {
   it('adds only the Copilot parameters and keeps the pilot trainable set', () => {
-    const names = train(rec('apply copilot(width: 8)')).params.filter((p) => p.trainable).map((p) => p.name);
+    const names = train(rec('apply copilot(width: 8)'))
+      .params.filter((p) => p.trainable)
+      .map((p) => p.name);
     expect(names).toContain('copilot_in');
     expect(names).toContain('copilot_out');
     expect(names).toContain('blocks.0.attn.q.weight');
@@ -72,7 +75,8 @@ describe('copilot', () => {
     };
     const plain = after('');
     const co = after('apply copilot(width: 8, weight: 5.0)');
-    for (const [k, v] of plain) if (!k.includes(':')) expect(Array.from(co.get(k)!), k).toEqual(Array.from(v));
+    for (const [k, v] of plain)
+      if (!k.includes(':')) expect(Array.from(co.get(k)!), k).toEqual(Array.from(v));
   });
 
   it('lambda = 0 outputs the Pilot alone exactly', () => {
@@ -93,7 +97,13 @@ describe('copilot on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('training steps (LoRA pilot + Copilot) equal the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec('apply lora(r: 2, targets: "blocks.*.attn.q")\n  apply copilot(width: 8)'), 2, (s) => tokenInputs(B, T, V, s), randomCopilot);
+    const r = await lossesBoth(
+      h,
+      rec('apply lora(r: 2, targets: "blocks.*.attn.q")\n  apply copilot(width: 8)'),
+      2,
+      (s) => tokenInputs(B, T, V, s),
+      randomCopilot,
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
   }, 120_000);
 });

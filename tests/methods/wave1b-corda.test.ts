@@ -26,13 +26,19 @@ recipe r {
   train(steps: 10)
 }`;
 const inputs = (s: number) => tokenInputs(B, T, 256, s);
-const out = (apply: string, st: Store) => evaluate(forward(rec(apply)).graph, { params: st, inputs: inputs(9) }).outputs.output;
+const out = (apply: string, st: Store) =>
+  evaluate(forward(rec(apply)).graph, { params: st, inputs: inputs(9) }).outputs.output;
 
 /** Singular values of W C (descending), C = X^T X of blocks.0.attn.q's inputs on 2 batches. */
 function singularValuesWC(st: Store): number[] {
   const bytes = readFileSync('examples/data/corpus.txt');
   const g = (n: string) => st.get(n) as Float32Array;
-  const [wte, wpe, lw, lb] = [g('wte.weight'), g('wpe.weight'), g('blocks.0.ln_1.weight'), g('blocks.0.ln_1.bias')];
+  const [wte, wpe, lw, lb] = [
+    g('wte.weight'),
+    g('wpe.weight'),
+    g('blocks.0.ln_1.weight'),
+    g('blocks.0.ln_1.bias'),
+  ];
   const C = Array.from({ length: D }, () => new Float64Array(D));
   for (let row = 0; row < 2 * B * T; row++) {
     const t = row % T;
@@ -43,8 +49,11 @@ function singularValuesWC(st: Store): number[] {
     for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) C[i][j] += h[i] * h[j];
   }
   const w = g('blocks.0.attn.q.weight');
-  const wc = Array.from({ length: D }, (_, o) => Array.from({ length: D }, (_, j) => C.reduce((a, ci, i) => a + w[o * D + i] * ci[j], 0)));
-  const py = 'import sys, json, numpy as np; print(json.dumps(np.linalg.svd(np.array(json.load(sys.stdin)), compute_uv=False).tolist()))';
+  const wc = Array.from({ length: D }, (_, o) =>
+    Array.from({ length: D }, (_, j) => C.reduce((a, ci, i) => a + w[o * D + i] * ci[j], 0)),
+  );
+  const py =
+    'import sys, json, numpy as np; print(json.dumps(np.linalg.svd(np.array(json.load(sys.stdin)), compute_uv=False).tolist()))';
   return JSON.parse(execFileSync('python3', ['-c', py], { input: JSON.stringify(wc) }).toString());
 }
 
@@ -61,7 +70,9 @@ describe('corda', () => {
       const want = mode === 'kpa' ? s.slice(D - R) : s.slice(0, R);
       // B = U_r S_r: its column norms are the chosen singular values
       const b = st.get('blocks.0.attn.q.corda_b')!;
-      const norms = Array.from({ length: R }, (_, c) => Math.sqrt(Array.from({ length: D }, (_, o) => b[o * R + c] ** 2).reduce((x, y) => x + y, 0)));
+      const norms = Array.from({ length: R }, (_, c) =>
+        Math.sqrt(Array.from({ length: D }, (_, o) => b[o * R + c] ** 2).reduce((x, y) => x + y, 0)),
+      );
       norms.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-4 * want[0] + 1e-6));
     });
 

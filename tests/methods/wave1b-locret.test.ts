@@ -19,7 +19,12 @@ const DH = D / H;
 /** max_i>=j softmax(q_i k^T / sqrt(dh))_j for layer 0, per (b, j, h), from the weights. */
 function targets(st: Store, tokens: Int32Array): number[] {
   const g = (n: string) => st.get(n) as Float32Array;
-  const [wte, wpe, lw, lb] = [g('wte.weight'), g('wpe.weight'), g('blocks.0.ln_1.weight'), g('blocks.0.ln_1.bias')];
+  const [wte, wpe, lw, lb] = [
+    g('wte.weight'),
+    g('wpe.weight'),
+    g('blocks.0.ln_1.weight'),
+    g('blocks.0.ln_1.bias'),
+  ];
   const lin = (x: number[], w: Float32Array, b: Float32Array) =>
     Array.from({ length: D }, (_, o) => b[o] + x.reduce((a, xi, i) => a + xi * w[o * D + i], 0));
   const out: number[] = [];
@@ -92,7 +97,10 @@ describe('locret', () => {
     const [b, t, h, budget] = [2, 12, 3, 5];
     const s = Float32Array.from({ length: b * t * h }, (_, i) => Math.sin(i * 1.7) + Math.cos(i * 0.3));
     const node = mk('input', [], { name: 's' }, { shape: [b, t, h], dtype: 'f32' });
-    const keep = evaluate({ outputs: { k: topkMask(node, budget, 1) }, updates: [] } as never, { params: new Map(), inputs: new Map([['s', s]]) }).outputs.k;
+    const keep = evaluate({ outputs: { k: topkMask(node, budget, 1) }, updates: [] } as never, {
+      params: new Map(),
+      inputs: new Map([['s', s]]),
+    }).outputs.k;
     for (let bi = 0; bi < b; bi++)
       for (let hi = 0; hi < h; hi++) {
         const col = Array.from({ length: t }, (_, j) => s[(bi * t + j) * h + hi]);

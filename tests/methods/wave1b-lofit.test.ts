@@ -15,7 +15,8 @@ const rec = (apply: string) => 'import std.methods.lofit\n' + gptRecipe(apply);
 const A_NAMES = [0, 1, 2].map((l) => `blocks.${l}.attn.lofit_a`); // H = 2 heads of dh = 8
 const out = (apply: string, st?: Store) => {
   const f = forward(rec(apply));
-  return evaluate(f.graph, { params: st ?? f.initialValues(1), inputs: tokenInputs(4, 8, 16, 5) }).outputs.output;
+  return evaluate(f.graph, { params: st ?? f.initialValues(1), inputs: tokenInputs(4, 8, 16, 5) }).outputs
+    .output;
 };
 function mergeMatches(apply: string) {
   const b = train(rec(apply));
@@ -39,16 +40,27 @@ describe('lofit', () => {
     const lossOf = (l1: number) => {
       const b = train(rec(`apply lofit_scale(l1: ${l1})`));
       const st = b.initialValues(1);
-      A_NAMES.forEach((n, i) => st.set(n, Float32Array.from({ length: 16 }, (_, j) => 0.1 * Math.sin(j + 5 * i))));
+      A_NAMES.forEach((n, i) =>
+        st.set(
+          n,
+          Float32Array.from({ length: 16 }, (_, j) => 0.1 * Math.sin(j + 5 * i)),
+        ),
+      );
       return { l: step(b.graph, st, tokenInputs(4, 8, 16, 1)).loss[0] };
     };
     let l1 = 0;
-    for (const n of A_NAMES) for (let j = 0; j < 16; j++) l1 += Math.abs(0.1 * Math.sin(j + 5 * A_NAMES.indexOf(n)));
+    for (const n of A_NAMES)
+      for (let j = 0; j < 16; j++) l1 += Math.abs(0.1 * Math.sin(j + 5 * A_NAMES.indexOf(n)));
     expect(Math.abs(lossOf(0.5).l - lossOf(0).l - 0.5 * l1)).toBeLessThan(2e-6);
   });
 
   it('selection returns exactly K heads ordered by norm, and step 2 trains K * dh parameters', () => {
-    const values = new Map(A_NAMES.map((n, i) => [n, Float32Array.from({ length: 16 }, (_, j) => Math.cos(j * 1.3 + i * 2.1) * (j < 8 ? i + 1 : 0.5))]));
+    const values = new Map(
+      A_NAMES.map((n, i) => [
+        n,
+        Float32Array.from({ length: 16 }, (_, j) => Math.cos(j * 1.3 + i * 2.1) * (j < 8 ? i + 1 : 0.5)),
+      ]),
+    );
     const norms = headNorms(values, A_NAMES, 2);
     for (const k of [1, 3, 4]) {
       const top = topHeadsByNorm(values, A_NAMES, 2, k);
@@ -58,7 +70,9 @@ describe('lofit', () => {
       const rest = norms.filter((s) => !top.some(([l, h]) => l === s.layer && h === s.head));
       for (const s of rest) expect(s.norm).toBeLessThanOrEqual(ns[k - 1]);
       const b = train(rec(`apply lofit_bias(heads: ${headsLiteral(top)})`));
-      const count = b.params.filter((p) => p.trainable).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+      const count = b.params
+        .filter((p) => p.trainable)
+        .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
       expect(count).toBe(k * 8);
     }
   });
@@ -68,7 +82,10 @@ describe('lofit', () => {
     expect(Array.from(out(apply))).toEqual(Array.from(out('')));
     const f = forward(rec(apply));
     const st = f.initialValues(1);
-    st.set('blocks.0.attn.lofit_v', Float32Array.from({ length: 8 }, (_, j) => 0.1 * (j + 1)));
+    st.set(
+      'blocks.0.attn.lofit_v',
+      Float32Array.from({ length: 8 }, (_, j) => 0.1 * (j + 1)),
+    );
     // equivalent: the same offset written into o's bias as W_o v (v placed at head 1's slots)
     const base = forward(rec(''));
     const bs = base.initialValues(1);
@@ -94,7 +111,9 @@ describe('lofit on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('step-2 training equals the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec('apply lofit_bias(heads: [[0, 1], [2, 0]])'), 2, (s) => tokenInputs(4, 8, 16, s));
+    const r = await lossesBoth(h, rec('apply lofit_bias(heads: [[0, 1], [2, 0]])'), 2, (s) =>
+      tokenInputs(4, 8, 16, s),
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
   }, 120_000);
 });

@@ -12,9 +12,12 @@ import { lossesBoth, tokenInputs } from './wave1b-helpers.ts';
 
 const rec = (apply: string) => 'import std.methods.mhr\n' + gptRecipe(apply);
 const TG = 'targets: "blocks.*.attn.{q,v}"';
-const SITES = ['0.attn.q', '0.attn.v', '1.attn.q', '1.attn.v', '2.attn.q', '2.attn.v'].map((s) => `blocks.${s}`);
+const SITES = ['0.attn.q', '0.attn.v', '1.attn.q', '1.attn.v', '2.attn.q', '2.attn.v'].map(
+  (s) => `blocks.${s}`,
+);
 const [M, R, D] = [3, 2, 16]; // inventory, rank, width (q, v are 16 -> 16)
-const wave = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => 0.2 * Math.sin(i * 0.7 + s));
+const wave = (n: number, s: number) =>
+  Float32Array.from({ length: n }, (_, i) => 0.2 * Math.sin(i * 0.7 + s));
 
 /** The routed (A, B) of MHR with `heads` blocks, computed independently from the inventory. */
 function routed(st: Store, site: string, heads: number) {
@@ -39,7 +42,11 @@ function routed(st: Store, site: string, heads: number) {
 }
 
 /** Outputs of MHR (random inventory, routing from `z`) and of plain LoRA with `ab(site)`. */
-function compare(heads: number, z: (site: number) => Float32Array, ab: (st: Store, site: string) => { a: Float32Array; b: Float32Array }) {
+function compare(
+  heads: number,
+  z: (site: number) => Float32Array,
+  ab: (st: Store, site: string) => { a: Float32Array; b: Float32Array },
+) {
   const apply = `apply mhr(inventory: ${M}, heads: ${heads}, r: ${R}, alpha: 4.0, ${TG})`;
   const f = forward(rec(apply));
   const st = f.initialValues(1);
@@ -68,8 +75,8 @@ describe('mhr', () => {
     const j = 1;
     const oneHot = () => Float32Array.from({ length: 2 * M }, (_, i) => (i % M === j ? 30 : -200));
     const r = compare(2, oneHot, (st, s) => ({
-      a: st.get(`${s}.inv_a`)!.slice(j * R * D, (j + 1) * R * D),
-      b: st.get(`${s}.inv_b`)!.slice(j * D * R, (j + 1) * D * R),
+      a: (st.get(`${s}.inv_a`) as Float32Array).slice(j * R * D, (j + 1) * R * D),
+      b: (st.get(`${s}.inv_b`) as Float32Array).slice(j * D * R, (j + 1) * D * R),
     }));
     expect(Array.from(r.mhr)).toEqual(Array.from(r.lora));
     expect(Array.from(r.mhr)).not.toEqual(Array.from(r.base));
@@ -77,7 +84,11 @@ describe('mhr', () => {
 
   for (const heads of [1, 2, 4])
     it(`heads = ${heads}${heads === 1 ? ' (Poly)' : ''}: the routed adapter equals the per-block mix`, () => {
-      const r = compare(heads, (i) => wave(heads * M, 20 + i).map((v) => v * 10), (st, s) => routed(st, s, heads));
+      const r = compare(
+        heads,
+        (i) => wave(heads * M, 20 + i).map((v) => v * 10),
+        (st, s) => routed(st, s, heads),
+      );
       r.mhr.forEach((v, i) => expect(Math.abs(v - r.lora[i])).toBeLessThan(1e-6));
     });
 
@@ -98,10 +109,15 @@ describe('mhr', () => {
     const b = train(rec(`apply mhr_mu(inventory: ${M}, r: ${R}, ${TG})`));
     const st = b.initialValues(5);
     for (const s of SITES)
-      for (const [f, inv, n] of [['lora_a', 'inv_a', R * D], ['lora_b', 'inv_b', D * R]] as const) {
+      for (const [f, inv, n] of [
+        ['lora_a', 'inv_a', R * D],
+        ['lora_b', 'inv_b', D * R],
+      ] as const) {
         const v = st.get(`${s}.${inv}`)!;
         const mean = Float32Array.from({ length: n }, (_, i) => (v[i] + v[n + i] + v[2 * n + i]) / 3);
-        st.get(`${s}.${f}`)!.forEach((x, i) => expect(Math.abs(x - mean[i])).toBeLessThanOrEqual(1e-7 * (1 + Math.abs(mean[i]))));
+        st.get(`${s}.${f}`)!.forEach((x, i) =>
+          expect(Math.abs(x - mean[i])).toBeLessThanOrEqual(1e-7 * (1 + Math.abs(mean[i]))),
+        );
       }
     expect(b.params.filter((p) => p.trainable).every((p) => /lora_[ab]$/.test(p.name))).toBe(true);
   });
@@ -113,7 +129,8 @@ describe('mhr', () => {
     for (let s = 1; s <= 3; s++) step(b.graph, st, tokenInputs(4, 8, 16, s));
     const inp = tokenInputs(4, 8, 16, 9);
     const y = evaluate(forward(rec(apply)).graph, { params: st, inputs: inp }).outputs.output;
-    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs.output;
+    const ym = evaluate(forward(rec('')).graph, { params: mergedParams(b.tree, st), inputs: inp }).outputs
+      .output;
     const y0 = evaluate(forward(rec('')).graph, { params: st, inputs: inp }).outputs.output;
     let [diff, moved] = [0, 0];
     y.forEach((v, i) => {
@@ -132,7 +149,9 @@ describe('mhr on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('3 training steps equal the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec(`apply mhr(inventory: ${M}, r: ${R}, ${TG})`), 3, (s) => tokenInputs(4, 8, 16, s));
+    const r = await lossesBoth(h, rec(`apply mhr(inventory: ${M}, r: ${R}, ${TG})`), 3, (s) =>
+      tokenInputs(4, 8, 16, s),
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
   }, 120_000);
 });

@@ -34,11 +34,18 @@ describe('mixlora', () => {
     const [rows, n, k] = [37, 6, 3];
     const x = seeded(rows * n, 5);
     x[7] = x[8]; // a tie: the lower index wins
-    const g = { outputs: { m: topkMask(mk('input', [], { name: 'x' }, { shape: [rows, n], dtype: 'f32' }), k) }, updates: [] };
+    const g = {
+      outputs: { m: topkMask(mk('input', [], { name: 'x' }, { shape: [rows, n], dtype: 'f32' }), k) },
+      updates: [],
+    };
     const m = evaluate(g as never, { params: new Map(), inputs: new Map([['x', x]]) }).outputs.m;
     for (let r = 0; r < rows; r++) {
       const row = Array.from(x.subarray(r * n, r * n + n));
-      const order = row.map((v, j) => [v, j]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k).map((p) => p[1]);
+      const order = row
+        .map((v, j) => [v, j])
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, k)
+        .map((p) => p[1]);
       const want = row.map((_, j) => (order.includes(j) ? 1 : 0));
       expect(Array.from(m.subarray(r * n, r * n + n))).toEqual(want);
     }
@@ -74,8 +81,13 @@ describe('mixlora on WebGPU', () => {
   // Unfused: the fused plan of this graph binds one buffer twice as read_write in a
   // div+matmul+reduce kernel (a codegen/fuse bug reported to its owner); unfused kernels are exact.
   it('3 training steps equal the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec('apply mixlora(experts: 4, k: 2, r: 2, balance: 0.01)'), 3, (s) =>
-      tokenInputs(4, 8, 16, s), undefined, true,
+    const r = await lossesBoth(
+      h,
+      rec('apply mixlora(experts: 4, k: 2, r: 2, balance: 0.01)'),
+      3,
+      (s) => tokenInputs(4, 8, 16, s),
+      undefined,
+      true,
     );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
     expect(r.cpu[2]).not.toBe(r.cpu[0]);

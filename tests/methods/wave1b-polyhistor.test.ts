@@ -10,24 +10,29 @@ import { gpu } from '../webgpu/harness.ts';
 import { forward, gptRecipe, train, type Store } from '../stdlib/helpers.ts';
 import { lossesBoth, tokenInputs } from './wave1b-helpers.ts';
 
-const rec = (apply: string) => 'import std.methods.polyhistor\nimport std.methods.adapter\n' + gptRecipe(apply);
+const rec = (apply: string) =>
+  'import std.methods.polyhistor\nimport std.methods.adapter\n' + gptRecipe(apply);
 const [S, K, E, TASKS, D, L] = [4, 2, 3, 2, 16, 3];
-const POLY = (lite = false) => `apply polyhistor(size: ${S}, k: ${K}, emb: ${E}, tasks: ${TASKS}, task: 1, lite: ${lite})`;
+const POLY = (lite = false) =>
+  `apply polyhistor(size: ${S}, k: ${K}, emb: ${E}, tasks: ${TASKS}, task: 1, lite: ${lite})`;
 
 /** a (n, m) @ b (m, p), row-major. */
-const mm = (a: Float32Array | number[], b: Float32Array | number[], n: number, m: number, p: number) => {
+const mm = (a: ArrayLike<number>, b: ArrayLike<number>, n: number, m: number, p: number) => {
   const o = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) for (let t = 0; t < m; t++) o[i * p + j] += a[i * m + t] * b[t * p + j];
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < p; j++) for (let t = 0; t < m; t++) o[i * p + j] += a[i * m + t] * b[t * p + j];
   return o;
 };
-const tr = (a: Float64Array, n: number, p: number) => Float64Array.from({ length: n * p }, (_, i) => a[(i % n) * p + Math.floor(i / n)]);
+const tr = (a: Float64Array, n: number, p: number) =>
+  Float64Array.from({ length: n * p }, (_, i) => a[(i % n) * p + Math.floor(i / n)]);
 
 describe('polyhistor', () => {
   it('starts as the base model exactly', () => {
     const inp = tokenInputs(4, 8, 16, 1);
     const f = forward(rec(POLY()));
     const y = evaluate(f.graph, { params: f.initialValues(1), inputs: inp }).outputs.output;
-    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp }).outputs.output;
+    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp })
+      .outputs.output;
     expect(Array.from(y)).toEqual(Array.from(y0));
   });
 
@@ -35,7 +40,10 @@ describe('polyhistor', () => {
     it(`generated adapters equal the hypernetwork products recomputed independently${lite ? ' (Lite)' : ''}`, () => {
       const f = forward(rec(POLY(lite)));
       const st: Store = f.initialValues(3);
-      st.set('poly_h_layer_up', Float32Array.from({ length: E * D * K }, (_, i) => 0.2 * Math.sin(i * 0.9)));
+      st.set(
+        'poly_h_layer_up',
+        Float32Array.from({ length: E * D * K }, (_, i) => 0.2 * Math.sin(i * 0.9)),
+      );
       const g = (n: string) => st.get(n) as Float32Array;
       const et = g('poly_task_emb').slice(1 * E, 2 * E); // task 1
       const a = forward(rec(`apply adapter(size: ${S})`));

@@ -51,7 +51,10 @@ describe('pool-adapter', () => {
     st.set('pool.proj.weight', Float32Array.from([1, 0, 0, 1])); // identity projection
     st.set('pool.proj.bias', new Float32Array(2));
     const x = xs(B * G * G * D, 1);
-    const inp = new Map<string, Float32Array | Int32Array>([['x', x], ['label', new Int32Array(B)]]);
+    const inp = new Map<string, Float32Array | Int32Array>([
+      ['x', x],
+      ['label', new Int32Array(B)],
+    ]);
     const y = evaluate(f.graph, { params: st, inputs: inp }).outputs.output;
     expect(y.length).toBe(B * P * P * D);
     for (let b = 0; b < B; b++)
@@ -59,14 +62,25 @@ describe('pool-adapter', () => {
         for (let c = 0; c < P; c++)
           for (let k = 0; k < D; k++) {
             let s = 0;
-            for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s += x[((b * G + 2 * r + dr) * G + 2 * c + dc) * D + k];
+            for (const [dr, dc] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ])
+              s += x[((b * G + 2 * r + dr) * G + 2 * c + dc) * D + k];
             expect(y[((b * P + r) * P + c) * D + k]).toBeCloseTo(s / 4, 6);
           }
   });
 
   it('stage 1 (train_only the adapter) updates only the adapter', () => {
     const b = train(recipe(4, 2, 2, 'apply train_only("pool.**")'));
-    expect(b.params.filter((p) => p.trainable).map((p) => p.name).sort()).toEqual(['pool.proj.bias', 'pool.proj.weight']);
+    expect(
+      b.params
+        .filter((p) => p.trainable)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['pool.proj.bias', 'pool.proj.weight']);
     const st = b.initialValues(1);
     const before = new Map([...st].map(([k, v]) => [k, Array.from(v)]));
     for (let s = 1; s <= 3; s++) step(b.graph, st, inputs(8 * 32, s));
@@ -84,7 +98,9 @@ describe('pool-adapter on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('stage-1 training equals the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, recipe(4, 2, 2, 'apply train_only("pool.**")'), 3, (s) => inputs(8 * 32, s));
+    const r = await lossesBoth(h, recipe(4, 2, 2, 'apply train_only("pool.**")'), 3, (s) =>
+      inputs(8 * 32, s),
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
   }, 120_000);
 });

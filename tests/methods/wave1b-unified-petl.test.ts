@@ -24,14 +24,24 @@ describe('unified PETL view', () => {
     expect(out('apply parallel_adapter(size: 4)')).toEqual(out(''));
     // and a nonzero W_up moves them
     const moved = out('apply parallel_adapter(size: 4)', (s) => {
-      for (const [k, v] of s) if (k.endsWith('adapter.up.weight')) s.set(k, v.map((_, i) => 0.05 * Math.cos(i)));
+      for (const [k, v] of s)
+        if (k.endsWith('adapter.up.weight'))
+          s.set(
+            k,
+            v.map((_, i) => 0.05 * Math.cos(i)),
+          );
     });
     expect(moved).not.toEqual(out(''));
   });
 
   it("MAM's prefix attention equals prefix_tuning's given the same prefixes (adapters at zero)", () => {
     const prefixes = (s: Map<string, Float32Array>) => {
-      for (const [k, v] of s) if (/prefix_[kv]$/.test(k)) s.set(k, v.map((_, i) => 0.3 * Math.sin(i + k.length)));
+      for (const [k, v] of s)
+        if (/prefix_[kv]$/.test(k))
+          s.set(
+            k,
+            v.map((_, i) => 0.3 * Math.sin(i + k.length)),
+          );
     };
     const mam = out('apply mam_adapter(prefix: 3, size: 4)', prefixes);
     expect(mam).toEqual(out('apply prefix_tuning(length: 3)', prefixes));
@@ -47,7 +57,7 @@ describe('unified PETL view', () => {
     const st = b.initialValues(2);
     const before = new Map([...st].map(([k, v]) => [k, Array.from(v)]));
     for (let s = 1; s <= 2; s++) step(b.graph, st, tokenInputs(4, 8, 16, s));
-    for (const p of b.params.filter((q) => !q.name.includes(":"))) {
+    for (const p of b.params.filter((q) => !q.name.includes(':'))) {
       const same = JSON.stringify(Array.from(st.get(p.name)!)) === JSON.stringify(before.get(p.name));
       expect(same, p.name).toBe(!own.test(p.name));
     }
@@ -61,7 +71,9 @@ describe('MAM adapter on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('3 training steps equal the CPU executor within 1e-4', async () => {
-    const r = await lossesBoth(h, rec('apply mam_adapter(prefix: 2, size: 4)'), 3, (s) => tokenInputs(4, 8, 16, s));
+    const r = await lossesBoth(h, rec('apply mam_adapter(prefix: 2, size: 4)'), 3, (s) =>
+      tokenInputs(4, 8, 16, s),
+    );
     r.gpu.forEach((g, i) => expect(Math.abs(g - r.cpu[i])).toBeLessThan(1e-4 * Math.abs(r.cpu[i])));
     expect(r.cpu[2]).not.toBe(r.cpu[0]);
   }, 120_000);

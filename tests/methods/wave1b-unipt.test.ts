@@ -34,7 +34,8 @@ function backboneMatmuls(g: Graph): number {
 describe('unipt', () => {
   it('starts as the base model exactly', () => {
     const inp = tokenInputs(4, 8, 16, 0);
-    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp }).outputs.output;
+    const y0 = evaluate(forward(rec('')).graph, { params: forward(rec('')).initialValues(1), inputs: inp })
+      .outputs.output;
     const f = forward(rec(UNIPT));
     const y = evaluate(f.graph, { params: f.initialValues(1), inputs: inp }).outputs.output;
     expect(Array.from(y)).toEqual(Array.from(y0));
@@ -44,15 +45,20 @@ describe('unipt', () => {
     const fwd = backboneMatmuls(forward(rec('')).graph);
     expect(fwd).toBe(3 * 6);
     expect(backboneMatmuls(train(rec(UNIPT)).graph)).toBe(fwd);
-    expect(backboneMatmuls(train(rec('apply lora(r: 2, targets: "blocks.*.attn.{q,v}")')).graph)).toBeGreaterThan(fwd);
+    expect(
+      backboneMatmuls(train(rec('apply lora(r: 2, targets: "blocks.*.attn.{q,v}")')).graph),
+    ).toBeGreaterThan(fwd);
   });
 
   it('trains only the side network; the backbone is bit-identical after training', () => {
     const b = train(rec(UNIPT));
     const own = /^ln_f\.unipt_(down|query|up)$/;
-    expect(b.params.filter((p) => p.trainable).map((p) => p.name).sort()).toEqual(
-      ['ln_f.unipt_down', 'ln_f.unipt_query', 'ln_f.unipt_up'],
-    );
+    expect(
+      b.params
+        .filter((p) => p.trainable)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['ln_f.unipt_down', 'ln_f.unipt_query', 'ln_f.unipt_up']);
     const st = b.initialValues(2);
     const before = new Map([...st].map(([k, v]) => [k, Array.from(v)]));
     const losses = [1, 2, 3].map((s) => step(b.graph, st, tokenInputs(4, 8, 16, s)).loss[0]);

@@ -19,7 +19,10 @@ describe('xcross', () => {
     it(`identity integration with the output on source ${s} equals that source's LoRA model`, () => {
       const f = forward(rec(XC));
       const st = f.initialValues(4);
-      st.set('xc_out', Float32Array.from({ length: N }, (_, j) => (j === s ? 30 : -200)));
+      st.set(
+        'xc_out',
+        Float32Array.from({ length: N }, (_, j) => (j === s ? 30 : -200)),
+      );
       const lf = forward(rec(`apply lora(r: ${R}, alpha: 4.0, targets: "blocks.*.attn.{q,v}")`));
       const ls = lf.initialValues(4);
       for (const site of SITES) {
