@@ -58,7 +58,7 @@ afterAll(() => {
 
 type Diag = { range: { start: unknown; end: unknown }; code: string; message: string; severity: number };
 
-describe('ftl lsp', () => {
+describe('ftl lsp', { timeout: 20_000 }, () => {
   it('publishes the typo with its code, UTF-16 range, hint and related declaration', async () => {
     const p = await c.notification('textDocument/publishDiagnostics', (x) => x.uri === uri);
     const ds = p.diagnostics as (Diag & { relatedInformation?: { location: { uri: string } }[] })[];
