@@ -7,7 +7,7 @@
 //   ws.textOf(file) -> string | undefined  an open buffer, else the file on disk
 
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_STDLIB_DIR, fsImportResolver, type ImportResolver } from '../../compiler/check/imports.ts';
 
@@ -76,7 +76,10 @@ export class Workspace {
     const fs = fsImportResolver(this.stdlibDir);
     return (path, fromFile) => {
       // the file the fs resolver would read, when the path is well-formed; open buffers win
-      if (!(path[0] === 'std' && path.length < 2)) {
+      // (the fs resolver's rules stand: a stdlib file may import only `std.*`)
+      const fromStdlib = !relative(resolve(this.stdlibDir), resolve(fromFile)).startsWith('..');
+      const wellFormed = path[0] === 'std' ? path.length >= 2 : !fromStdlib;
+      if (wellFormed) {
         const file =
           path[0] === 'std'
             ? join(this.stdlibDir, ...path.slice(1)) + '.ftl'
