@@ -34,7 +34,11 @@ export function bitCipher(
   for (let i = 0; i < N; i++) {
     const row = Math.floor(i / rowLength);
     const w = tokens[i];
-    for (let j = Math.max(row * rowLength, i - window); j <= Math.min((row + 1) * rowLength - 1, i + window); j++)
+    for (
+      let j = Math.max(row * rowLength, i - window);
+      j <= Math.min((row + 1) * rowLength - 1, i + window);
+      j++
+    )
       if (j !== i) for (let k = 0; k < bits; k++) ctx[w * bits + k] += cipher[tokens[j] * bits + k];
   }
   const width = mode === 'sum' ? bits : 2 * bits;

@@ -49,13 +49,22 @@ const calibrationData = new Map<string, Int32Array>();
 let counter = 0;
 
 /** Evaluate x on the host over the calibration inputs it depends on: [rows, in] float64. */
-function hostActivations(tree: ModelTree, x: Node, span: A.Span): { data: Float64Array; rows: number; cols: number } {
+function hostActivations(
+  tree: ModelTree,
+  x: Node,
+  span: A.Span,
+): { data: Float64Array; rows: number; cols: number } {
   const inputs = new Map<string, TypedArray>();
   for (const n of toposort([x]))
     if (n.op === 'input') {
       const name = (n.arg as { name: string }).name;
       const v = calibrationData.get(name);
-      if (!v) err(TraceCodes.badArgument, `the activations depend on \`${name}\`, not only on calibration_tokens(...)`, span);
+      if (!v)
+        err(
+          TraceCodes.badArgument,
+          `the activations depend on \`${name}\`, not only on calibration_tokens(...)`,
+          span,
+        );
       inputs.set(name, v!);
     }
   const params = initAll(allParams(tree.root), 0) as Map<string, TypedArray>;
@@ -76,7 +85,12 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
     const spec = dataSpec(arg(a, 0, 'data') as Value, 1, a.span);
     const k = num(a, 1, 'batches', 2);
     const r = openFeeder(spec, dirname(span.file));
-    if (!r.ok) return err(TraceCodes.badArgument, `calibration data: ${r.diagnostics.map((d) => d.message).join('; ')}`, a.span);
+    if (!r.ok)
+      return err(
+        TraceCodes.badArgument,
+        `calibration data: ${r.diagnostics.map((d) => d.message).join('; ')}`,
+        a.span,
+      );
     const field = spec.fields.find((f) => f.name === 'tokens');
     if (!field) return err(TraceCodes.badArgument, 'calibration needs token batches (`tokens`)', a.span);
     const [B, T] = field.shape;
@@ -100,9 +114,11 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
       return err(TraceCodes.badArgument, '`tokens` must come from calibration_tokens(...)', a.span);
     const toks = calibrationData.get((x.arg as { name: string }).name)!;
     const mode = (arg(a, 4, 'mode') ?? 'sum') as CipherMode;
-    if (mode !== 'sum' && mode !== 'concat') return err(TraceCodes.badArgument, '`mode` is "sum" or "concat"', a.span);
+    if (mode !== 'sum' && mode !== 'concat')
+      return err(TraceCodes.badArgument, '`mode` is "sum" or "concat"', a.span);
     const [vocab, bits, window] = [num(a, 1, 'vocab'), num(a, 2, 'bits'), num(a, 3, 'window', 2)];
-    if (toks.some((t) => t < 0 || t >= vocab)) return err(TraceCodes.badArgument, `a token is outside 0 .. ${vocab - 1}`, a.span);
+    if (toks.some((t) => t < 0 || t >= vocab))
+      return err(TraceCodes.badArgument, `a token is outside 0 .. ${vocab - 1}`, a.span);
     return dataInit(bitCipher(toks, x.shape[1], vocab, bits, window, mode), `bit_cipher(bits: ${bits})`);
   });
   def('reinit', (a) => {
@@ -111,7 +127,11 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
     if (!(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'init'))
       return err(TraceCodes.badArgument, '`init` must be an init such as bit_cipher_vectors(...)', a.span);
     if (v.spec.kind === 'data' && v.spec.data.length !== p.shape.reduce((x, y) => x * y, 1))
-      return err(TraceCodes.badArgument, `the init has ${v.spec.data.length} values, \`${p.name}\` has shape [${p.shape}]`, a.span);
+      return err(
+        TraceCodes.badArgument,
+        `the init has ${v.spec.data.length} values, \`${p.name}\` has shape [${p.shape}]`,
+        a.span,
+      );
     p.init = v.spec;
     return { kind: 'null' };
   });
@@ -126,14 +146,20 @@ export function defineCalibrationBuiltins(scope: Scope, tree: ModelTree, span: A
   });
   def('values_init', (a) => {
     const v = arg(a, 0, 'values');
-    if (!(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'list') || !v.items.every((x) => typeof x === 'number'))
+    if (
+      !(typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'list') ||
+      !v.items.every((x) => typeof x === 'number')
+    )
       return err(TraceCodes.badArgument, '`values` must be a list of numbers', a.span);
     return dataInit(Float32Array.from(v.items as number[]), 'values_init');
   });
   def('activation_spectrum', (a) => list(Array.from(explained(tree, tensor(a, 0, 'x'), a.span))));
   def('eva_ranks', (a) => {
     const xs = arg(a, 0, 'xs');
-    if (!(typeof xs === 'object' && xs !== null && 'kind' in xs && xs.kind === 'list') || !xs.items.every(isTensor))
+    if (
+      !(typeof xs === 'object' && xs !== null && 'kind' in xs && xs.kind === 'list') ||
+      !xs.items.every(isTensor)
+    )
       return err(TraceCodes.badArgument, '`xs` must be a list of tensors', a.span);
     const budget = num(a, 1, 'budget');
     const cap = num(a, 2, 'max_rank', Infinity);

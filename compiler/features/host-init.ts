@@ -26,7 +26,8 @@ import { topSvd } from './spectral.ts';
 
 /** The model parameter a tensor value is (`m.weight`), or a diagnostic. */
 export function paramOf(tree: ModelTree, v: Value | undefined, span: A.Span): ParamSpec {
-  const name = v !== undefined && isTensor(v) && v.op === 'param' ? (v.arg as { name: string }).name : undefined;
+  const name =
+    v !== undefined && isTensor(v) && v.op === 'param' ? (v.arg as { name: string }).name : undefined;
   const p = allParams(tree.root).find((q) => q.name === name);
   if (!p) return err(TraceCodes.badArgument, 'expected a model parameter such as `m.weight`', span);
   return p;
@@ -35,7 +36,11 @@ export function paramOf(tree: ModelTree, v: Value | undefined, span: A.Span): Pa
 /** A parameter's value at initialisation (see the header). */
 export function initialValue(p: ParamSpec, span: A.Span): Float32Array {
   if (p.init.kind === 'expr')
-    err(TraceCodes.unsupported, `\`${p.name}\` is initialised from other parameters; a host init needs a plain one`, span);
+    err(
+      TraceCodes.unsupported,
+      `\`${p.name}\` is initialised from other parameters; a host init needs a plain one`,
+      span,
+    );
   return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
 }
 
@@ -89,7 +94,11 @@ export function defineHostInitBuiltins(scope: Scope, tree: ModelTree): void {
     for (const [k, p] of relativeParams(dst, src)) {
       const q = from.get(k);
       if (!q || q.shape.join() !== p.shape.join())
-        return err(TraceCodes.badArgument, `\`${src.path}\` has no parameter \`${k}\` of shape [${p.shape}]`, a.span);
+        return err(
+          TraceCodes.badArgument,
+          `\`${src.path}\` has no parameter \`${k}\` of shape [${p.shape}]`,
+          a.span,
+        );
       p.init = q.init;
       p.stream = q.stream ?? q.name;
     }

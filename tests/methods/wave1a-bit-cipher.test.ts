@@ -27,7 +27,10 @@ recipe r {
   train(steps: 3)
 }`;
 const build = (t: string) => {
-  const b = buildTrainingGraph({ file: 'examples/inline.ftl', program: parse(t, 'examples/inline.ftl').ast }, { parse }) as TrainingBuild;
+  const b = buildTrainingGraph(
+    { file: 'examples/inline.ftl', program: parse(t, 'examples/inline.ftl').ast },
+    { parse },
+  ) as TrainingBuild;
   expect(b.diagnostics).toEqual([]);
   return b;
 };
@@ -38,13 +41,21 @@ describe('bit cipher', () => {
     const m = bitCipher(Int32Array.from([1, 1, 2, 0, 1, 2]), 3, 3, 2, 1, 'concat');
     // counts: 0:1, 1:3, 2:2 -> ranks 1:0, 2:1, 0:2 -> codes (rank+1, LSB first): 1:[1,0], 2:[0,1], 0:[1,1]
     const w = (n: number) => -Math.log((n + 1) / (6 + 3));
-    const c = [[w(1), w(1)], [w(3), 0], [0, w(2)]];
+    const c = [
+      [w(1), w(1)],
+      [w(3), 0],
+      [0, w(2)],
+    ];
     const unit = (v: number[]) => v.map((x) => x / (Math.hypot(...v) || 1));
     // contexts: token 1 at (0,0): next 1; (0,1): 1 and 2; (1,1): 0 and 2 -> c1 + c1 + c2 + c0 + c2
     const h1 = [0, 1].map((k) => 2 * c[1][k] + 2 * c[2][k] + c[0][k]);
     const h0 = [0, 1].map((k) => c[1][k]); // token 0 at (1,0): next is 1
     const h2 = [0, 1].map((k) => 2 * c[1][k]); // (0,2): prev 1; (1,2): prev 1
-    const expected = [[...unit(c[0]), ...unit(h0)], [...unit(c[1]), ...unit(h1)], [...unit(c[2]), ...unit(h2)]].flat();
+    const expected = [
+      [...unit(c[0]), ...unit(h0)],
+      [...unit(c[1]), ...unit(h1)],
+      [...unit(c[2]), ...unit(h2)],
+    ].flat();
     expect(maxAbsDiff(m, expected)).toBeLessThan(1e-6);
   });
 
@@ -52,10 +63,14 @@ describe('bit cipher', () => {
     const b = build(recipe('apply bit_cipher(window: 2, batches: 3)'));
     const feeder = openFeeder(b.dataSpec, 'examples');
     if (!feeder.ok) throw new Error('no data');
-    const toks = Int32Array.from([1, 2, 3].flatMap((s) => Array.from(feeder.value.feed(s).tokens as Int32Array)));
+    const toks = Int32Array.from(
+      [1, 2, 3].flatMap((s) => Array.from(feeder.value.feed(s).tokens as Int32Array)),
+    );
     const ext = bitCipher(toks, 8, 256, 16, 2, 'sum');
     expect(b.initialValues(0).get('wte.weight')).toEqual(ext);
-    expect(build(recipe('apply bit_cipher(window: 2, batches: 3)')).initialValues(5).get('wte.weight')).toEqual(ext);
+    expect(
+      build(recipe('apply bit_cipher(window: 2, batches: 3)')).initialValues(5).get('wte.weight'),
+    ).toEqual(ext);
     const cat = build(recipe('apply bit_cipher(mode: "concat", window: 2, batches: 3)'));
     expect(cat.initialValues(0).get('wte.weight')).toEqual(bitCipher(toks, 8, 256, 8, 2, 'concat'));
   });

@@ -6,13 +6,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, logits, maxAbsDiff, tiny, train, trainableNames, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  logits,
+  maxAbsDiff,
+  tiny,
+  train,
+  trainableNames,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const opts = { imports: ['control_llm'] };
 const apply = (alpha: number, targets = 'blocks.1', div = 0) =>
   `apply control_llm(alpha: ${alpha}, divergence: ${div}, targets: "${targets}")`;
 const numel = (b: ReturnType<typeof train>, pred: (n: string) => boolean) =>
-  b.params.filter((p) => p.role === 'param' && pred(p.name)).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  b.params
+    .filter((p) => p.role === 'param' && pred(p.name))
+    .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
 
 describe('control_llm', () => {
   it.each([0, 0.3, 1])('alpha %s: the expanded model starts equal to the original', (alpha) => {
@@ -37,7 +49,12 @@ describe('control_llm', () => {
       if (k.includes('.expanded.')) continue;
       expect(store.get(k)).toEqual(v);
     }
-    expect(maxAbsDiff(store.get('blocks.1.expanded.mlp.fc.weight')!, before.get('blocks.1.expanded.mlp.fc.weight')!)).toBeGreaterThan(0);
+    expect(
+      maxAbsDiff(
+        store.get('blocks.1.expanded.mlp.fc.weight')!,
+        before.get('blocks.1.expanded.mlp.fc.weight')!,
+      ),
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -48,6 +65,10 @@ describe('on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('a training step (with the divergence loss) equals the CPU executor', async () => {
-    await gpuStepMatchesCpu(h, train(tiny(apply(0.5, 'blocks.0', 0.1), { ...opts, layers: 1 })), batchInputs(4, 8, 4, 1));
+    await gpuStepMatchesCpu(
+      h,
+      train(tiny(apply(0.5, 'blocks.0', 0.1), { ...opts, layers: 1 })),
+      batchInputs(4, 8, 4, 1),
+    );
   });
 });

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, logits, tiny, train, trainableNames, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  logits,
+  tiny,
+  train,
+  trainableNames,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const RATES = [1.0, 0.75, 0.5, 0.25];
 const opts = { imports: ['diffrate'], layers: 3 };
@@ -31,13 +40,17 @@ describe('diffrate', () => {
   });
 
   it('trains the rates to the FLOPs target (argmax within 5%); backbone bit-identical', () => {
-    const text = tiny('apply diffrate(target: 0.75, weight: 50.0, keep_bias: 0.0)', opts).replace('adamw(lr: 1e-2)', 'adamw(lr: 5e-2)');
+    const text = tiny('apply diffrate(target: 0.75, weight: 50.0, keep_bias: 0.0)', opts).replace(
+      'adamw(lr: 1e-2)',
+      'adamw(lr: 5e-2)',
+    );
     const b = train(text);
     expect(trainableNames(b)).toEqual(['0', '1', '2'].map((l) => `blocks.${l}.attn.diffrate_logits`));
     const store: Store = b.initialValues(1);
     const before = new Map(store);
     for (let s = 1; s <= 80; s++) step(b.graph, store, batchInputs(4, 8, s, s));
-    for (const [k, v] of before) if (!k.includes(':') && !k.includes('diffrate')) expect(store.get(k)).toEqual(v);
+    for (const [k, v] of before)
+      if (!k.includes(':') && !k.includes('diffrate')) expect(store.get(k)).toEqual(v);
     const keep = ['0', '1', '2'].map((l) => {
       const z = Array.from(store.get(`blocks.${l}.attn.diffrate_logits`)!);
       return RATES[z.indexOf(Math.max(...z))];

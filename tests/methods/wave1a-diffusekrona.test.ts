@@ -7,7 +7,16 @@ import { mergedParams } from '../../compiler/train/merge.ts';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu, randomF32 } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, logits, maxAbsDiff, tiny, train, trainableNames } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  logits,
+  maxAbsDiff,
+  tiny,
+  train,
+  trainableNames,
+} from './wave1a-helpers.ts';
 
 const opts = { imports: ['diffusekrona'] };
 const apply = 'apply diffusekrona(a1: 4, a2: 2, scale: 0.5, targets: "blocks.*.attn.{q,v}")';
@@ -18,7 +27,8 @@ function kronHost(a: Float32Array, [a1, a2]: number[], b: Float32Array, [b1, b2]
   for (let i = 0; i < a1; i++)
     for (let j = 0; j < a2; j++)
       for (let k = 0; k < b1; k++)
-        for (let l = 0; l < b2; l++) out[(i * b1 + k) * (a2 * b2) + j * b2 + l] = a[i * a2 + j] * b[k * b2 + l];
+        for (let l = 0; l < b2; l++)
+          out[(i * b1 + k) * (a2 * b2) + j * b2 + l] = a[i * a2 + j] * b[k * b2 + l];
   return out;
 }
 
@@ -28,7 +38,9 @@ describe('diffusekrona', () => {
     const y = logits(forward(tiny(apply, opts)), p, batchInputs(4, 8, 0));
     expect(Array.from(y)).toEqual(Array.from(logits(forward(tiny('')), p, batchInputs(4, 8, 0))));
     expect(trainableNames(train(tiny(apply, opts)))).toEqual(
-      ['0', '1'].flatMap((l) => ['q', 'v'].flatMap((m) => [`blocks.${l}.attn.${m}.kron_a`, `blocks.${l}.attn.${m}.kron_b`])),
+      ['0', '1'].flatMap((l) =>
+        ['q', 'v'].flatMap((m) => [`blocks.${l}.attn.${m}.kron_a`, `blocks.${l}.attn.${m}.kron_b`]),
+      ),
     );
   });
 
@@ -36,7 +48,8 @@ describe('diffusekrona', () => {
     const fwd = forward(tiny(apply, opts));
     const p = fwd.initialValues(1);
     // Non-zero B everywhere so the branch is active.
-    for (const k of [...p.keys()].filter((k) => k.endsWith('kron_b'))) p.set(k, randomF32(4 * 8, k.length + 3));
+    for (const k of [...p.keys()].filter((k) => k.endsWith('kron_b')))
+      p.set(k, randomF32(4 * 8, k.length + 3));
     const y = logits(fwd, p, batchInputs(4, 8, 2));
     const host = new Map(p);
     for (const k of [...p.keys()].filter((k) => k.endsWith('kron_a'))) {

@@ -6,7 +6,12 @@
 // equals the CPU executor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/index.ts';
-import { buildForwardGraph, buildTrainingGraph, type ForwardBuild, type TrainingBuild } from '../../compiler/train/build.ts';
+import {
+  buildForwardGraph,
+  buildTrainingGraph,
+  type ForwardBuild,
+  type TrainingBuild,
+} from '../../compiler/train/build.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaRanks } from '../../compiler/features/calibration.ts';
 import { step } from '../../runtime/cpu/index.ts';
@@ -69,10 +74,16 @@ describe('eva', () => {
     const cov = new Float64Array(D * D);
     toks.forEach((tok, i) => {
       const t = i % T;
-      const x = Array.from({ length: D }, (_, j) => g('wte.weight')[tok * D + j] + g('wpe.weight')[t * D + j]);
+      const x = Array.from(
+        { length: D },
+        (_, j) => g('wte.weight')[tok * D + j] + g('wpe.weight')[t * D + j],
+      );
       const mu = x.reduce((s, v) => s + v, 0) / D;
       const vr = x.reduce((s, v) => s + (v - mu) ** 2, 0) / D;
-      const h = x.map((v, j) => ((v - mu) / Math.sqrt(vr + 1e-5)) * g('blocks.0.ln_1.weight')[j] + g('blocks.0.ln_1.bias')[j]);
+      const h = x.map(
+        (v, j) =>
+          ((v - mu) / Math.sqrt(vr + 1e-5)) * g('blocks.0.ln_1.weight')[j] + g('blocks.0.ln_1.bias')[j],
+      );
       for (let r = 0; r < D; r++) for (let c = 0; c < D; c++) cov[r * D + c] += h[r] * h[c];
     });
     const a = g('blocks.0.attn.q.lora_a');
@@ -95,9 +106,36 @@ describe('eva', () => {
     expect(ranks.reduce((x, y) => x + y, 0)).toBe(8);
     for (const r of ranks) expect(r >= 1 && r <= 4).toBe(true);
     // The layer whose variance is spread over more directions gets the larger rank.
-    expect(evaRanks([[0.9, 0.05, 0.05], [0.5, 0.3, 0.2]], 4, 3)).toEqual([1, 3]);
-    expect(evaRanks([[0.4, 0.35, 0.25], [0.5, 0.3, 0.2]], 4, 3)).toEqual([2, 2]);
-    expect(evaRanks([[0.4, 0.35, 0.25], [0.5, 0.3, 0.2]], 6, 2)).toEqual([2, 2]);
+    expect(
+      evaRanks(
+        [
+          [0.9, 0.05, 0.05],
+          [0.5, 0.3, 0.2],
+        ],
+        4,
+        3,
+      ),
+    ).toEqual([1, 3]);
+    expect(
+      evaRanks(
+        [
+          [0.4, 0.35, 0.25],
+          [0.5, 0.3, 0.2],
+        ],
+        4,
+        3,
+      ),
+    ).toEqual([2, 2]);
+    expect(
+      evaRanks(
+        [
+          [0.4, 0.35, 0.25],
+          [0.5, 0.3, 0.2],
+        ],
+        6,
+        2,
+      ),
+    ).toEqual([2, 2]);
   });
 
   it('merge reproduces the adapter model after training', () => {
@@ -108,7 +146,9 @@ describe('eva', () => {
     for (let s = 1; s <= 3; s++) step(b.graph, store, new Map(Object.entries(feeder.value.feed(s))) as never);
     const tokens = feeder.value.feed(5).tokens as Int32Array;
     const y = logits(fwd(recipe(APPLY)), store, inputs(tokens));
-    expect(maxAbsDiff(y, logits(fwd(recipe('')), mergedParams(b.tree, store), inputs(tokens)))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(y, logits(fwd(recipe('')), mergedParams(b.tree, store), inputs(tokens)))).toBeLessThan(
+      1e-5,
+    );
     expect(maxAbsDiff(y, logits(fwd(recipe('')), store, inputs(tokens)))).toBeGreaterThan(1e-4);
   });
 });

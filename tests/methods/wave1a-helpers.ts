@@ -51,8 +51,13 @@ export function batchInputs(B: number, T: number, salt: number, step?: number): 
 }
 
 /** Logits of a forward graph. */
-export function logits(g: { graph: Parameters<typeof evaluate>[0] }, params: Store, inp: Map<string, TypedArray>) {
-  return evaluate(g.graph, { params: params as Map<string, TypedArray>, inputs: inp }).outputs.output as Float32Array;
+export function logits(
+  g: { graph: Parameters<typeof evaluate>[0] },
+  params: Store,
+  inp: Map<string, TypedArray>,
+) {
+  return evaluate(g.graph, { params: params as Map<string, TypedArray>, inputs: inp }).outputs
+    .output as Float32Array;
 }
 
 export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {

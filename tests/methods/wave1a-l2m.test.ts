@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu, randomF32 } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, inputs, logits, maxAbsDiff, tiny, train, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  inputs,
+  logits,
+  maxAbsDiff,
+  tiny,
+  train,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const [B, T, D, V, POOL] = [4, 8, 16, 16, 3];
 const apply = `apply l2m(pool: ${POOL}, r: 2, key_weight: 1.0)`;
@@ -18,7 +28,8 @@ const opts = { imports: ['l2m'] };
 function clusterBatch(salt: number): Int32Array {
   const t = new Int32Array(B * T);
   for (let b = 0; b < B; b++)
-    for (let i = 0; i < T; i++) t[b * T + i] = (b < 2 ? 0 : 8) + ((i * 3 + salt * 5 + b * 7 + ((salt * i) % 3)) % 8);
+    for (let i = 0; i < T; i++)
+      t[b * T + i] = (b < 2 ? 0 : 8) + ((i * 3 + salt * 5 + b * 7 + ((salt * i) % 3)) % 8);
   return t;
 }
 
@@ -38,7 +49,7 @@ function hostSelect(p: Store, tokens: Int32Array): number[] {
 }
 
 describe('l2m', () => {
-  it('with B = 0 the output is the frozen model\'s', () => {
+  it("with B = 0 the output is the frozen model's", () => {
     const p = forward(tiny(apply, opts)).initialValues(1);
     const y = logits(forward(tiny(apply, opts)), p, batchInputs(B, T, 0));
     expect(Array.from(y)).toEqual(Array.from(logits(forward(tiny('')), p, batchInputs(B, T, 0))));
@@ -49,7 +60,10 @@ describe('l2m', () => {
     const store: Store = b.initialValues(2);
     // Two clusters in embedding space: tokens 0..7 shifted along +u, 8..15 along -u.
     const u = randomF32(D, 7);
-    store.set('wte.weight', Float32Array.from(store.get('wte.weight')!, (v, i) => v + (i < 8 * D ? 0.1 : -0.1) * u[i % D]));
+    store.set(
+      'wte.weight',
+      Float32Array.from(store.get('wte.weight')!, (v, i) => v + (i < 8 * D ? 0.1 : -0.1) * u[i % D]),
+    );
     const before = new Map(store);
     for (let s = 1; s <= 20; s++) step(b.graph, store, inputs(clusterBatch(s), undefined, s));
     for (const [k, v] of before) if (!k.includes(':') && !k.includes('l2m_')) expect(store.get(k)).toEqual(v);
@@ -86,6 +100,10 @@ describe('on WebGPU', () => {
   });
   afterAll(() => h?.destroy());
   it('a training step equals the CPU executor', async () => {
-    await gpuStepMatchesCpu(h, train(tiny(apply, { ...opts, layers: 1 })), inputs(clusterBatch(1), undefined, 1));
+    await gpuStepMatchesCpu(
+      h,
+      train(tiny(apply, { ...opts, layers: 1 })),
+      inputs(clusterBatch(1), undefined, 1),
+    );
   });
 });

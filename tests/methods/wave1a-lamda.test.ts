@@ -10,7 +10,15 @@ import { mergedParams } from '../../compiler/train/merge.ts';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, logits, maxAbsDiff, tiny, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  logits,
+  maxAbsDiff,
+  tiny,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const R = 4;
 const apply = `apply lamda(r: ${R}, scale: 2.0)`;
@@ -19,7 +27,10 @@ const staged = tiny(apply, {
   extra: 'stage warm { train(steps: 3) }\n  stage rest { apply lamda_freeze_b; train(steps: 3) }',
 });
 const build = (stage: string) =>
-  buildTrainingGraph({ file: 'examples/inline.ftl', program: parse(staged, 'x').ast }, { parse, stage }) as TrainingBuild;
+  buildTrainingGraph(
+    { file: 'examples/inline.ftl', program: parse(staged, 'x').ast },
+    { parse, stage },
+  ) as TrainingBuild;
 const Q = 'blocks.0.attn.q';
 
 describe('lamda', () => {
@@ -48,7 +59,11 @@ describe('lamda', () => {
     for (let j = 0; j < n; j++) {
       const col = Math.hypot(...Array.from({ length: n }, (_, i) => w[i * n + j]));
       expect(col).toBeLessThanOrEqual(
-        Math.hypot(...Array.from({ length: n }, (_, i) => a.subarray(0, n).reduce((acc, x, jj) => acc + w[i * n + jj] * x, 0))) + 1e-6,
+        Math.hypot(
+          ...Array.from({ length: n }, (_, i) =>
+            a.subarray(0, n).reduce((acc, x, jj) => acc + w[i * n + jj] * x, 0),
+          ),
+        ) + 1e-6,
       );
     }
   });
@@ -90,7 +105,10 @@ describe('on WebGPU', () => {
   afterAll(() => h?.destroy());
   it('a training step equals the CPU executor', async () => {
     const b = buildTrainingGraph(
-      { file: 'examples/inline.ftl', program: parse(tiny(apply, { imports: ['lamda'], layers: 1 }), 'x').ast },
+      {
+        file: 'examples/inline.ftl',
+        program: parse(tiny(apply, { imports: ['lamda'], layers: 1 }), 'x').ast,
+      },
       { parse },
     ) as TrainingBuild;
     await gpuStepMatchesCpu(h, b, batchInputs(4, 8, 4, 1));

@@ -6,7 +6,12 @@
 // (only LoRA factors train); a WebGPU step equals the CPU executor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/index.ts';
-import { buildForwardGraph, buildTrainingGraph, type ForwardBuild, type TrainingBuild } from '../../compiler/train/build.ts';
+import {
+  buildForwardGraph,
+  buildTrainingGraph,
+  type ForwardBuild,
+  type TrainingBuild,
+} from '../../compiler/train/build.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
 import { openFeeder } from '../../runtime/train/feed.ts';
@@ -62,8 +67,14 @@ describe('loraprune', () => {
         const eps = 1e-2;
         const up = new Map(p);
         const dn = new Map(p);
-        up.set(`${o}.lora_b`, Float32Array.from(b0, (v, j) => (j === i ? v + eps : v)));
-        dn.set(`${o}.lora_b`, Float32Array.from(b0, (v, j) => (j === i ? v - eps : v)));
+        up.set(
+          `${o}.lora_b`,
+          Float32Array.from(b0, (v, j) => (j === i ? v + eps : v)),
+        );
+        dn.set(
+          `${o}.lora_b`,
+          Float32Array.from(b0, (v, j) => (j === i ? v - eps : v)),
+        );
         gb[i] = (lossAt(up) - lossAt(dn)) / (2 * eps);
       }
       // importance = |W * (G_B A)| (B = 0), summed per head over o's input columns
@@ -97,7 +108,9 @@ describe('loraprune', () => {
       const mask = store.get(`blocks.${layer}.attn.head_mask`)!;
       const v = Float32Array.from(store.get(`blocks.${layer}.attn.v.weight`)!);
       const noise = randomF32(v.length, layer + 1);
-      for (let row = 0; row < D; row++) if (mask[Math.floor(row / (D / H))] === 0) for (let c = 0; c < D; c++) v[row * D + c] = noise[row * D + c];
+      for (let row = 0; row < D; row++)
+        if (mask[Math.floor(row / (D / H))] === 0)
+          for (let c = 0; c < D; c++) v[row * D + c] = noise[row * D + c];
       scrambled.set(`blocks.${layer}.attn.v.weight`, v);
     }
     expect(Array.from(logits(fwd(recipe(APPLY)), scrambled, inputs(tokens)))).toEqual(Array.from(y));

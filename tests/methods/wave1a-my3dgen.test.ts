@@ -8,7 +8,17 @@ import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, inputs, logits, maxAbsDiff, tiny, train, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  inputs,
+  logits,
+  maxAbsDiff,
+  tiny,
+  train,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const [B, T, V] = [4, 8, 16];
 const opts = { imports: ['my3dgen'] };
@@ -16,7 +26,10 @@ const apply = (sym: number) => `apply my3dgen(r: 2, symmetry: ${sym}, targets: "
 
 const lossOf = (sym: number, p: Store, tokens: Int32Array) => {
   const b = train(tiny(apply(sym), opts));
-  return Number(evaluate(b.graph, { params: p as Map<string, TypedArray>, inputs: inputs(tokens, undefined, 1) }).outputs.loss[0]);
+  return Number(
+    evaluate(b.graph, { params: p as Map<string, TypedArray>, inputs: inputs(tokens, undefined, 1) }).outputs
+      .loss[0],
+  );
 };
 
 /** Host: mean over (B, V) of (mean_t softmax(y) - mean_t softmax(y_mirror))^2. */
@@ -47,7 +60,9 @@ describe('my3dgen', () => {
     const store: Store = b.initialValues(2);
     for (let s = 1; s <= 3; s++) step(b.graph, store, batchInputs(B, T, s, s));
     const y = logits(forward(tiny(apply(0.1), opts)), store, batchInputs(B, T, 9));
-    expect(maxAbsDiff(y, logits(forward(tiny('')), mergedParams(b.tree, store), batchInputs(B, T, 9)))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(y, logits(forward(tiny('')), mergedParams(b.tree, store), batchInputs(B, T, 9))),
+    ).toBeLessThan(1e-5);
     expect(maxAbsDiff(y, logits(forward(tiny('')), store, batchInputs(B, T, 9)))).toBeGreaterThan(1e-4);
   });
 

@@ -10,7 +10,16 @@ import { buildTrainingGraph, type TrainingBuild } from '../../compiler/train/bui
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, gpuStepMatchesCpu, inputs, maxAbsDiff, tiny, train, trainableNames, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  gpuStepMatchesCpu,
+  inputs,
+  maxAbsDiff,
+  tiny,
+  train,
+  trainableNames,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const P = 3;
 const PROMPT = 'blocks.0.soft_prompt';
@@ -20,7 +29,10 @@ const promot = (optim = '') =>
     extra: `${optim}\n  stage prompt { apply prompt_tuning(length: ${P}); train(steps: 3) }\n  stage tune { apply promot_model_tuning; train(steps: 3) }`,
   });
 const build = (text: string, stage?: string) =>
-  buildTrainingGraph({ file: 'examples/inline.ftl', program: parse(text, 'x').ast }, { parse, stage }) as TrainingBuild;
+  buildTrainingGraph(
+    { file: 'examples/inline.ftl', program: parse(text, 'x').ast },
+    { parse, stage },
+  ) as TrainingBuild;
 
 describe('promot', () => {
   it('stage 1 trains only the prompt, stage 2 only the model', () => {
@@ -47,7 +59,13 @@ describe('promot', () => {
 
   it('the prompt gradient matches central finite differences to 1e-3', () => {
     // Plain SGD with lr 1: the update is p - g, so g = p - p'.
-    const b = build(promot('optim = sgd(lr: 1.0)').replace('import std.optim.adamw', 'import std.optim.adamw\nimport std.optim.sgd'), 'prompt');
+    const b = build(
+      promot('optim = sgd(lr: 1.0)').replace(
+        'import std.optim.adamw',
+        'import std.optim.adamw\nimport std.optim.sgd',
+      ),
+      'prompt',
+    );
     const store: Store = b.initialValues(0);
     const inp = batchInputs(4, 8, 1, 1);
     const p0 = store.get(PROMPT)! as Float32Array;
@@ -73,20 +91,35 @@ describe('promot', () => {
 describe('robust_prompt', () => {
   it('only the prompt trains; paraphrase representations get > 50% closer', () => {
     // loss = pair distance only (task weight 0), so the loss output is the distance.
-    const b = train(tiny('apply robust_prompt(length: 4, weight: 1.0, task_weight: 0.0)', { imports: ['robust_prompt'], extra: '' }).replace('adamw(lr: 1e-2)', 'adamw(lr: 1e-1)'));
+    const b = train(
+      tiny('apply robust_prompt(length: 4, weight: 1.0, task_weight: 0.0)', {
+        imports: ['robust_prompt'],
+        extra: '',
+      }).replace('adamw(lr: 1e-2)', 'adamw(lr: 1e-1)'),
+    );
     expect(trainableNames(b)).toEqual([PROMPT]);
     // Rows (0, 1) and (2, 3): the same "instruction" in two phrasings (different tokens).
-    const tokens = Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 2, 1, 10, 6, 8, 7, 11, 12, 13, 4, 4, 5, 6, 2, 14, 13, 12, 5, 4, 6, 5, 3]);
+    const tokens = Int32Array.from([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 2, 1, 10, 6, 8, 7, 11, 12, 13, 4, 4, 5, 6, 2, 14, 13, 12, 5, 4, 6, 5, 3,
+    ]);
     const inp = (s: number) => inputs(tokens, undefined, s);
     const store: Store = b.initialValues(0);
     // A "pretrained" stand-in with O(1) attention weights (std 0.02 * 25 = 0.5), so the
     // prompt can steer what every position attends to.
     for (const k of store.keys())
-      if (/attn\.[qkvo]\.weight$/.test(k)) store.set(k, Float32Array.from(store.get(k)!, (v) => v * 25));
+      if (/attn\.[qkvo]\.weight$/.test(k))
+        store.set(
+          k,
+          Float32Array.from(store.get(k)!, (v) => v * 25),
+        );
     const before = new Map(store);
-    const d0 = Number(evaluate(b.graph, { params: store as Map<string, TypedArray>, inputs: inp(1) }).outputs.loss[0]);
+    const d0 = Number(
+      evaluate(b.graph, { params: store as Map<string, TypedArray>, inputs: inp(1) }).outputs.loss[0],
+    );
     for (let s = 1; s <= 60; s++) step(b.graph, store, inp(s));
-    const d1 = Number(evaluate(b.graph, { params: store as Map<string, TypedArray>, inputs: inp(61) }).outputs.loss[0]);
+    const d1 = Number(
+      evaluate(b.graph, { params: store as Map<string, TypedArray>, inputs: inp(61) }).outputs.loss[0],
+    );
     expect(d0).toBeGreaterThan(0);
     expect(d1).toBeLessThan(0.5 * d0);
     for (const [k, v] of before) if (!k.includes(':') && k !== PROMPT) expect(store.get(k)).toEqual(v);

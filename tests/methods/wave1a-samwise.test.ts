@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchInputs, forward, gpuStepMatchesCpu, logits, maxAbsDiff, tiny, train, trainableNames, type Store } from './wave1a-helpers.ts';
+import {
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  logits,
+  maxAbsDiff,
+  tiny,
+  train,
+  trainableNames,
+  type Store,
+} from './wave1a-helpers.ts';
 
 const [D, SIZE, LAYERS] = [16, 4, 2];
 const apply = `apply samwise(size: ${SIZE}, caption: 3)`;
@@ -23,7 +33,9 @@ describe('samwise', () => {
     const b = train(tiny(apply, opts));
     const names = trainableNames(b);
     expect(names.every((n) => /^blocks\.\d\.samwise_adapter\./.test(n))).toBe(true);
-    const count = b.params.filter((p) => p.trainable).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    const count = b.params
+      .filter((p) => p.trainable)
+      .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
     // down (d*size + size) + prev (d*size) + cond (d*size) + up (size*d + d), per block
     expect(count).toBe(LAYERS * (4 * D * SIZE + SIZE + D));
     const store: Store = b.initialValues(2);
@@ -34,7 +46,12 @@ describe('samwise', () => {
       if (k.includes('samwise_adapter')) continue;
       expect(store.get(k)).toEqual(v);
     }
-    expect(maxAbsDiff(store.get('blocks.0.samwise_adapter.up.weight')!, before.get('blocks.0.samwise_adapter.up.weight')!)).toBeGreaterThan(0);
+    expect(
+      maxAbsDiff(
+        store.get('blocks.0.samwise_adapter.up.weight')!,
+        before.get('blocks.0.samwise_adapter.up.weight')!,
+      ),
+    ).toBeGreaterThan(0);
   });
 });
 

@@ -9,7 +9,16 @@ import { step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
 import {
-  batchInputs, forward, gpuStepMatchesCpu, inputs, logits, maxAbsDiff, tiny, tokenBatch, train, trainableNames,
+  batchInputs,
+  forward,
+  gpuStepMatchesCpu,
+  inputs,
+  logits,
+  maxAbsDiff,
+  tiny,
+  tokenBatch,
+  train,
+  trainableNames,
   type Store,
 } from './wave1a-helpers.ts';
 
@@ -82,8 +91,10 @@ describe('prompt tuning', () => {
 });
 
 describe('prefix tuning', () => {
-  it('prefixes equal to the model\'s own keys/values of p reproduce the base model on [p; tokens]', () => {
-    const peft = forward(tiny(`apply prefix_tuning(length: ${P})`, { imports: ['prefix_tuning'], layers: 1 }));
+  it("prefixes equal to the model's own keys/values of p reproduce the base model on [p; tokens]", () => {
+    const peft = forward(
+      tiny(`apply prefix_tuning(length: ${P})`, { imports: ['prefix_tuning'], layers: 1 }),
+    );
     const params = peft.initialValues(1);
     params.set('wpe.weight', new Float32Array(16 * D));
     const g = (n: string) => params.get(n) as Float32Array;
