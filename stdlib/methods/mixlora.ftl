@@ -21,7 +21,8 @@ fn lora_bank(x, y, a, b, s: float) {
 }
 
 /// MixLoRA (Li et al. 2024, "MixLoRA: Enhancing Large Language Models Fine-Tuning with
-/// LoRA based Mixture of Experts"): every matched MLP (GPT-2 `mlp`: proj(gelu(fc(x))))
+/// LoRA based Mixture of Experts"): every matched MLP (GPT-2 `mlp`: proj(gelu(fc(x))), or
+/// Llama `swiglu`: down(silu(gate(x)) * up(x)), every projection with its own expert LoRAs)
 /// becomes a sparse mixture of `experts` LoRA experts that share the frozen dense weights:
 /// expert e computes proj_e(gelu(fc_e(x))) with fc_e = fc + (alpha/r) B_e A_e (same for
 /// proj). A linear router (E, d) gives p = softmax(x W_r^T); each token keeps its top `k`
@@ -69,6 +70,33 @@ method mixlora(
       let y = hp + s * dp // (B, T, E, d)
       let gs = g.shape
       let y0e = reshape(y0, [gs[0], gs[1], 1, m.proj.out])
+      return y0 + sum(reshape(g, [gs[0], gs[1], gs[2], 1]) * (y - y0e), axis: 2)
+    }
+  }
+  // Llama-family SwiGLU MLPs: expert e computes down_e(silu(gate_e(x)) * up_e(x)), each of the
+  // three projections with its own LoRA factors over the frozen weights.
+  for m: swiglu in sites {
+    param m.router: f32[experts, m.gate_proj.in] init normal(std: 0.02) trainable
+    param m.gate_a: f32[experts, r, m.gate_proj.in] init normal(std: 0.02) trainable
+    param m.gate_b: f32[experts, m.gate_proj.out, r] init zeros trainable
+    param m.up_a: f32[experts, r, m.up_proj.in] init normal(std: 0.02) trainable
+    param m.up_b: f32[experts, m.up_proj.out, r] init zeros trainable
+    param m.down_a: f32[experts, r, m.down_proj.in] init normal(std: 0.02) trainable
+    param m.down_b: f32[experts, m.down_proj.out, r] init zeros trainable
+    wrap m(x) {
+      let y0 = base(x) // (B, T, d)
+      let p = tap("mixlora.probs", softmax(x @ m.router^T)) // (B, T, E)
+      let top = tap("mixlora.mask", topk_mask(p, k)) // (B, T, E)
+      let g = p * top / sum(p * top, axis: -1, keepdim: true) // (B, T, E)
+      let hg = silu(lora_bank(x, m.gate_proj(x), m.gate_a, m.gate_b, s)) // (B, T, E, hidden)
+      let h = hg * lora_bank(x, m.up_proj(x), m.up_a, m.up_b, s)
+      let hs = h.shape
+      let h5 = reshape(h, [hs[0], hs[1], hs[2], 1, hs[3]])
+      let d5 = h5 @ permute(m.down_a, [0, 2, 1]) @ permute(m.down_b, [0, 2, 1])
+      let dp = reshape(d5, [hs[0], hs[1], hs[2], m.down_proj.out])
+      let y = h @ m.down_proj.weight^T + s * dp // (B, T, E, d)
+      let gs = g.shape
+      let y0e = reshape(y0, [gs[0], gs[1], 1, m.down_proj.out])
       return y0 + sum(reshape(g, [gs[0], gs[1], gs[2], 1]) * (y - y0e), axis: 2)
     }
   }

@@ -30,6 +30,38 @@ describe('mixlora', () => {
     expect(Array.from(ym)).toEqual(Array.from(yb));
   });
 
+  it('on Llama SwiGLU MLPs: exact start whatever the router, experts on gate/up/down only', () => {
+    const llama = (apply: string) =>
+      gptRecipe(apply)
+        .replace(
+          'import std.models.gpt2',
+          'import std.models.gpt2\nimport std.models.llama\nimport std.methods.mixlora',
+        )
+        .replace(
+          /model = gpt2\([^)]*\)/,
+          'model = llama(vocab: 16, d: 16, heads: 2, kv_heads: 1, n_layers: 2, hidden: 24)',
+        );
+    const apply = 'apply mixlora(experts: 3, k: 2, r: 2, targets: "layers.*.mlp")';
+    const base = forward(llama(''));
+    const mix = forward(llama(apply));
+    const pm = mix.initialValues(1);
+    let i = 0;
+    for (const [k, v] of pm) if (/\.(router|gate_a|up_a|down_a)$/.test(k)) pm.set(k, seeded(v.length, ++i));
+    const inp = tokenInputs(4, 8, 16, 0);
+    const yb = evaluate(base.graph, { params: base.initialValues(1), inputs: inp }).outputs.output;
+    const ym = evaluate(mix.graph, { params: pm, inputs: inp }).outputs.output;
+    expect(Array.from(ym)).toEqual(Array.from(yb));
+    // and a nonzero B_e moves it
+    for (const [k, v] of pm) if (/\.(gate_b|up_b|down_b)$/.test(k)) pm.set(k, seeded(v.length, ++i));
+    const ym2 = evaluate(mix.graph, { params: pm, inputs: inp }).outputs.output;
+    expect(Array.from(ym2)).not.toEqual(Array.from(yb));
+    const t = train(llama(apply))
+      .params.filter((p) => p.trainable)
+      .map((p) => p.name);
+    expect(t.length).toBe(2 * 7);
+    for (const n of t) expect(n).toMatch(/^layers\.\d\.mlp\.(router|(gate|up|down)_[ab])$/);
+  });
+
   it('topk_mask keeps exactly k entries per row: the k largest', () => {
     const [rows, n, k] = [37, 6, 3];
     const x = seeded(rows * n, 5);
