@@ -2,6 +2,8 @@
 //   `import std.me|`          → import paths (stdlib files, files beside this one)
 //   `ns.|` / `gpt2.|`         → an imported file's declarations / a model's members
 //   inside `callee(... |`     → the callee's named arguments not given yet (`alpha:`), first
+//   after `x: ` in a signature,
+//   `for m: `, `param p: `        → type names, dtypes and the module/model declarations in scope
 //   anywhere                  → names in scope at the cursor (locals, declarations, imports,
 //                               builtins), and in a recipe or stage the recipe keys and `train`
 // The call and member contexts are read from the text before the cursor, not the tree: while
@@ -9,6 +11,8 @@
 
 import {
   builtins,
+  dtypes,
+  typeNames,
   modelMembers,
   recipeKeys,
   trainParams,
@@ -172,6 +176,29 @@ export function completion(a: Analysis, offset: number, stdlibDir: string): Comp
         detail: `${name}(${ps.map(paramText).join(', ')})`,
       }));
     return [];
+  }
+
+  // a type position: `fn f(x: |`, `for m: |`, `param w: |`, `state s: |`, `let y: |`
+  const typePos =
+    /^\s*(module|model|method|loss|optimizer|gradient|schedule|fn|merge)\s+\w+\s*\([^)]*:\s*\w*$/.test(
+      linePrefix,
+    ) ||
+    /(^|[\s(,])(for\s+\w+|param\s+[\w.]+|state\s+\w+|let\s+\w+|forward\s*\([^)]*)\s*:\s*\w*$/.test(
+      linePrefix,
+    );
+  if (typePos) {
+    const out: CompletionItem[] = [...typeNames, ...dtypes].map((t) => ({
+      label: t,
+      kind: K.Keyword,
+      detail: 'type',
+      sortText: `1${t}`,
+    }));
+    for (const name of a.fileScope.names()) {
+      const d = declOf(a.fileScope.lookup(name));
+      if (d?.kind === 'ModuleDecl' || d?.kind === 'ModelDecl')
+        out.push({ ...symItem(a, a.fileScope.lookup(name)!), sortText: `0${name}` });
+    }
+    return out;
   }
 
   const items: CompletionItem[] = [];

@@ -166,6 +166,22 @@ recipe r {
     expect(labels(str)).toEqual([]);
   });
 
+  it('offers types, dtypes and module declarations in type positions', async () => {
+    const h = harness();
+    await h.request('initialize', { capabilities: {} });
+    const t = 'import std.nn.linear\n\nmethod m(k: ) {\n  for q:  in modules("**") { freeze q }\n}\n';
+    await h.open(file, t);
+    const uri = `file://${file}`;
+    for (const at of ['k: ', 'q: ']) {
+      const r = await h.request('textDocument/completion', {
+        textDocument: { uri },
+        position: pos(t, at, true),
+      });
+      expect(labels(r)).toEqual(expect.arrayContaining(['int', 'pattern', 'f32', 'linear']));
+      expect(labels(r)).not.toContain('softmax');
+    }
+  });
+
   it('offers an imported namespace’s declarations after `ns.`', async () => {
     const h = harness();
     await h.request('initialize', { capabilities: {} });
