@@ -13,6 +13,7 @@
 //   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
 //   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
 //   delta_mask(p, density:)              top density*n |W_now - W_init| (needs withWeights)
+//   spiel_mask(p, density:, regrow:)     keep the largest deltas, regrow by |gradient|
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
 //   random_mask(p, density:, seed:)      density*n random flat indices
 //   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
@@ -80,13 +81,20 @@ function oneParam(tree: ModelTree, a: Args): ParamSpec {
  * |theta1 - theta0|). Outside it, statistics read the initial values.
  */
 let current: ReadonlyMap<string, Float32Array> | undefined;
-export function withWeights<R>(weights: ReadonlyMap<string, Float32Array>, f: () => R): R {
-  const prev = current;
+/** Accumulated |gradient| per parameter (runtime/train/grad-stats.ts), for `grad_mask`. */
+let gradients: ReadonlyMap<string, Float32Array> | undefined;
+export function withWeights<R>(
+  weights: ReadonlyMap<string, Float32Array>,
+  f: () => R,
+  grads?: ReadonlyMap<string, Float32Array>,
+): R {
+  const prev = [current, gradients] as const;
   current = weights;
+  gradients = grads;
   try {
     return f();
   } finally {
-    current = prev;
+    [current, gradients] = prev;
   }
 }
 
@@ -176,6 +184,36 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
         countOf(p, num(a, 1, 'density')),
       ),
     );
+  });
+  def('spiel_mask', (a) => {
+    // SpIEL's prune-and-regrow on k = density*n indices: keep the (1 - regrow) * k entries
+    // whose delta |W_now - W_init| is largest (the rest of the old active set is pruned and
+    // reverts to W_init), then add the regrow * k entries outside them with the largest
+    // accumulated |gradient| (withWeights' grads). Without trained weights: top |gradient|.
+    const p = oneParam(tree, a);
+    const k = countOf(p, num(a, 1, 'density'));
+    const g = gradients?.get(p.name);
+    if (!g)
+      err(
+        TraceCodes.unsupported,
+        `\`spiel_mask\` needs gradient statistics for \`${p.name}\``,
+        a.span,
+        'build with withWeights(weights, f, gradientStats(...))',
+      );
+    const w0 = weightValue(p, a.span);
+    const w1 = current?.get(p.name);
+    const moved = w1 ? [...w1.keys()].filter((i) => w1[i] !== w0[i]) : [];
+    const keepN = Math.min(moved.length, k - Math.round(num(a, 2, 'regrow', 0.5) * k));
+    const keep = topK(
+      moved.map((i) => Math.abs(w1![i] - w0[i])),
+      keepN,
+    ).map((j) => moved[j]);
+    const kept = new Set(keep);
+    const grow = topK(
+      g!.map((v, i) => (kept.has(i) ? -1 : v)),
+      k - keep.length,
+    );
+    return list([...keep, ...grow].sort((x, y) => x - y));
   });
   def('magnitude_mask', (a) => {
     const p = oneParam(tree, a);

@@ -78,8 +78,23 @@ export function carryInto(
     if (!v) continue;
     if (e.name === e.param) out.set(e.name, Float32Array.from(v));
     else if (e.slice) out.set(e.name, sliceOf(v, e));
-    // Mask index and delta leaves keep their initial values: the delta starts at zero
-    // over the carried base.
+  }
+  // An element-masked parameter keeps the previous stage's frozen base when that stage
+  // masked it too (so entries dropped from the mask revert to the base, as SpIEL's pruning
+  // does), and its delta starts at (previous value - base) on the new indices: entries in
+  // both masks keep their trained values.
+  for (const e of next.params) {
+    if (e.role !== 'param' || !e.name.startsWith(`${e.param}#mask[`)) continue;
+    const full = values.get(e.param);
+    if (!full) continue;
+    const prevBase = prevStore.has(`${e.param}#mask.idx`) ? prevStore.get(e.param) : undefined;
+    const base = Float32Array.from((prevBase ?? full) as ArrayLike<number>);
+    out.set(e.param, base);
+    const idx = out.get(`${e.param}#mask.idx`) as Float32Array;
+    out.set(
+      e.name,
+      Float32Array.from(idx, (i) => full[i] - base[i]),
+    );
   }
   return out;
 }
