@@ -13,6 +13,7 @@
 //   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
 //   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
 //   delta_mask(p, density:)              top density*n |W_now - W_init| (needs withWeights)
+//   grad_sum(p) -> float                 sum of accumulated |gradient| (needs grads)
 //   spiel_mask(p, density:, regrow:)     keep the largest deltas, regrow by |gradient|
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
 //   random_mask(p, density:, seed:)      density*n random flat indices
@@ -184,6 +185,20 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
         countOf(p, num(a, 1, 'density')),
       ),
     );
+  });
+  def('grad_sum', (a) => {
+    // Sum over entries of the accumulated |gradient| (withWeights' grads): a tensor's
+    // first-order importance for selection.
+    const p = oneParam(tree, a);
+    const g = gradients?.get(p.name);
+    if (!g)
+      return err(
+        TraceCodes.unsupported,
+        `\`grad_sum\` needs gradient statistics for \`${p.name}\``,
+        a.span,
+        'build with withWeights(weights, f, gradientStats(...))',
+      );
+    return g.reduce((x, y) => x + y, 0);
   });
   def('spiel_mask', (a) => {
     // SpIEL's prune-and-regrow on k = density*n indices: keep the (1 - regrow) * k entries

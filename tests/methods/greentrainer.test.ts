@@ -10,7 +10,9 @@ import { simplify } from '../../compiler/passes/simplify.ts';
 import type { TrainingBuild } from '../../compiler/train/build.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { withWeights } from '../../compiler/features/selection.ts';
+import { gradientStats } from '../../runtime/train/grad-stats.ts';
+import { batchFor, build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
 
 const dims = [4, 8, 6, 10, 5, 7, 3];
 const recipe = (apply: string) => `
@@ -58,6 +60,28 @@ describe('greentrainer', () => {
     expect(best.sets).toHaveLength(1); // a unique optimum, so the comparison is exact
     const chosen = b.params.filter((p) => p.trainable).map((p) => Number(p.name.slice(1, 2)) - 1);
     expect(chosen).toEqual(best.sets[0]);
+  });
+
+  it('with value: "gradient" the optimum maximises the summed |gradient| (brute force)', () => {
+    const init = new Map(full.initialValues(0));
+    const g = gradientStats(full, init, [batchFor(full, 1), batchFor(full, 2)]);
+    const gb = withWeights(
+      values(full, init),
+      () => build(recipe(`apply greentrainer(rho: ${RHO}, tokens: 8, value: "gradient")`)),
+      g,
+    );
+    const imp = [1, 2, 3, 4, 5, 6].map((i) => g.get(`l${i}.weight`)!.reduce((a, v) => a + v, 0));
+    const numel = dims.slice(1).map((d, i) => d * dims[i]);
+    const f = numel.map((n) => 2 * 8 * n);
+    const fullCost = f.reduce((a, c) => a + c, 0) + f.slice(1).reduce((a, c) => a + c, 0);
+    let best = { value: -1, set: [] as number[] };
+    for (let mask = 1; mask < 64; mask++) {
+      const set = [...Array(6).keys()].filter((i) => mask & (1 << i));
+      const cost = set.reduce((a, i) => a + f[i], 0) + f.slice(set[0] + 1).reduce((a, c) => a + c, 0);
+      const value = set.reduce((a, i) => a + imp[i], 0);
+      if (cost <= RHO * fullCost && value > best.value) best = { value, set };
+    }
+    expect(gb.params.filter((p) => p.trainable).map((p) => Number(p.name.slice(1, 2)) - 1)).toEqual(best.set);
   });
 
   it('the compiled backward costs <= rho x full and stops at the deepest chosen tensor', () => {
