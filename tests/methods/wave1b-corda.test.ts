@@ -1,8 +1,7 @@
 // CorDA (stdlib/methods/corda.ftl): the model starts as the base model exactly; the adapter's
 // components are the smallest-r (KPA) / largest-r (IPA) singular values of W C, C = X^T X of
 // the layer's calibration inputs recomputed here from the data file and the weights, with the
-// singular values from numpy; merge equals the unmerged model; CPU and WebGPU agree.
-import { execFileSync } from 'node:child_process';
+// singular values from an independent Jacobi eigensolver; merge equals the unmerged model; CPU and WebGPU agree.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergedParams } from '../../compiler/train/merge.ts';
@@ -52,9 +51,43 @@ function singularValuesWC(st: Store): number[] {
   const wc = Array.from({ length: D }, (_, o) =>
     Array.from({ length: D }, (_, j) => C.reduce((a, ci, i) => a + w[o * D + i] * ci[j], 0)),
   );
-  const py =
-    'import sys, json, numpy as np; print(json.dumps(np.linalg.svd(np.array(json.load(sys.stdin)), compute_uv=False).tolist()))';
-  return JSON.parse(execFileSync('python3', ['-c', py], { input: JSON.stringify(wc) }).toString());
+  return singularValues(wc);
+}
+
+/**
+ * Singular values of A, descending, as sqrt of the eigenvalues of A A^T found by the classical
+ * (two-sided) cyclic Jacobi eigenvalue method in float64: an algorithm independent of the
+ * one-sided Jacobi SVD in compiler/features/host-linalg.ts.
+ */
+function singularValues(a: number[][]): number[] {
+  const n = a.length;
+  const m = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => a[i].reduce((s, x, k) => s + x * a[j][k], 0)),
+  );
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p][q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n - 1; p++)
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(m[p][q]) < 1e-300) continue;
+        const theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const [mkp, mkq] = [m[k][p], m[k][q]];
+          m[k][p] = c * mkp - s * mkq;
+          m[k][q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const [mpk, mqk] = [m[p][k], m[q][k]];
+          m[p][k] = c * mpk - s * mqk;
+          m[q][k] = s * mpk + c * mqk;
+        }
+      }
+  }
+  return m.map((row, i) => Math.sqrt(Math.max(0, row[i]))).sort((x, y) => y - x);
 }
 
 describe('corda', () => {
@@ -64,7 +97,7 @@ describe('corda', () => {
   });
 
   for (const mode of ['kpa', 'ipa'])
-    it(`${mode}: the adapter holds the ${mode === 'kpa' ? 'smallest' : 'largest'}-r singular values of W C (numpy)`, () => {
+    it(`${mode}: the adapter holds the ${mode === 'kpa' ? 'smallest' : 'largest'}-r singular values of W C (Jacobi eigen oracle)`, () => {
       const st = train(rec(`apply corda(r: ${R}, mode: "${mode}")`)).initialValues(0);
       const s = singularValuesWC(st);
       const want = mode === 'kpa' ? s.slice(D - R) : s.slice(0, R);
