@@ -4,7 +4,7 @@
 /// chosen layers; indices count from 0, negatives from the end); everything else is
 /// frozen. Breadth-first is the data side of the recipe: the edits go through
 /// `shuffle |> batch` once per epoch (mini-batches), not one edit at a time to convergence.
-method locft(layers: list = [-2], tensors: pattern = "mlp.proj.weight") {
+method locft(layers: [int] = [-2], tensors: pattern = "mlp.proj.weight") {
   freeze all
   let n = len(model.blocks)
   for i in layers {

@@ -19,7 +19,7 @@ fn ste_mask(s, threshold, grad_drop) {
 method mask_tuning(targets: pattern = "**", threshold: float = 0.5, init_score: float = 1.0, grad_drop: float = 0.0) {
   freeze all
   for m: linear in modules(targets) {
-    param m.mask_score: f32[m.out, m.in] init const(init_score) trainable
+    param m.mask_score: f32[m.out, m.in] init constant(init_score) trainable
     wrap m(x) = base(x) - x @ (m.weight * (1.0 - ste_mask(m.mask_score, threshold, grad_drop)))^T
     merge m.weight = m.weight * float(m.mask_score > threshold)
   }
