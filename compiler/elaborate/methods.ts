@@ -47,7 +47,12 @@ export function applyMethod(
   const decl = method.decl.decl;
   if (decl.kind !== 'MethodDecl')
     err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
-  const scope = method.decl.scope.child();
+  // Host-side builtins live one scope level above the formals, so a formal may shadow them.
+  const hostScope = method.decl.scope.child();
+  defineSelectionBuiltins(hostScope, tree, it);
+  defineHostInitBuiltins(hostScope, tree);
+  defineCalibrationBuiltins(hostScope, tree, span);
+  const scope = hostScope.child();
   bindFormals(
     decl.params.map((f) => ({ name: f.name.name, default: f.default })),
     { positional: [], named: method.args, span },
@@ -56,9 +61,6 @@ export function applyMethod(
     decl.name.name,
   );
   scope.define('model', { kind: 'module', inst: tree.root });
-  defineSelectionBuiltins(scope, tree, it);
-  defineHostInitBuiltins(scope, tree);
-  defineCalibrationBuiltins(scope, tree, span);
   // The recipe parts live in their own scope level so assignments land there.
   const partScope = scope.child();
   for (const k of RECIPE_PARTS) partScope.define(k, parts[k] ?? NULL);
