@@ -2,6 +2,7 @@
 // section: `npx tsx bench/markdown.ts [results/FILE.json]` (default: the newest record).
 // run.ts also writes it beside each JSON record.
 
+import { frontendLine } from './frontend.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ablationGrid, measurementGrid, ratioGrid, type BenchRecord, type Grid } from './report.ts';
@@ -43,6 +44,7 @@ export function recordMarkdown(r: BenchRecord): string {
         ? `Compiling a GPT-2-small recipe (12 layers, d 768): ${(r.compileTime.ms / 1000).toFixed(2)} s, ${r.compileTime.kernels} kernels per step.`
         : `GPT-2-small compile time: ${r.compileTime.unavailable}.`,
     );
+  if (r.frontend) out.push('', `Front end: ${frontendLine(r.frontend)}.`);
   if (r.matmul)
     out.push(
       '',

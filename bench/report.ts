@@ -199,6 +199,8 @@ export interface BenchRecord {
   compileTime?: { workload: { name: string; title: string } } & (
     { ms: number; kernels: number } | { unavailable: string }
   );
+  /** Front-end speed: parse + check of the repository's .ftl files and of a 10,000-line file. */
+  frontend?: import('./frontend.ts').FrontendResult;
   /** bench/matmul.ts's output lines (kernel-level GFLOP/s), or why not. */
   matmul?: { lines: string[] } | { unavailable: string };
   ratios: Ratio[];

@@ -25,6 +25,7 @@ import {
   type Measurement,
 } from './report.ts';
 import { ftlCompileTime, ftlSystem } from './systems/ftl.ts';
+import { benchFrontend, frontendLine } from './frontend.ts';
 import { tfjsSystems } from './systems/tfjs.ts';
 import type { BenchData, System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
@@ -53,11 +54,11 @@ async function main(): Promise<number> {
     console.log(
       '  --quick: fewer steps; --budget: measurements not started within SECONDS are skipped (500)',
     );
-    console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}, matmul`);
+    console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}, matmul, frontend`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-  const known = [...all, compileOnly].map((w) => w.name).concat('matmul');
+  const known = [...all, compileOnly].map((w) => w.name).concat('matmul', 'frontend');
   const unknown = only.filter((n) => !known.includes(n));
   if (unknown.length) {
     console.error(`bench: unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -111,6 +112,9 @@ async function main(): Promise<number> {
           : `ftl ${compileTime.unavailable}`),
     );
   }
+
+  const frontend = !only.length || only.includes('frontend') ? benchFrontend() : undefined;
+  if (frontend) console.log(`\n== front end: ${frontendLine(frontend)}`);
 
   let matmul: MatmulResult | undefined;
   if (timeMatmul) {
@@ -219,6 +223,7 @@ async function main(): Promise<number> {
     loadAverage: { start: load0, end: load1 },
     results,
     compileTime: compileTime && { workload: compileOnly, ...compileTime },
+    frontend,
     matmul,
     ratios: rs,
     totalSeconds: totalS,
