@@ -1,5 +1,6 @@
 // LaMDA: SVD-initialised low-dimensional adapters (A = V_r^T frozen, S trains, B = U_r
-// trains in the first stage and is frozen in the second).
+// trains in the first stage and is frozen in the second). `ftl run` trains the first stage;
+// buildTrainingGraph(src, { stage: "rest" }) builds the second (tests/methods/wave1a-lamda.test.ts).
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw

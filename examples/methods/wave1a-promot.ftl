@@ -1,5 +1,6 @@
 // ProMoT: stage 1 tunes a soft prompt on the task with the model frozen; stage 2 tunes the
-// model with the prompt attached and frozen. Run each stage with `--stage prompt|tune`.
+// model with the prompt attached and frozen. (`ftl run` trains the first stage; the
+// compiler builds either with buildTrainingGraph(src, { stage }), as the tests do.)
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
