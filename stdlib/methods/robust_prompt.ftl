@@ -7,13 +7,14 @@ fn pair_distance(h) {
 }
 
 /// Soft prompt for instruction-phrasing robustness (Sun et al. 2023, "Evaluating the
-/// Zero-shot Robustness of Instruction-tuned Language Models"): a soft prompt
-/// (as in `prompt_tuning`, model frozen) trained so that semantically equivalent instructions get
+/// Zero-shot Robustness of Instruction-tuned Language Models"): a soft prompt (as in
+/// `prompt_tuning`, model frozen) trained so that semantically equivalent instructions get
 /// similar representations. Batches hold paraphrase pairs in consecutive rows (0, 1),
 /// (2, 3), ...; the loss is
 ///   task_weight * loss(model, batch) + weight * mean_pairs ||mean_t h_2i - mean_t h_2i+1||^2
-/// with h the final hidden states (the input of `last`, the prompt positions dropped). The paper's exact similarity measure is not in the abstract; this uses the
-/// squared Euclidean distance of mean-pooled final representations.
+/// with h the final hidden states (the input of `last`, prompt positions dropped). The
+/// paper's exact similarity measure is not in the abstract; this uses the squared Euclidean
+/// distance of mean-pooled final representations.
 method robust_prompt(length: int = 4, weight: float = 1.0, task_weight: float = 1.0,
                      first: pattern = "blocks.0", last: pattern = "ln_f") {
   // The soft prompt, as in `prompt_tuning` (a method body cannot `apply` another method).
