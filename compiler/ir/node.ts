@@ -90,7 +90,8 @@ function infer(
   if (OpGroup.Binary.has(op)) {
     need(2);
     const [a, b] = src;
-    if (!sameShape(a.shape, b.shape)) fail(op, `shapes differ: [${a.shape}] vs [${b.shape}] (broadcast explicitly)`);
+    if (!sameShape(a.shape, b.shape))
+      fail(op, `shapes differ: [${a.shape}] vs [${b.shape}] (broadcast explicitly)`);
     if (a.dtype !== b.dtype) fail(op, `dtypes differ: ${a.dtype} vs ${b.dtype}`);
     return { shape: a.shape, dtype: OpGroup.Compare.has(op) ? 'bool' : a.dtype };
   }
@@ -139,7 +140,8 @@ function infer(
       const s = src[0].shape;
       if (starts.length !== s.length || ends.length !== s.length) fail(op, 'starts/ends rank mismatch');
       s.forEach((d, i) => {
-        if (!(0 <= starts[i] && starts[i] <= ends[i] && ends[i] <= d)) fail(op, `bad range ${starts[i]}:${ends[i]} on axis ${i} of size ${d}`);
+        if (!(0 <= starts[i] && starts[i] <= ends[i] && ends[i] <= d))
+          fail(op, `bad range ${starts[i]}:${ends[i]} on axis ${i} of size ${d}`);
       });
       return { shape: s.map((_, i) => ends[i] - starts[i]), dtype: src[0].dtype };
     }
@@ -167,9 +169,11 @@ function infer(
       need(2);
       const [a, b] = src;
       const r = a.shape.length;
-      if (r < 2 || b.shape.length !== r) fail(op, `ranks must match and be >= 2: [${a.shape}] @ [${b.shape}]`);
+      if (r < 2 || b.shape.length !== r)
+        fail(op, `ranks must match and be >= 2: [${a.shape}] @ [${b.shape}]`);
       if (a.shape[r - 1] !== b.shape[r - 2]) fail(op, `inner dims differ: [${a.shape}] @ [${b.shape}]`);
-      if (a.shape.slice(0, r - 2).some((d, i) => d !== b.shape[i])) fail(op, `batch dims differ: [${a.shape}] @ [${b.shape}]`);
+      if (a.shape.slice(0, r - 2).some((d, i) => d !== b.shape[i]))
+        fail(op, `batch dims differ: [${a.shape}] @ [${b.shape}]`);
       if (a.dtype !== 'f32' || b.dtype !== 'f32') fail(op, 'matmul is f32');
       return { shape: [...a.shape.slice(0, r - 1), b.shape[r - 1]], dtype: 'f32' };
     }
@@ -185,7 +189,8 @@ function infer(
       const [idx, upd] = src;
       const { rows } = arg as ArgOf<'scatter_add'>;
       if (idx.dtype !== 'i32') fail(op, 'indices must be i32');
-      if (idx.shape.some((d, i) => upd.shape[i] !== d)) fail(op, `updates [${upd.shape}] do not start with index shape [${idx.shape}]`);
+      if (idx.shape.some((d, i) => upd.shape[i] !== d))
+        fail(op, `updates [${upd.shape}] do not start with index shape [${idx.shape}]`);
       return { shape: [rows, ...upd.shape.slice(idx.shape.length)], dtype: upd.dtype };
     }
   }

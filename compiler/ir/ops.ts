@@ -14,31 +14,13 @@ export type Shape = readonly number[];
 
 export type LeafOp = 'param' | 'input' | 'const' | 'iota' | 'rand';
 export type UnaryOp =
-  | 'neg'
-  | 'recip'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'abs'
-  | 'cast'
-  | 'detach';
+  'neg' | 'recip' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'abs' | 'cast' | 'detach';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'lt' | 'eq';
 export type TernaryOp = 'where';
 export type ReduceOp = 'reduce_sum' | 'reduce_max';
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'slice' | 'pad' | 'concat';
 export type Op =
-  | LeafOp
-  | UnaryOp
-  | BinaryOp
-  | TernaryOp
-  | ReduceOp
-  | MovementOp
-  | 'matmul'
-  | 'gather'
-  | 'scatter_add';
+  LeafOp | UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | 'matmul' | 'gather' | 'scatter_add';
 
 /** Named op groups, so passes can say "any elementwise op" without listing them. */
 export const OpGroup = {
@@ -50,8 +32,27 @@ export const OpGroup = {
   Movement: new Set<Op>(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat']),
   /** Ops whose output element i depends only on element i of each operand. */
   Elementwise: new Set<Op>([
-    'neg', 'recip', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'abs', 'cast', 'detach',
-    'add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'lt', 'eq', 'where',
+    'neg',
+    'recip',
+    'exp',
+    'log',
+    'sqrt',
+    'sin',
+    'cos',
+    'tanh',
+    'abs',
+    'cast',
+    'detach',
+    'add',
+    'sub',
+    'mul',
+    'div',
+    'max',
+    'min',
+    'pow',
+    'lt',
+    'eq',
+    'where',
   ]),
   /** Binary ops that produce `bool`. */
   Compare: new Set<Op>(['lt', 'eq']),
