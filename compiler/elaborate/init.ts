@@ -9,7 +9,14 @@
 import { evaluateNodes } from '../../runtime/cpu/index.ts';
 import { normal, uniform } from '../../runtime/rng.ts';
 import { maskLeafValue } from '../features/mask-leaves.ts';
-import { allParams, leavesOf, type InitSpec, type ModuleInst, type ParamLeaf, type ParamSpec } from './tree.ts';
+import {
+  allParams,
+  leavesOf,
+  type InitSpec,
+  type ModuleInst,
+  type ParamLeaf,
+  type ParamSpec,
+} from './tree.ts';
 
 export function nameStream(name: string): number {
   let h = 0x811c9dc5;

@@ -95,7 +95,10 @@ export function setTrainable(
     p.rows = trainable && opts.range ? resolveRange(p, opts.range) : undefined;
     p.mask = undefined;
     if (trainable && opts.mask) {
-      const idx = normalizeIndices(opts.mask, p.shape.reduce((a, b) => a * b, 1));
+      const idx = normalizeIndices(
+        opts.mask,
+        p.shape.reduce((a, b) => a * b, 1),
+      );
       if (typeof idx === 'string')
         throw new TraceError(TraceCodes.badArgument, `\`mask(...)\` on \`${p.name}\`: ${idx}`, opts.span);
       p.mask = idx;

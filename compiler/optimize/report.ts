@@ -126,7 +126,9 @@ export function formatReport(r: CompileReport): string {
   if (r.params.frozen.length) {
     // Which tensors a selective method chose (sparse updates under a budget, KappaTune, ...).
     const t = r.params.trainable;
-    lines.push(`trains       ${t.slice(0, 12).join(', ')}${t.length > 12 ? `, ... (+${t.length - 12} more)` : ''}`);
+    lines.push(
+      `trains       ${t.slice(0, 12).join(', ')}${t.length > 12 ? `, ... (+${t.length - 12} more)` : ''}`,
+    );
   }
   if (r.params.frozen.length)
     lines.push(
