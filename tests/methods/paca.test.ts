@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
+import { compileReport } from '../../compiler/optimize/report.ts';
+import { scheduleEarlyUpdates } from '../../compiler/optimize/schedule.ts';
+import { simplify } from '../../compiler/passes/simplify.ts';
 import { build, gpuVsCpu, runCpu } from './helpers.ts';
 
 const recipe = (apply: string) => `
@@ -67,6 +70,34 @@ describe('paca', () => {
     expect(b.params.filter((p) => p.trainable).map((p) => p.name)).toEqual(
       layers.map(({ m }) => `${m}.paca_delta`),
     );
+  });
+
+  it('keeps r input columns for backward, not the whole input (activation peak vs LoRA)', () => {
+    // Same rank on the same layers: LoRA keeps x [B, T, in] per layer for dA; PaCA keeps
+    // x[S] [B, T, r] only, so its peak is lower by at least (in - r) columns per layer.
+    const big = (apply: string) =>
+      build(`
+import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.sgd
+import std.methods.paca
+import std.methods.lora
+recipe r {
+  model = gpt2(vocab: 16, ctx: 64, d: 64, heads: 2, layers: 2)
+  data = text("x.txt") |> chunks(seq: 64) |> batch(8)
+  ${apply}
+  loss = causal_lm
+  optim = sgd(lr: 0.1)
+  train(steps: 1)
+}`);
+    const peak = (b: ReturnType<typeof build>) => {
+      const g = simplify(b.graph);
+      return compileReport(b.graph, g, scheduleEarlyUpdates(g)).bytes.activationsPeak;
+    };
+    const saved =
+      peak(big('apply lora(r: 4, targets: "blocks.*.mlp.fc")')) -
+      peak(big('apply paca(r: 4, targets: "blocks.*.mlp.fc")'));
+    expect(saved).toBeGreaterThanOrEqual(2 * 8 * 64 * (64 - 4) * 4);
   });
 
   describe('on WebGPU', () => {
