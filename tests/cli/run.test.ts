@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ftl = (args: string[]) => spawnSync(process.execPath, ['cli/ftl.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+const ftl = (args: string[]) =>
+  spawnSync(process.execPath, ['cli/ftl.js', ...args], { encoding: 'utf8', timeout: 120_000 });
 
 function ftlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -62,7 +63,10 @@ describe('ftl run', () => {
     const r = ftl(['run', 'examples/mlp.ftl', '--device', 'cpu', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/device: +cpu/);
-    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log.length).toBeGreaterThanOrEqual(3);
     expect(log[log.length - 1].loss).toBeLessThan(0.5 * log[0].loss);
     expect(statSync(join(out, 'model.safetensors')).size).toBeGreaterThan(4 * (8 * 32 + 32 * 4));
