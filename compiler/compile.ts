@@ -26,6 +26,8 @@ export type Pass = (typeof PASSES)[number];
 export interface CompileOptions {
   /** Which recipe of the file (default: the first). */
   recipe?: string;
+  /** Which stage of a recipe with stages (default: the first). */
+  stage?: string;
   /** Lower to a Plan for a device with these limits; without them compilation stops at the IR. */
   limits?: PlanLimits;
   /** The device is a CPU rasterizer (llvmpipe): choose kernels that suit it. */
@@ -58,7 +60,10 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
   if (stop(parsed.diagnostics)) return out;
   if (!opts.skipCheck && stop(check(parsed.ast, { file }))) return out;
 
-  const build = buildTrainingGraph({ file, program: parsed.ast }, { parse, recipe: opts.recipe });
+  const build = buildTrainingGraph(
+    { file, program: parsed.ast },
+    { parse, recipe: opts.recipe, stage: opts.stage },
+  );
   if (stop(build.diagnostics)) return out;
   out.build = build as TrainingBuild;
   out.trainIR = out.build.graph;

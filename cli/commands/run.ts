@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('--out <dir>', "write metrics.jsonl and model.safetensors here (default: the recipe's save:)")
     .option('--recipe <name>', 'which recipe of the file (default: the first)')
     .option('--resume <dir>', 'continue from the training checkpoint in this folder')
+    .option('--stage <name>', 'train only this stage of a recipe with stages (default: all, in order)')
     .option('--no-opt <passes>', `switch optimization passes off: ${PASSES.join(',')}`)
     .action(
       async (
@@ -55,6 +56,7 @@ export function register(program: Command): void {
           recipe?: string;
           opt?: string | boolean;
           resume?: string;
+          stage?: string;
         },
       ) => {
         if (o.device !== 'webgpu' && o.device !== 'cpu') {
@@ -77,6 +79,7 @@ export function register(program: Command): void {
           recipe: o.recipe,
           disable,
           resume: o.resume,
+          stage: o.stage,
         });
       },
     );
@@ -84,7 +87,11 @@ export function register(program: Command): void {
 
 /** Run (or resume) a recipe, printing progress, the device and a summary; exit 1 on errors. */
 export async function runAndReport(file: string, opts: Omit<RunOptions, 'onLog'>): Promise<void> {
-  const r = await runRecipe(file, { ...opts, onLog: (_, line) => console.log(line) });
+  const r = await runRecipe(file, {
+    ...opts,
+    onLog: (_, line) => console.log(line),
+    onStage: (name, i, n) => console.log(`stage ${i + 1}/${n}: ${name}`),
+  });
   printDiagnostics(r.diagnostics);
   if (!r.ok || !r.loop) {
     process.exitCode = 1;
@@ -92,6 +99,10 @@ export async function runAndReport(file: string, opts: Omit<RunOptions, 'onLog'>
   }
   const last = r.loop.losses[r.loop.losses.length - 1];
   console.log(`device:   ${r.device}`);
+  for (const st of r.stages ?? [])
+    console.log(
+      `stage:    ${st.name}: final loss ${st.loop.losses[st.loop.losses.length - 1][1].toFixed(4)}`,
+    );
   console.log(
     `trained:  ${last[0]} steps, final loss ${last[1].toFixed(4)}, ${r.loop.tokensPerS.toFixed(0)} tokens/s, ` +
       `${r.loop.msPerStep.toFixed(1)} ms/step${r.dispatchesPerStep ? `, ${r.dispatchesPerStep} kernels/step` : ''}`,

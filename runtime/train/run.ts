@@ -16,6 +16,8 @@ import { MetricsLog, type MetricRecord } from '../metrics/log.ts';
 import { WebGPUExecutor } from '../webgpu/executor.ts';
 import { load as loadState, save as saveState, type TrainingState } from '../checkpoint/state.ts';
 import { FeedError, openFeeder } from './feed.ts';
+import { carryInto, type ParamStore } from './stages.ts';
+import type { TrainingBuild } from '../../compiler/train/build.ts';
 import { captureState, checkResumable, restoreState, savedSeed, writeRunInfo } from './resume.ts';
 import { NonFiniteLoss, trainLoop, type LoopResult } from './loop.ts';
 
@@ -35,6 +37,16 @@ export interface RunOptions {
   onLog?: (r: MetricRecord, line: string) => void;
   /** Continue from the training checkpoint in this folder (a `save:` folder or a step folder). */
   resume?: string;
+  /** Train only this stage of a recipe with stages (default: every stage, in order). */
+  stage?: string;
+  /** Called when a stage of a multi-stage recipe starts. */
+  onStage?: (name: string, index: number, count: number) => void;
+}
+
+/** The previous stage of a multi-stage run: its build and final leaf values. */
+interface Carry {
+  build: TrainingBuild;
+  store: ParamStore;
 }
 
 export interface RunResult {
@@ -48,6 +60,8 @@ export interface RunResult {
   /** Final values of every persistent tensor (parameters and optimizer state). */
   params?: Map<string, Float32Array>;
   outDir?: string;
+  /** Per stage, for recipes with stages (the fields above are the last stage's). */
+  stages?: { name: string; loop: LoopResult }[];
 }
 
 const runError = (code: string, message: string, hint?: string): Diagnostic => ({
@@ -80,7 +94,33 @@ export async function runRecipe(file: string, opts: RunOptions): Promise<RunResu
     handle = h;
   }
   try {
-    return await runCompiled(file, source, opts, handle);
+    const first = await runCompiled(file, source, opts, handle);
+    const stages = first.compiled?.build?.stages ?? [];
+    if (!first.ok || opts.stage || stages.length < 2) return first;
+    // A recipe with stages: each stage compiles to its own graph and starts from the
+    // previous stage's weights (runtime/train/stages.ts); each writes to <out>/<stage>/.
+    if (opts.resume)
+      return {
+        ok: false,
+        diagnostics: [
+          runError(
+            'FTL0710',
+            'resuming a recipe with stages is not supported yet',
+            'resume one stage with --stage NAME',
+          ),
+        ],
+      };
+    let last = first;
+    const done = [{ name: stages[0], loop: first.loop! }];
+    for (let i = 1; i < stages.length; i++) {
+      opts.onStage?.(stages[i], i, stages.length);
+      const carry: Carry = { build: last.compiled!.build!, store: last.params! };
+      const r = await runCompiled(file, source, { ...opts, stage: stages[i] }, handle, carry);
+      if (!r.ok) return { ...r, stages: done };
+      done.push({ name: stages[i], loop: r.loop! });
+      last = r;
+    }
+    return { ...last, stages: done };
   } finally {
     if (handle && !opts.handle) handle.destroy();
   }
@@ -91,9 +131,11 @@ async function runCompiled(
   source: string,
   opts: RunOptions,
   handle?: DeviceHandle,
+  carry?: Carry,
 ): Promise<RunResult> {
   const compiled = compile(source, file, {
     recipe: opts.recipe,
+    stage: opts.stage,
     disable: opts.disable,
     ...(handle ? { limits: handle.limits, isCPU: handle.isCPU } : {}),
   });
@@ -135,7 +177,9 @@ async function runCompiled(
     resumed = st.value;
   }
   const seed = (resumed && savedSeed(resumed)) ?? opts.seed ?? 0;
-  for (const [name, value] of build.initialValues(seed)) if (persistent.has(name)) exec.setParam(name, value);
+  const initial = carry ? carryInto(carry.build, carry.store, build, seed) : build.initialValues(seed);
+  for (const [name, value] of initial)
+    if (persistent.has(name)) exec.setParam(name, Float32Array.from(value as ArrayLike<number>));
   if (resumed) restoreState(exec, resumed);
 
   const fed = openFeeder(build.dataSpec, dirname(file), inputNames.has('seed'));
@@ -147,7 +191,8 @@ async function runCompiled(
   }
   // `save:` is relative to the recipe's folder, like its data paths; --out to the cwd.
   const save = build.trainSpec.save;
-  const outDir = opts.out ?? (save !== undefined ? resolve(dirname(file), save) : undefined);
+  const baseOut = opts.out ?? (save !== undefined ? resolve(dirname(file), save) : undefined);
+  const outDir = baseOut && build.stages.length > 1 ? join(baseOut, build.stage ?? build.stages[0]) : baseOut;
   const saveEvery = Number(build.trainSpec.options.save_every ?? 0);
   if (outDir)
     try {
@@ -184,7 +229,7 @@ async function runCompiled(
     if (outDir) {
       const weights = Object.fromEntries(
         build.params
-          .filter((p) => p.role === 'param' && params.has(p.name))
+          .filter((p) => p.role === 'param' && !p.reference && params.has(p.name))
           .map((p) => [p.name, f32(p.shape, params.get(p.name)!)]),
       );
       const w = writeSafetensors(resolve(outDir, 'model.safetensors'), weights, {
