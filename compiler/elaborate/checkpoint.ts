@@ -64,6 +64,7 @@ export function loadSpec(
     const k = keys.find((key) => typeof cfg[key] === 'number');
     if (k) args.set(ours, cfg[k] as number);
   }
+  for (const [k, v] of Object.entries(layout.fixed ?? {})) if (formals.has(k)) args.set(k, v);
   for (const [k, v] of overrides) args.set(k, v);
   return { kind: 'applied', decl, args, checkpoint: dir };
 }

@@ -21,6 +21,8 @@ export interface Source {
 export interface HfLayout {
   /** Our config parameter -> config.json key (first present wins) or a fixed value. */
   readonly config: Readonly<Record<string, readonly string[]>>;
+  /** Config parameters the architecture fixes (Qwen2's q/k/v biases), not read from config.json. */
+  readonly fixed?: Readonly<Record<string, number | boolean>>;
   /** Key prefixes to try, in order ('' = none). */
   readonly prefixes: readonly string[];
   /** Source of our parameter `name`, given the elaborated config (d for column slices). */
@@ -82,10 +84,17 @@ const llama: HfLayout = {
   },
 };
 
-const layouts: Record<string, HfLayout> = { gpt2, llama, mistral: llama, smollm: llama };
+/** Qwen2: the Llama layout with biases on q_proj, k_proj and v_proj (HF `Qwen2Attention`). */
+const qwen2: HfLayout = { ...llama, fixed: { attn_bias: true } };
+
+const layouts: Record<string, HfLayout> = { gpt2, llama, mistral: llama, smollm: llama, qwen2 };
 
 export function layoutFor(modelName: string, modelType?: string): HfLayout | undefined {
-  return layouts[modelName] ?? (modelType ? layouts[modelType] : undefined);
+  const byName = layouts[modelName];
+  const byType = modelType ? layouts[modelType] : undefined;
+  // config.json's model_type picks a variant of the same family (qwen2 for llama.load).
+  if (byName && byType && byType.config === byName.config) return byType;
+  return byName ?? byType;
 }
 
 export const layoutNames = (): string[] => Object.keys(layouts);

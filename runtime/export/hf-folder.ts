@@ -48,9 +48,11 @@ export function hfConfig(
       tie_word_embeddings: true,
       torch_dtype: 'float32',
     };
+  // Biases on q/k/v are Qwen2's layout (compiler/elaborate/hf-layouts.ts).
+  const qwen2 = cfg.get('attn_bias') === true;
   return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+    architectures: [qwen2 ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
+    model_type: qwen2 ? 'qwen2' : 'llama',
     vocab_size: n('vocab'),
     hidden_size: n('d'),
     intermediate_size: n('hidden'),

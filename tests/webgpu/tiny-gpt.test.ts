@@ -11,7 +11,7 @@ import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { WebGPUExecutor } from '../../runtime/webgpu/executor.ts';
 import { gpu } from './harness.ts';
 
-const [B, T, STEPS] = [8, 32, 10];
+const [B, T, STEPS] = [8, 32, 20];
 
 let h: DeviceHandle;
 beforeAll(async () => {
