@@ -4,7 +4,7 @@
 // drawn with seed 0, the same convention as compiler/features/selection.ts) and return an
 // init of kind `data`, so the value is fixed at compile time and never re-derived.
 //
-//   svd_init(p, r:, part:)   top-r SVD of p[out, in] = U S V^T (float64 Jacobi, spectral.ts):
+//   svd_init(p, r:, part:)   top-r SVD of p[out, in] = U S V^T (float64 Jacobi, spectral.ts -> host-linalg.ts):
 //                            part "u" -> U_r [out, r], "s" -> s_r [r], "vt" -> V_r^T [r, in],
 //                            "us" -> U_r diag(s_r), "svt" -> diag(s_r) V_r^T
 //   spectrum(p) -> [float]   all singular values of p, descending (for rank allocation)
