@@ -2,9 +2,10 @@
 // of one generated 10,000-line file (the LANGUAGE.md module/model sample repeated with fresh
 // names, as tests/grammar/perf.test.ts builds it). Median of 5 runs after a warm-up.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSource } from '../compiler/check/index.ts';
+import { ftlFilesUnder as ftlFiles } from '../compiler/check/ftl-files.ts';
 
 export interface FrontendResult {
   files: number;
@@ -12,12 +13,6 @@ export interface FrontendResult {
   repoMs: number;
   generatedLines: number;
   generatedMs: number;
-}
-
-function ftlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? ftlFiles(join(dir, e.name)) : e.name.endsWith('.ftl') ? [join(dir, e.name)] : [],
-  );
 }
 
 export function generateFtl(lines: number): string {

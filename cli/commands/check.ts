@@ -4,7 +4,8 @@
 // error. Unreadable files are reported as errors too, never as a stack trace.
 
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { ftlFilesUnder } from '../../compiler/check/ftl-files.ts';
 import { join } from 'node:path';
 import { checkSource } from '../../compiler/check/index.ts';
 import { diagnosticToJson, formatDiagnostic } from '../../compiler/diagnostics/codeframe.ts';
@@ -26,13 +27,7 @@ function expand(paths: readonly string[]): string[] {
     } catch {
       return [p]; // reported as unreadable below
     }
-    if (!dir) return [p];
-    return readdirSync(p, { withFileTypes: true })
-      .filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules')
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .flatMap((e) =>
-        e.isDirectory() ? expand([join(p, e.name)]) : e.name.endsWith('.ftl') ? [join(p, e.name)] : [],
-      );
+    return dir ? ftlFilesUnder(p) : [p];
   });
 }
 

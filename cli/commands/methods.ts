@@ -3,7 +3,8 @@
 // whole doc comment and the parameters of that declaration.
 
 import type { Command } from 'commander';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ftlFilesUnder as ftlFiles } from '../../compiler/check/ftl-files.ts';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decl, Formal } from '../../grammar/ast.ts';
@@ -25,12 +26,6 @@ export interface StdlibEntry {
   module: string;
   doc: string;
   params: string[];
-}
-
-function ftlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? ftlFiles(join(dir, e.name)) : e.name.endsWith('.ftl') ? [join(dir, e.name)] : [],
-  );
 }
 
 const formal = (f: Formal, src: string) => src.slice(f.span.start, f.span.end);

@@ -6,18 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from '../../grammar/index.ts';
 import { DEFAULT_STDLIB_DIR } from './imports.ts';
+import { ftlFilesUnder as ftlFiles } from './ftl-files.ts';
 
 let index: Map<string, string[]> | undefined;
-
-function ftlFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? ftlFiles(join(dir, e.name)) : e.name.endsWith('.ftl') ? [join(dir, e.name)] : [],
-    );
-  } catch {
-    return [];
-  }
-}
 
 /** Import paths (`std.optim.adamw`) of the stdlib files declaring `name`. */
 export function stdlibImportsFor(name: string, stdlibDir = DEFAULT_STDLIB_DIR): readonly string[] {

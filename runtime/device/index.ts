@@ -10,7 +10,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
-import { missingSystemLibraries } from './system.ts';
+import { LIB_DIRS, missingSystemLibraries } from './system.ts';
 import { useSwiftShaderICD } from './swiftshader.ts';
 
 export type Backend = 'vulkan' | 'metal' | 'd3d12' | 'opengles';
@@ -80,14 +80,7 @@ function installGlobals(): void {
 /** Is a Vulkan loader present? Without one Dawn only prints a warning, so skip it quietly. */
 function hasVulkanLoader(): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = [
-    '/usr/lib/x86_64-linux-gnu',
-    '/usr/lib/aarch64-linux-gnu',
-    '/usr/lib64',
-    '/usr/lib',
-    '/usr/local/lib',
-  ];
-  if (!dirs.some((d) => existsSync(`${d}/libvulkan.so.1`))) return false;
+  if (!LIB_DIRS.some((d) => existsSync(`${d}/libvulkan.so.1`))) return false;
   // A loader with no driver manifest (libvulkan1 installed for SwiftShader, which is selected
   // explicitly) finds nothing and Dawn prints warnings: only try Vulkan when a driver exists.
   if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;

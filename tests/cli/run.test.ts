@@ -1,20 +1,14 @@
 // The commands a user types, end to end in a child process: `ftl check` on every shipped
 // .ftl file, `ftl compile --emit`/`--report`, and `ftl run --device cpu` on an example.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ftlFilesUnder as ftlFiles } from '../../compiler/check/ftl-files.ts';
 
 const ftl = (args: string[]) =>
   spawnSync(process.execPath, ['cli/ftl.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-
-function ftlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? ftlFiles(p) : p.endsWith('.ftl') ? [p] : [];
-  });
-}
 
 describe('ftl check', () => {
   it('accepts every stdlib module and example', () => {

@@ -2,24 +2,15 @@
 // stdlib (seeded PRNG, so failures reproduce). Parsing and checking must never throw, never
 // hit an internal error, and every diagnostic and every AST node must have a valid span.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ftlFilesUnder as ftlFiles } from '../../compiler/check/ftl-files.ts';
 import { checkSource } from '../../compiler/check/index.ts';
 import type { Span } from '../../compiler/diagnostics/span.ts';
 import { walk } from '../../grammar/index.ts';
 
 const repo = join(import.meta.dirname, '../..');
-
-function ftlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...ftlFiles(p));
-    else if (e.name.endsWith('.ftl')) out.push(p);
-  }
-  return out;
-}
 
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number): () => number {
