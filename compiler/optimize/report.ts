@@ -13,6 +13,10 @@ import { numel, type Node } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
 import type { Plan } from '../plan/plan.ts';
 import { dispatchCount } from '../plan/plan.ts';
+
+const planTempBytes = (p: Plan): number =>
+  p.buffers.reduce((a, b) => a + (b.role === 'temp' && b.arena === undefined ? b.byteSize : 0), 0) +
+  (p.arenas ?? []).reduce((a, x) => a + x.byteSize, 0);
 import { peakTemporaryBytes, type Schedule } from './schedule.ts';
 
 export type Part = 'forward' | 'backward' | 'update';
@@ -92,7 +96,9 @@ export function compileReport(trainIR: Graph, g: Graph, s: Schedule, plan?: Plan
       frozenParams: bytes(frozen),
       gradients: bytes(trainable),
       optimizerState: bytes(leaves.filter((p) => p.arg.role === 'state')),
-      activationsPeak: peakTemporaryBytes(g, s),
+      // With a Plan, the bytes it really allocates for temporaries (arenas + unplanned temps);
+      // without one, the schedule's live-bytes estimate.
+      activationsPeak: plan ? planTempBytes(plan) : peakTemporaryBytes(g, s),
     },
     params: { trainable: trainable.map((p) => p.arg.name), frozen: frozen.map((p) => p.arg.name) },
     backwardStopsAt: firstTrainable ? (firstTrainable as Node<'param'>).arg.name : undefined,
