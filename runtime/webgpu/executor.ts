@@ -25,7 +25,6 @@ export class WebGPUExecutor implements Executor {
   private readonly buffers: GPUBuffer[];
   private readonly arenas: GPUBuffer[];
   private readonly program: ((pass: GPUComputePassEncoder) => void)[] = [];
-  private readonly copies: { src: number; dst: number; size: number }[] = [];
   /**
    * The step in plan order: runs of dispatches (indices into `program`, one compute pass
    * each), each followed by the copies that come after it. Copies can sit between dispatches
@@ -96,20 +95,23 @@ export class WebGPUExecutor implements Executor {
       }),
     );
     for (const s of plan.step) {
-      if (s.op === 'dispatch') {
-        const k = kernels[s.kernel];
-        ex.program.push((pass) => {
-          pass.setPipeline(k.pipe);
-          pass.setBindGroup(0, k.bindGroup);
-          pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
-        });
-      } else ex.copies.push({ src: s.src, dst: s.dst, size: align4(s.byteSize) });
       const last = ex.segments[ex.segments.length - 1];
-      if (s.op === 'dispatch' && (!last || last.copies.length))
+      if (s.op === 'copy') {
+        const copy = { src: s.src, dst: s.dst, size: align4(s.byteSize) };
+        if (last) last.copies.push(copy);
+        else ex.segments.push({ from: 0, to: 0, copies: [copy] });
+        continue;
+      }
+      const k = kernels[s.kernel];
+      ex.program.push((pass) => {
+        pass.setPipeline(k.pipe);
+        pass.setBindGroup(0, k.bindGroup);
+        pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
+      });
+      // A dispatch after copies opens a new pass; otherwise it extends the current one.
+      if (!last || last.copies.length)
         ex.segments.push({ from: ex.program.length - 1, to: ex.program.length, copies: [] });
-      else if (s.op === 'dispatch') last.to = ex.program.length;
-      else if (last) last.copies.push(ex.copies[ex.copies.length - 1]);
-      else ex.segments.push({ from: 0, to: 0, copies: [ex.copies[ex.copies.length - 1]] });
+      else last.to = ex.program.length;
     }
     return ex;
   }
