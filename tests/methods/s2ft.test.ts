@@ -1,19 +1,23 @@
 // S2FT (stdlib/methods/s2ft.ftl): co-permuting the FFN weights leaves the loss unchanged
 // (1e-6) and moves the drawn channels' fc rows to the front; only the dense submatrix
 // proj[:, 0 .. channels] trains, with optimizer state of that size (CPU and WebGPU).
+// Attention heads: the drawn heads' q/k/v row blocks (and biases) and o's column blocks
+// move to the front together (recovered in the test by matching row blocks against the
+// unpermuted weights), the loss is unchanged (1e-5) on several batches, and after training
+// only o[:, 0 .. heads * dh] differs (CPU and WebGPU).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
 import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values } from './helpers.ts';
 
-const recipe = (apply: string) => `
+const recipe = (apply: string, heads = 2) => `
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
 import std.methods.s2ft
 recipe r {
-  model = gpt2(vocab: 16, ctx: 8, d: 16, heads: 2, layers: 2)
+  model = gpt2(vocab: 16, ctx: 8, d: 16, heads: ${heads}, layers: 2)
   data = text("x.txt") |> chunks(seq: 8) |> batch(2)
   ${apply}
   loss = causal_lm
@@ -23,6 +27,11 @@ recipe r {
 const CH = 4;
 const b = build(recipe(`apply s2ft(channels: ${CH}, seed: 3)`));
 const plain = build(recipe(''));
+const lossOf = (x: typeof b, s: number) =>
+  evaluate(x.graph, {
+    params: new Map(x.initialValues(0)) as Map<string, TypedArray>,
+    inputs: batchFor(x, s),
+  }).outputs.loss[0];
 
 describe('s2ft', () => {
   it('co-permutation keeps the function and brings the chosen channels first', () => {
@@ -68,6 +77,94 @@ describe('s2ft', () => {
       const r = await gpuVsCpu(h, b, 2);
       expect(r.maxLossGap).toBeLessThan(1e-4);
       expect(r.changed).toEqual(['blocks.0.mlp.proj.weight', 'blocks.1.mlp.proj.weight']);
+    }, 60_000);
+  });
+});
+
+describe('s2ft attention heads', () => {
+  // d = 16, 4 heads of dh = 4; 2 heads and 4 FFN channels drawn per block.
+  const [D, H, DH, NH] = [16, 4, 4, 2];
+  const bh = build(recipe(`apply s2ft(channels: ${CH}, heads: ${NH}, seed: 5)`, H));
+  const plainH = build(recipe('', H));
+  const p0 = values(plainH, new Map(plainH.initialValues(0)));
+  const p1 = values(bh, new Map(bh.initialValues(0)));
+  const rowBlock = (w: Float32Array, h: number) =>
+    Array.from(w.subarray(h * DH * D, (h + 1) * DH * D)).join();
+  /** Which original head sits at each head position of block `blk` (from q's row blocks). */
+  const headOrder = (blk: number) => {
+    const q0 = p0.get(`blocks.${blk}.attn.q.weight`)!;
+    const q1 = p1.get(`blocks.${blk}.attn.q.weight`)!;
+    const orig = Array.from({ length: H }, (_, h) => rowBlock(q0, h));
+    return Array.from({ length: H }, (_, h) => orig.indexOf(rowBlock(q1, h)));
+  };
+
+  it('computes the same function as the unpermuted model', () => {
+    for (const s of [1, 2, 3]) expect(Math.abs(lossOf(bh, s) - lossOf(plainH, s))).toBeLessThan(1e-5);
+  });
+
+  it('moves the drawn heads to the front in q, k, v (rows, biases) and o (columns) together', () => {
+    for (const blk of [0, 1]) {
+      const order = headOrder(blk);
+      expect([...order].sort()).toEqual([0, 1, 2, 3]); // a permutation of whole heads
+      if (blk === 0) expect(order).not.toEqual([0, 1, 2, 3]); // the draw moved something
+      const rest = order.slice(NH);
+      expect(rest).toEqual([...rest].sort()); // undrawn heads keep their order
+      const a = `blocks.${blk}.attn`;
+      for (const m of ['q', 'k', 'v']) {
+        const w0 = p0.get(`${a}.${m}.weight`)!;
+        const w1 = p1.get(`${a}.${m}.weight`)!;
+        const b0 = p0.get(`${a}.${m}.bias`)!;
+        const b1 = p1.get(`${a}.${m}.bias`)!;
+        order.forEach((src, dst) => {
+          expect(rowBlock(w1, dst)).toEqual(rowBlock(w0, src));
+          expect(Array.from(b1.subarray(dst * DH, (dst + 1) * DH))).toEqual(
+            Array.from(b0.subarray(src * DH, (src + 1) * DH)),
+          );
+        });
+      }
+      const o0 = p0.get(`${a}.o.weight`)!;
+      const o1 = p1.get(`${a}.o.weight`)!;
+      for (let r = 0; r < D; r++)
+        order.forEach((src, dst) => {
+          for (let j = 0; j < DH; j++) expect(o1[r * D + dst * DH + j]).toBe(o0[r * D + src * DH + j]);
+        });
+    }
+  });
+
+  it("trains only the drawn heads' o columns and the FFN slice", () => {
+    const trained = bh.params.filter((p) => p.trainable).map((p) => [p.name, p.shape]);
+    expect(trained.sort()).toEqual(
+      [0, 1]
+        .flatMap((i) => [
+          [`blocks.${i}.mlp.proj.weight#axis1[0:${CH}]`, [D, CH]],
+          [`blocks.${i}.attn.o.weight#axis1[0:${NH * DH}]`, [D, NH * DH]],
+        ])
+        .sort(),
+    );
+    const v1 = values(bh, runCpu(bh, 2).store);
+    for (const [n, v] of p1) {
+      const d = diffIndices(v, v1.get(n)!);
+      if (/attn\.o\.weight$/.test(n)) {
+        expect(d.length).toBeGreaterThan(0);
+        expect(d.every((i) => i % D < NH * DH)).toBe(true);
+      } else if (!/mlp\.proj\.weight$/.test(n)) expect(d, n).toEqual([]);
+    }
+  });
+
+  describe('on WebGPU', () => {
+    let h: DeviceHandle;
+    beforeAll(async () => (h = await gpu()));
+    afterAll(() => h?.destroy());
+    it('trains the same column slices as the CPU', async () => {
+      const r = await gpuVsCpu(h, bh, 2);
+      expect(r.maxLossGap).toBeLessThan(1e-4);
+      expect(r.changed).toEqual(
+        [0, 1].flatMap((i) => [`blocks.${i}.attn.o.weight`, `blocks.${i}.mlp.proj.weight`]),
+      );
+      for (const i of [0, 1]) {
+        const n = `blocks.${i}.attn.o.weight`;
+        expect(diffIndices(p1.get(n)!, r.after.get(n)!).every((j) => j % D < NH * DH)).toBe(true);
+      }
     }, 60_000);
   });
 });
