@@ -10,7 +10,7 @@
 // Non-smooth points: abs'(0) = 0. pow's exponent gradient uses log(a) only where a > 0
 // (0 elsewhere); with a constant exponent it is never built.
 
-import type { Node } from '../ir/node.ts';
+import { mk, type Node } from '../ir/node.ts';
 import type { ArgOf, Op } from '../ir/ops.ts';
 import { swapLast, type Builder } from './build.ts';
 
@@ -148,4 +148,20 @@ export const vjpRules: Record<Op, VjpRule> = {
   gather: (n, b) => [(g) => b.scatterAdd(n.src[1], g, n.src[0].shape[0]), null],
   // y[idx[i], r] += upd[i, r]    dupd = gather(g, idx)
   scatter_add: (n, b) => [null, (g) => b.gather(g, n.src[0])],
+  custom_vjp: (n) => {
+    // y = value (src[0]); d inputs (src[1..]) = the rule's pullback (ops.ts). No gradient flows
+    // into the value's own graph. The pullback traces the rule once; every input reads that.
+    const { pullback } = n.arg as ArgOf<'custom_vjp'>;
+    let memo: { g: Node; out: readonly (Node | null)[] } | undefined;
+    const all = (g: Node) => {
+      if (memo?.g !== g) memo = { g, out: pullback(g) };
+      return memo.out;
+    };
+    return [
+      null,
+      ...n.src.slice(1).map((x, i) => (x.dtype === 'f32' ? (g: Node) => all(g)[i] ?? zero(x) : null)),
+    ];
+  },
 };
+
+const zero = (x: Node) => mk('const', [], { value: 0 }, { shape: x.shape, dtype: 'f32', span: x.span });

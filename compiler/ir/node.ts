@@ -194,5 +194,10 @@ function infer(
       return { shape: [rows, ...upd.shape.slice(idx.shape.length)], dtype: upd.dtype };
     }
   }
+  if (op === 'custom_vjp') {
+    // A marker (ops.ts): the value's shape and dtype; the inputs are whatever the fn took.
+    if (src.length < 1) fail(op, 'needs the marked value');
+    return { shape: src[0].shape, dtype: src[0].dtype };
+  }
   fail(op, 'unknown op');
 }

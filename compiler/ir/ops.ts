@@ -1,4 +1,5 @@
-// The closed op set of the training IR (37 ops) and the argument each op carries.
+// The closed op set of the training IR (37 ops, plus the `custom_vjp` marker that exists only
+// between tracing and autodiff) and the argument each op carries.
 //
 // Conventions every pass relies on:
 // - Elementwise ops take operands of identical shape: broadcasting is explicit, as
@@ -8,6 +9,13 @@
 //   dims equal on both sides (expand first). Transposes are `permute`.
 // - Random numbers are counter-based: `rand` is a pure function of (seed, stream, index),
 //   so a perturbation can be regenerated instead of stored (MeZO, dropout backward).
+// - `custom_vjp` (src: [value, ...inputs]) means `value`, differentiated by its pullback
+//   instead of through `value`'s own graph (a .ftl `fn ... backward(g) = ...`). Only the
+//   tracer makes it and only autodiff reads it; the training build replaces every marker
+//   by its value, and the verifier rejects one that is left, so no pass, planner or
+//   executor ever sees it.
+
+import type { Node } from './node.ts';
 
 export type DType = 'f32' | 'i32' | 'bool';
 export type Shape = readonly number[];
@@ -19,8 +27,25 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | '
 export type TernaryOp = 'where';
 export type ReduceOp = 'reduce_sum' | 'reduce_max';
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'slice' | 'pad' | 'concat';
+export type MarkerOp = 'custom_vjp';
 export type Op =
-  LeafOp | UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | 'matmul' | 'gather' | 'scatter_add';
+  | LeafOp
+  | UnaryOp
+  | BinaryOp
+  | TernaryOp
+  | ReduceOp
+  | MovementOp
+  | 'matmul'
+  | 'gather'
+  | 'scatter_add'
+  | MarkerOp;
+
+/**
+ * A custom rule's pullback: the gradient `g` of the marked value (its shape) -> one gradient
+ * per input (src[1..], each the input's shape), or null where none flows. Called at most
+ * once per marker by autodiff; it traces the rule's body into IR nodes.
+ */
+export type CustomPullback = (g: Node) => readonly (Node | null)[];
 
 /** Named op groups, so passes can say "any elementwise op" without listing them. */
 export const OpGroup = {
@@ -83,6 +108,11 @@ export interface ArgMap {
   concat: { axis: number };
   /** src: [idx i32[...], updates f32[...idx, ...rest]]; out f32[rows, ...rest], zero-based. */
   scatter_add: { rows: number };
+  /**
+   * `fn` names the declaration (for dumps); `id` is unique per traced call, so hash-consing
+   * never merges two markers (the key sees `fn` and `id`; JSON drops the function).
+   */
+  custom_vjp: { fn: string; id: number; pullback: CustomPullback };
 }
 
 export type ArgOf<O extends Op> = O extends keyof ArgMap ? ArgMap[O] : null;

@@ -19,7 +19,9 @@ export function printGraph(g: Graph, opts: { spans?: boolean } = {}): string {
 
 export function printNode(n: Node, ref: (n: Node) => string, spans = true): string {
   const args = n.src.map(ref).join(' ');
-  const arg = n.arg === null ? '' : ' ' + JSON.stringify(n.arg);
+  // A custom_vjp marker prints its fn only: its id is process-global (dumps stay stable).
+  const shown = n.op === 'custom_vjp' ? { fn: (n.arg as { fn: string }).fn } : n.arg;
+  const arg = shown === null ? '' : ' ' + JSON.stringify(shown);
   const head = `${ref(n)} = ${n.op}${args ? ' ' + args : ''}${arg} : ${n.dtype}[${n.shape.join(',')}]`;
   const where = spans && n.span ? `  @ ${n.span.file}:${n.span.line}:${n.span.col}` : '';
   return head + where;

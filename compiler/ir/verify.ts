@@ -4,12 +4,13 @@
 // - every node's shape and dtype are what `mk` infers from its op, sources and arg
 //   (leaves: a well-formed arg and a shape of non-negative integers);
 // - every update target is a `param` leaf, updated at most once, whose shape and dtype
-//   match the new value's.
+//   match the new value's;
+// - no `custom_vjp` marker is left (ops.ts: the training build strips them after autodiff).
 // A violation is a compiler bug, so it throws VerifyError (never a user Diagnostic).
 
 import type { Graph } from './graph.ts';
 import { IRError, mk, sameShape, type Node } from './node.ts';
-import { OpGroup } from './ops.ts';
+import { OpGroup, type ArgOf } from './ops.ts';
 
 export class VerifyError extends IRError {
   override name = 'VerifyError';
@@ -60,6 +61,10 @@ export function verify(g: Graph, passName: string): void {
 
   for (const n of order) {
     if (!n.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`${describe(n)}: bad shape`);
+    if (n.op === 'custom_vjp')
+      fail(
+        `${describe(n)}: a custom backward marker (fn ${(n.arg as ArgOf<'custom_vjp'>).fn}) was not stripped after autodiff`,
+      );
     if (OpGroup.Leaf.has(n.op)) checkLeaf(n, fail);
     let inferred: Node;
     try {

@@ -200,6 +200,8 @@ function evalNode(n: Node, x: TypedArray[], env: Env, p: Precision): TypedArray 
       const inner = numel(upd.shape.slice(s0.shape.length));
       return scatterAdd(x[0], x[1], (n.arg as ArgOf<'scatter_add'>).rows, inner, n.dtype, p);
     }
+    case 'custom_vjp': // ops.ts: stripped by the training build; reaching here is a compiler bug
+      throw new Error('cpu: a custom_vjp marker reached the executor');
   }
   throw new Error(`cpu: no meaning for op ${n.op satisfies never}`);
 }
