@@ -16,6 +16,7 @@ import { builtinNames as traceBuiltinNames } from '../trace/builtins.ts';
 import { Binder } from './bind.ts';
 import { builtinConstants, builtins } from './builtins.ts';
 import { registerCallChecks } from './checks/calls.ts';
+import { registerMethodCycleChecks } from './checks/method-cycles.ts';
 import { registerNameChecks } from './checks/names.ts';
 import { registerPlacementChecks } from './checks/placement.ts';
 import { registerRecipeChecks } from './checks/recipe.ts';
@@ -50,6 +51,7 @@ export function defaultRegistry(): CheckRegistry {
   registerTypeChecks(r);
   registerShapeChecks(r);
   registerTargetChecks(r);
+  registerMethodCycleChecks(r);
   return r;
 }
 

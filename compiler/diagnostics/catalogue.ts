@@ -248,6 +248,12 @@ const entries: readonly CatalogueEntry[] = [
     summary: 'a construct the compiler does not support yet',
   },
   { code: 'FTL0407', name: 'no-trainable', severity: 'error', summary: 'nothing is left trainable' },
+  {
+    code: 'FTL0408',
+    name: 'method-cycle',
+    severity: 'error',
+    summary: 'a method that applies itself, directly or through the methods it applies',
+  },
 ];
 
 export const catalogue: readonly CatalogueEntry[] = entries;

@@ -10,6 +10,11 @@
 //   loss = ... | optim = ... | gradient = ... | data = ...  (replace a recipe part; the
 //       current value is in scope under the same name, so `let l = loss` then
 //       `loss = (m, b) => l(m, b) + aux` adds an auxiliary term)
+//   apply other(args)                                     (method composition: runs `other`
+//       on the same model right here, exactly as a recipe-level `apply` at this point would:
+//       its parameters, modules, wraps, merges and freeze/unfreeze land in order, and the
+//       recipe parts it replaces are seen by the rest of this body; a method that applies
+//       itself, directly or through others, is FTL0408 with the cycle named)
 // Added parameters are trainable unless written `frozen`. Methods run after the recipe's
 // fields are set, in `apply` order.
 
@@ -37,6 +42,9 @@ import { defineCalibrationBuiltins } from '../features/calibration.ts';
 export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
 export type RecipePart = (typeof RECIPE_PARTS)[number];
 
+/** The methods being applied right now, outermost first (for the cycle diagnostic). */
+const active: A.MethodDecl[] = [];
+
 export function applyMethod(
   tree: ModelTree,
   method: AppliedV,
@@ -47,6 +55,32 @@ export function applyMethod(
   const decl = method.decl.decl;
   if (decl.kind !== 'MethodDecl')
     err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
+  const at = active.indexOf(decl);
+  if (at >= 0) {
+    const cycle = [...active.slice(at), decl].map((d) => d.name.name).join(' -> ');
+    err(
+      TraceCodes.methodCycle,
+      `method \`${decl.name.name}\` applies itself: ${cycle}`,
+      span,
+      'a method may apply other methods, but not itself (directly or through others)',
+    );
+  }
+  active.push(decl);
+  try {
+    return runMethod(tree, method, decl, span, it, parts);
+  } finally {
+    active.pop();
+  }
+}
+
+function runMethod(
+  tree: ModelTree,
+  method: AppliedV,
+  decl: A.MethodDecl,
+  span: A.Span,
+  it: Interp,
+  parts: Partial<Record<RecipePart, Value>>,
+): Partial<Record<RecipePart, Value>> {
   // Host-side builtins live one scope level above the formals, so a formal may shadow them.
   const hostScope = method.decl.scope.child();
   defineSelectionBuiltins(hostScope, tree, it);
@@ -82,9 +116,39 @@ export function applyMethod(
   const out: Partial<Record<RecipePart, Value>> = {};
   for (const k of RECIPE_PARTS) {
     const v = partScope.lookup(k);
-    if (v !== undefined && !(typeof v === 'object' && 'kind' in v && v.kind === 'null')) out[k] = v;
+    if (v !== undefined && !isNull(v)) out[k] = v;
   }
   return out;
+}
+
+const isNull = (v: Value) => typeof v === 'object' && 'kind' in v && v.kind === 'null';
+
+/**
+ * `apply other(args)` inside a method body: the arguments are evaluated here (so formals of
+ * the enclosing method can be forwarded), the recipe parts as this body sees them go in, and
+ * the parts `other` replaces are assigned back where this body's own assignments would land.
+ */
+function applyInner(tree: ModelTree, s: A.ApplyStmt, scope: Scope, it: Interp): void {
+  const callee = it.eval(s.callee, scope);
+  const a = it.args(s.args, scope, s.span);
+  const v = a.positional.length || a.named.size ? it.call(callee, a) : callee;
+  const m: AppliedV | undefined =
+    typeof v === 'object' && 'kind' in v
+      ? v.kind === 'applied'
+        ? v
+        : v.kind === 'decl'
+          ? { kind: 'applied', decl: v, args: new Map() }
+          : undefined
+      : undefined;
+  if (!m || m.decl.decl.kind !== 'MethodDecl')
+    err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(v)}`, s.callee.span);
+  const parts: Partial<Record<RecipePart, Value>> = {};
+  for (const k of RECIPE_PARTS) {
+    const cur = scope.lookup(k);
+    if (cur !== undefined && !isNull(cur)) parts[k] = cur;
+  }
+  const out = applyMethod(tree, m, s.span, it, parts);
+  for (const [k, val] of Object.entries(out)) if (!scope.set(k, val)) scope.define(k, val);
 }
 
 function noModules(root: ModuleInst, pattern: string, within: string, span: A.Span): TraceError {
@@ -104,6 +168,9 @@ function patternOf(v: Value, span: A.Span): [string, string] {
 
 function methodStmt(tree: ModelTree, s: A.Stmt, scope: Scope, it: Interp): boolean {
   switch (s.kind) {
+    case 'ApplyStmt':
+      applyInner(tree, s, scope, it);
+      return true;
     case 'FreezeStmt': {
       const train = s.action === 'unfreeze';
       const mask = s.selectors[0]?.axis === 'mask' ? maskSelector(s.selectors, scope, it) : undefined;

@@ -18,6 +18,7 @@ export const TraceCodes = {
   badInit: 'FTL0405',
   unsupported: 'FTL0406',
   noTrainable: 'FTL0407',
+  methodCycle: 'FTL0408',
 } as const;
 
 export class TraceError extends Error {
