@@ -64,6 +64,8 @@ const builtinTable: Row[] = [
   ['rope', 'tensor', 'x, base?: float', 'rotary position embedding'], ['causal_mask', 'tensor', 'T', 'additive causal mask [T, T] (decoding: [T, cached keys])'],
   ['kv_cache', 'tensor', 'x', 'keys/values along axis -2 with the decode cache prepended (identity when not decoding)'],
   ['positions', 'tensor', 'T', 'absolute positions of the T current tokens (arange(T) when not decoding)'],
+  ['kv_retain', 'tensor', 's', 'retention scores [..., T, kv heads] cached beside the keys/values for KV-budget eviction (identity when not decoding)'],
+  ['decoding', 'misc', '', 'true while tracing a generation (KV-cache) step'],
   ['gather', 'tensor', 'x, index, axis?: int', 'gather along an axis'],
   ['svd_lowrank', 'tensor', 'x, r: int', 'rank-r factors (U S, V) of a matrix'],
   // ─── neural-net functions ───
