@@ -1,9 +1,13 @@
-// Incremental decoding (a KV cache) as a general language feature: four builtins whose
-// meaning depends on whether the trace is a decode step. Models written with them run
-// unchanged in training (where each one is the plain operation) and one token at a time in
+// Incremental decoding (a KV cache) as a general language feature: builtins whose meaning
+// depends on whether the trace is a decode step. Models written with them run unchanged in
+// training (where each one is the plain operation) and a chunk of tokens at a time in
 // generation, with no model-specific code in the generator.
 //
 //   kv_cache(x)      x[..., T, dh] -> the cache of x along axis -2
+//   kv_retain(s)     s[..., T, H]: retention scores of the key/value units the attention just
+//                    cached (one per kv head); cached beside them so a KV budget can evict
+//                    the lowest-scored (Locret's retaining heads). Identity when not decoding.
+//   decoding()       true while tracing a decode step (skip training-only work, e.g. targets)
 //   positions(T)     i32[T]: absolute positions of the T current tokens
 //   causal_mask(T)   additive mask of the T current queries over every key the cache holds
 //   rope(x, base)    rotary embedding of x[..., T, dh] at the current tokens' positions
@@ -11,13 +15,21 @@
 // Not decoding (training, eval): kv_cache(x) = x, positions(T) = arange(T), causal_mask(T) =
 // [T, T] causal bias, rope = nn.rope: the graph is exactly what it was without them.
 //
-// Decoding (a DecodeState set on the trace context with `setDecode`): one new token per step
-// (T = 1) at position `pos` (an i32 scalar input). Each kv_cache call site gets a persistent
-// leaf `kv_cache.N` (role 'state', [..., maxT, dh], zero at the start of a sequence) and the
-// step's graph writes the new entry at row `pos` with a one-hot mask built from iota/eq:
-//   cache' = cache * (1 - onehot(pos)) + x * onehot(pos)           (the IR has no dynamic update)
-// returned as the keys/values the attention sees and recorded as the leaf's update. Rows past
-// `pos` are still zero; causal_mask(1) gives them -1e9, so they get no attention weight.
+// Decoding (a DecodeState set on the trace context with `setDecode`): C new tokens per step
+// (C = 1: token by token; C > 1: a chunk of the prompt, batched prefill) at absolute
+// positions pos .. pos+C-1 (`pos`, an i32 scalar input). Each kv_cache / kv_retain call site
+// gets a persistent leaf `kv_cache.N` / `kv_retain.N` (role 'state', [..., maxT, dh], zero at
+// the start of a sequence) and the step writes the chunk's entries at cache rows
+// slot .. slot+C-1 (the IR has no dynamic update):
+//   C = 1:  cache' = cache * (1 - onehot(slot)) + x * onehot(slot)
+//   C > 1:  P[j, i] = (j == slot + i) (maxT x C);  cache' = cache * (1 - P 1) + P @ x
+// returned as the keys/values the attention sees and recorded as the leaf's update. The
+// causal mask lets query i (row slot+i) see rows j <= slot+i: every row before the chunk is
+// an earlier token, later rows are zero or stale and get -1e9.
+// `slot` is `pos` unless the state has its own `slot` input: with a KV budget the generator
+// compacts the cache between steps (runtime/generate/evict.ts), so a token's row no longer
+// equals its position. Keys are cached after RoPE and absolute position embeddings are
+// added at the input, so a kept entry keeps its original position whatever row it moves to.
 //
 // The overrides of `rope` and `causal_mask` are spliced into the builtin table through
 // builtins-more.ts; with no decode state they call the same nn-ops functions as before.
@@ -31,11 +43,13 @@ import * as nn from './nn-ops.ts';
 import * as T from './tensor.ts';
 
 export interface DecodeState {
-  /** i32 scalar input: the position of the token being decoded. */
+  /** i32 scalar input: the absolute position of the step's first token. */
   readonly pos: Node;
-  /** Cache length: the longest sequence (prompt + generated) this graph can decode. */
+  /** i32 scalar input: the cache row of the step's first token (absent: `pos`). */
+  readonly slot?: Node;
+  /** Cache rows: the most entries (prompt + generated, or budget + chunk) the graph holds. */
   readonly maxT: number;
-  /** One update per kv_cache call site, in trace order (the step graph's `updates`). */
+  /** One update per kv_cache / kv_retain call site, in trace order (the graph's `updates`). */
   readonly caches: Update[];
 }
 
@@ -55,30 +69,38 @@ function absPositions(d: DecodeState, n: number): Node {
   return T.add(T.iota([n], 0), T.broadcastTo(T.reshape(d.pos, [1]), [n]));
 }
 
-function cacheStep(d: DecodeState, x: Node): Node {
+const slotOf = (d: DecodeState): Node => d.slot ?? d.pos;
+
+/** The cache of x along axis -2 (leaf `${kind}.N`), with the step's C entries written in. */
+function cacheStep(d: DecodeState, x: Node, kind: 'kv_cache' | 'kv_retain'): Node {
   const r = x.shape.length;
-  if (r < 2 || x.shape[r - 2] !== 1)
-    err(
-      TraceCodes.shapeMismatch,
-      `kv_cache decodes one token per step: x must be [..., 1, dh], got ${fmtShape(x.shape)}`,
-    );
+  if (r < 2)
+    err(TraceCodes.shapeMismatch, `${kind} needs x[..., T, dh], got ${fmtShape(x.shape)}`);
+  const C = x.shape[r - 2];
+  if (C > d.maxT)
+    err(TraceCodes.shapeMismatch, `${kind}: a step of ${C} tokens does not fit a cache of ${d.maxT}`);
   const shape = x.shape.map((s, i) => (i === r - 2 ? d.maxT : s));
   const leaf = mk(
     'param',
     [],
-    { name: `kv_cache.${d.caches.length}`, role: 'state' },
+    { name: `${kind}.${d.caches.length}`, role: 'state' },
     { shape, dtype: 'f32', span: T.spanNow() },
   );
-  // onehot[j] = (j == pos) over the cache rows, broadcast over the other axes.
-  const rows = T.eq(T.iota([d.maxT], 0), T.broadcastTo(T.reshape(d.pos, [1]), [d.maxT]));
-  const hot = T.broadcastTo(
-    T.reshape(
-      T.cast(rows, 'f32'),
-      shape.map((s, i) => (i === r - 2 ? s : 1)),
-    ),
-    shape,
-  );
-  const next = T.add(T.mul(leaf, T.sub(1, hot)), T.mul(T.broadcastTo(T.cast(x, 'f32'), shape), hot));
+  const slot = slotOf(d);
+  const axisShape = shape.map((s, i) => (i === r - 2 ? s : 1)); // [1, ..., maxT, 1]
+  let next: Node;
+  if (C === 1) {
+    // onehot[j] = (j == slot) over the cache rows, broadcast over the other axes.
+    const rows = T.eq(T.iota([d.maxT], 0), T.broadcastTo(T.reshape(slot, [1]), [d.maxT]));
+    const hot = T.broadcastTo(T.reshape(T.cast(rows, 'f32'), axisShape), shape);
+    next = T.add(T.mul(leaf, T.sub(1, hot)), T.mul(T.broadcastTo(T.cast(x, 'f32'), shape), hot));
+  } else {
+    // P[j, i] = (j == slot + i): (maxT, C); rows slot..slot+C-1 of P @ x are x's C entries.
+    const target = T.add(T.iota([d.maxT, C], 1), T.broadcastTo(T.reshape(slot, [1, 1]), [d.maxT, C]));
+    const P = T.cast(T.eq(T.iota([d.maxT, C], 0), target), 'f32');
+    const hot = T.broadcastTo(T.reshape(T.sum(P, 1), axisShape), shape); // 1 on the written rows
+    next = T.add(T.mul(leaf, T.sub(1, hot)), T.matmul(P, T.cast(x, 'f32')));
+  }
   d.caches.push({ target: leaf, value: next });
   return next;
 }
@@ -103,8 +125,15 @@ export const decodeBuiltins: Record<string, Fn> = {
   kv_cache: (a, ctx) => {
     const x = tensor(a, 0, 'x');
     const d = states.get(ctx);
-    return d ? cacheStep(d, x) : x;
+    return d ? cacheStep(d, x, 'kv_cache') : x;
   },
+  kv_retain: (a, ctx) => {
+    const s = tensor(a, 0, 's');
+    const d = states.get(ctx);
+    if (d) cacheStep(d, s, 'kv_retain');
+    return s;
+  },
+  decoding: (_a, ctx) => states.has(ctx),
   positions: (a, ctx) => {
     const n = num(a, 0, 'T');
     const d = states.get(ctx);
@@ -114,8 +143,8 @@ export const decodeBuiltins: Record<string, Fn> = {
     const n = num(a, 0, 'T');
     const d = states.get(ctx);
     if (!d) return nn.causalBias(n);
-    // Query i (at pos + i) sees key j iff j <= pos + i: [T, maxT].
-    const qi = T.add(T.iota([n, d.maxT], 0), T.broadcastTo(T.reshape(d.pos, [1, 1]), [n, d.maxT]));
+    // Query i (cache row slot + i) sees row j iff j <= slot + i: [T, maxT].
+    const qi = T.add(T.iota([n, d.maxT], 0), T.broadcastTo(T.reshape(slotOf(d), [1, 1]), [n, d.maxT]));
     return T.where(T.lt(qi, T.iota([n, d.maxT], 1)), -1e9, 0);
   },
   rope: (a, ctx) => {
