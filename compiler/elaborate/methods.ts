@@ -32,6 +32,7 @@ import {
 } from '../trace/values.ts';
 import { asModuleSpec, instantiate, paramSpec } from './instantiate.ts';
 import { compilePattern } from './pattern.ts';
+import { didYouMean } from '../diagnostics/suggest.ts';
 import { noMatch, selectModules, setTrainable, type RangeSpec } from './trainable.ts';
 import { joinPath, type ModelTree, type ModuleInst } from './tree.ts';
 import { defineSelectionBuiltins, maskSelector } from '../features/selection.ts';
@@ -129,6 +130,22 @@ const isNull = (v: Value) => typeof v === 'object' && 'kind' in v && v.kind === 
  * the parts `other` replaces are assigned back where this body's own assignments would land.
  */
 function applyInner(tree: ModelTree, s: A.ApplyStmt, scope: Scope, it: Interp): void {
+  if (s.callee.kind === 'Name' && !scope.has(s.callee.name)) {
+    // an unknown method: suggest the closest method in scope
+    const methods = new Set<string>();
+    for (let sc: Scope | undefined = scope; sc; sc = sc.parent)
+      for (const n of sc.ownNames()) {
+        const v = sc.lookup(n);
+        if (typeof v === 'object' && 'kind' in v && v.kind === 'decl' && v.decl.kind === 'MethodDecl')
+          methods.add(n);
+      }
+    err(
+      TraceCodes.unknownName,
+      `unknown method \`${s.callee.name}\``,
+      s.callee.span,
+      didYouMean(s.callee.name, methods),
+    );
+  }
   const callee = it.eval(s.callee, scope);
   const a = it.args(s.args, scope, s.span);
   const v = a.positional.length || a.named.size ? it.call(callee, a) : callee;
