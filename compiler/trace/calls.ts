@@ -10,6 +10,7 @@
 import type * as A from '../../grammar/ast.ts';
 import { mk, type Node } from '../ir/node.ts';
 import { leavesOf, type ModuleInst, type ParamSpec } from '../elaborate/tree.ts';
+import { withCustomBackward } from './custom-backward.ts';
 import { TraceCodes, fmtShape } from './errors.ts';
 import { maskedParamNode } from '../features/mask-leaves.ts';
 import { Interp, bindFormals, err } from './interp.ts';
@@ -48,6 +49,12 @@ export interface CallEnv {
   setTraining?: (on: boolean) => boolean;
   /** Values standing in for parameter leaves (a `gradient` body's `loss(trainable + eps * z)`). */
   overrides?: ReadonlyMap<string, Node>;
+  /**
+   * Calls of fns with a `backward` rule are wrapped in custom_vjp markers (trace/custom-backward.ts).
+   * Set only while tracing a loss that autodiff will differentiate (and whose graph the training
+   * build then strips), so forward-only graphs, generation and calibration never hold markers.
+   */
+  customBackward?: boolean;
   /** Hidden-state taps: the outputs of modules whose path passes `test`, in call order. */
   tap?: { test: (path: string) => boolean; found: { path: string; value: Value }[] };
 }
@@ -87,8 +94,15 @@ function callDecl(d: DeclV, bound: Map<string, Value>, args: Args, it: Interp, e
     return it.withStmtHook(undefined, () => it.evalBody((decl as A.FnDecl).body, scope));
   };
   switch (decl.kind) {
-    case 'FnDecl':
-      return run();
+    case 'FnDecl': {
+      // A `backward` rule takes effect only where a gradient will be taken (env.customBackward).
+      const fn = decl as A.FnDecl;
+      if (!fn.backward || !env.customBackward) return run();
+      const scope = d.scope.child();
+      bindFormals(formals, merged, scope, it, decl.name.name);
+      const out = it.withStmtHook(undefined, () => it.evalBody(fn.body, scope));
+      return withCustomBackward(fn, scope, out, it);
+    }
     case 'LossDecl':
       // `causal_lm` as a value is the loss; `dpo(beta: 0.2)` binds options; (model, batch) runs it.
       return args.positional.length >= required(d) && args.positional.length > 0 ? run() : applied(d, merged);
