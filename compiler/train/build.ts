@@ -21,6 +21,7 @@
 // (other losses are averaged over micro-batches).
 
 import type * as A from '../../grammar/ast.ts';
+import { stripCustomVjp } from '../autodiff/custom.ts';
 import { grad } from '../autodiff/grad.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { applyMethod } from '../elaborate/methods.ts';
@@ -170,6 +171,7 @@ export function trainingGraph(
   const K = spec.microBatches;
   const B = spec.rows / K;
   const traceLoss = (k: number): Node => {
+    s.env.customBackward = true; // fns with a `backward` rule become custom_vjp markers
     const v = s.it.call(lossFn, {
       positional: [model, batchRecord(spec, k * B, (k + 1) * B)],
       named: new Map(),
@@ -299,5 +301,6 @@ export function trainingGraph(
       );
     return out;
   };
-  return { graph: { outputs, updates }, params, initialValues };
+  // Autodiff has read the custom_vjp markers; nothing after it may see one (ops.ts).
+  return { graph: stripCustomVjp({ outputs, updates }), params, initialValues };
 }
