@@ -171,7 +171,7 @@ export const builtinConstants: readonly string[] = ['pi', 'e', 'inf'];
 export const trainParams = parseSig(
   // Exactly what the trainer reads (compiler/train/build.ts trainSpecOf): a key it would
   // ignore must be an error here, not a silent no-op.
-  'steps?: int, log_every?: int, eval_every?: int, save?: string, save_every?: int, clip?: float, accumulate?: int',
+  'steps?: int, log_every?: int, eval_every?: int, save?: string, save_every?: int, clip?: float, accumulate?: int, reselect_every?: int, reselect_batches?: int',
 );
 
 /** Keys a recipe or stage may set (`key = value`). */

@@ -20,6 +20,10 @@ export interface TrainSpec {
   readonly save?: string;
   readonly clip?: number;
   readonly accumulate: number;
+  /** Re-run the methods' selection every n steps inside the stage (runtime/train/reselect.ts). */
+  readonly reselectEvery?: number;
+  /** Batches of gradient statistics a re-selection computes when its selection reads them. */
+  readonly reselectBatches: number;
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -138,6 +142,8 @@ export function trainSpecOf(m: Map<string, Value>): TrainSpec {
     save: typeof m.get('save') === 'string' ? (m.get('save') as string) : undefined,
     clip: n('clip'),
     accumulate: n('accumulate', 1)!,
+    reselectEvery: n('reselect_every'),
+    reselectBatches: n('reselect_batches', 2)!,
     options: Object.fromEntries(m),
   };
 }
