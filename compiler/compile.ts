@@ -6,7 +6,7 @@
 // Every phase collects diagnostics; the first phase that reports an error stops the
 // pipeline and its diagnostics are returned. Each intermediate is kept on the result so
 // `ftl compile --emit ast|ir|train|plan|wgsl` can print it. Passes can be switched off by
-// name (`--no-opt simplify,fuse,reorder`) to compare any result with the unoptimized plan.
+// name (`--no-opt prune,simplify,fuse,reorder,plan`) to compare any result with the unoptimized plan.
 
 import type { Program } from '../grammar/ast.ts';
 import { parse } from '../grammar/index.ts';
@@ -20,7 +20,7 @@ import { checkPlanLimits, lowerToPlan, type PlanLimits } from './plan/lower.ts';
 import type { Plan } from './plan/plan.ts';
 import { buildTrainingGraph, type TrainingBuild } from './train/build.ts';
 
-export const PASSES = ['simplify', 'fuse', 'reorder', 'plan'] as const;
+export const PASSES = ['prune', 'simplify', 'fuse', 'reorder', 'plan'] as const;
 export type Pass = (typeof PASSES)[number];
 
 export interface CompileOptions {
@@ -34,6 +34,8 @@ export interface CompileOptions {
   isCPU?: boolean;
   /** Passes switched off. */
   disable?: ReadonlySet<Pass>;
+  /** false: compile the recipe without its `apply` statements (the full fine-tuning baseline). */
+  methods?: boolean;
   /** Skip the semantic checker (tests of later phases on deliberately odd input). */
   skipCheck?: boolean;
 }
@@ -62,7 +64,7 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
 
   const build = buildTrainingGraph(
     { file, program: parsed.ast },
-    { parse, recipe: opts.recipe, stage: opts.stage },
+    { parse, recipe: opts.recipe, stage: opts.stage, prune: !off.has('prune'), methods: opts.methods },
   );
   if (stop(build.diagnostics)) return out;
   out.build = build as TrainingBuild;
@@ -75,8 +77,9 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
     verify(graph, 'simplify');
   }
   out.graph = graph;
-  // Pruning needs no pass of its own: autodiff only walks loss→trainable paths, and every
-  // later phase works from the graph's roots, so unreachable nodes never exist downstream.
+  // Pruning is not a rewrite: autodiff only walks loss→trainable paths and every later
+  // phase works from the graph's roots, so pruned nodes are never built. `--no-opt prune`
+  // asks the builder for every parameter's gradient instead (buildTrainingGraph `prune`).
   out.schedule = off.has('reorder') ? scheduleNaive(graph) : scheduleEarlyUpdates(graph);
 
   if (opts.limits) {

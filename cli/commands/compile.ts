@@ -6,9 +6,10 @@
 
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { compile } from '../../compiler/compile.ts';
+import { compile, PASSES } from '../../compiler/compile.ts';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.ts';
 import { printGraph } from '../../compiler/ir/print.ts';
+import { fullBaseline } from '../../compiler/optimize/baseline.ts';
 import { compileReport, formatReport } from '../../compiler/optimize/report.ts';
 import type { PlanLimits } from '../../compiler/plan/lower.ts';
 import { acquireDevice, isDeviceError } from '../../runtime/device/index.ts';
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       'device',
     )
     .option('--recipe <name>', 'which recipe of the file (default: the first)')
-    .option('--no-opt <passes>', 'switch optimization passes off: simplify,fuse,reorder')
+    .option('--no-opt <passes>', `switch optimization passes off: ${PASSES.join(',')}`)
     .action(
       async (
         file: string,
@@ -91,6 +92,8 @@ export function register(program: Command): void {
             );
         if (o.report) {
           const r = compileReport(c.trainIR!, c.graph!, c.schedule!, c.plan);
+          const full = fullBaseline(source, file, c, o.recipe);
+          if (full) r.versusFull = full;
           console.log(json ? JSON.stringify(r, null, 2) : formatReport(r));
         }
         if (!o.emit && !o.report)

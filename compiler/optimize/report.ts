@@ -35,6 +35,31 @@ export interface CompileReport {
   /** Parameters read by the forward pass whose backward is cut, in forward order. */
   backwardStopsAt?: string;
   kernels?: { count: number; list: { name: string; line?: string }[] };
+  /** The same recipe without its methods (full fine-tuning), when it differs. */
+  versusFull?: FullBaseline;
+}
+
+/** What full fine-tuning of the same model would cost: what a method removes. */
+export interface FullBaseline {
+  backwardFlops: { method: number; full: number };
+  gradients: { method: number; full: number };
+  optimizerState: { method: number; full: number };
+  /** Live temporaries by the schedule's estimate for both (like with like, no Plan). */
+  activationsPeak: { method: number; full: number };
+}
+
+/** Compare a method's report with its full fine-tuning baseline (both from compileReport). */
+export function versusFull(
+  method: CompileReport,
+  full: CompileReport,
+  methodSchedulePeak: number,
+): FullBaseline {
+  return {
+    backwardFlops: { method: method.flops.backward, full: full.flops.backward },
+    gradients: { method: method.bytes.gradients, full: full.bytes.gradients },
+    optimizerState: { method: method.bytes.optimizerState, full: full.bytes.optimizerState },
+    activationsPeak: { method: methodSchedulePeak, full: full.bytes.activationsPeak },
+  };
 }
 
 export function flopsOf(n: Node): number {
@@ -140,6 +165,19 @@ export function formatReport(r: CompileReport): string {
     lines.push(
       `pruned       no weight gradient for ${r.params.frozen.length} frozen tensors; backward stops at ${r.backwardStopsAt ?? '(nothing trains)'}`,
     );
+  if (r.versusFull) {
+    const v = r.versusFull;
+    const pct = (x: { method: number; full: number }) =>
+      x.full > 0
+        ? ` (${x.method <= x.full ? '-' : '+'}${Math.abs(100 * (1 - x.method / x.full)).toFixed(0)}%)`
+        : '';
+    const b = (x: { method: number; full: number }) =>
+      `${fmtBytes(x.method)} of ${fmtBytes(x.full)}${pct(x)}`;
+    lines.push(
+      `vs full FT   backward ${fmtFlops(v.backwardFlops.method)} of ${fmtFlops(v.backwardFlops.full)}${pct(v.backwardFlops)}, gradients ${b(v.gradients)}`,
+      `             optimizer state ${b(v.optimizerState)}, activations (estimate) ${b(v.activationsPeak)}`,
+    );
+  }
   if (r.kernels) {
     lines.push(`kernels      ${r.kernels.count} dispatches per step`);
     for (const k of r.kernels.list) lines.push(`  ${k.name.padEnd(28)} ${k.line ?? ''}`);

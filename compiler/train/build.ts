@@ -81,6 +81,14 @@ export interface BuildOptions {
   recipe?: string;
   /** Which stage of the recipe (default: the first, when it has stages). */
   stage?: string;
+  /**
+   * false: differentiate with respect to every f32 parameter, frozen ones included, and
+   * keep their gradients as outputs `grad:<name>` (what a tape that knows nothing about
+   * frozen weights computes). The baseline `--no-opt prune` compares against.
+   */
+  prune?: boolean;
+  /** false: the recipe without its `apply` statements (full fine-tuning of the model). */
+  methods?: boolean;
 }
 
 export function buildTrainingGraph(
@@ -111,7 +119,7 @@ export function buildTrainingGraph(
     if (!parts.model) err(TraceCodes.badArgument, 'the recipe needs `model = ...`', recipe.name.span);
     at = parts.modelSpan ?? recipe.span;
     const tree = modelTree(s, parts.model, undefined, at);
-    for (const a of parts.applies) {
+    for (const a of opts.methods === false ? [] : parts.applies) {
       const m = asApplied(a.callee);
       if (!m) err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(a.callee)}`, a.span);
       at = a.span;
@@ -140,7 +148,9 @@ export function buildTrainingGraph(
         `\`gradient\` must be a gradient estimator, got ${typeName(parts.gradient)}`,
         recipe.span,
       );
-    const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span, estimator);
+    const built = trainingGraph(s, tree, parts.loss, optim, spec, trainSpec, recipe.span, estimator, {
+      prune: opts.prune !== false,
+    });
     return {
       ...built,
       tree,
@@ -166,6 +176,7 @@ export function trainingGraph(
   train: TrainSpec,
   span: A.Span,
   estimator?: AppliedV,
+  opt: { prune: boolean } = { prune: true },
 ): { graph: Graph; params: ParamEntry[]; initialValues: (seed: number) => Map<string, Float32Array> } {
   const model: Value = { kind: 'module', inst: tree.root };
   const K = spec.microBatches;
@@ -228,6 +239,7 @@ export function trainingGraph(
     );
   const step = T.input('step', [], 'i32');
   let gs: Node[];
+  const unpruned: Record<string, Node> = {};
   if (estimator) {
     // No backward graph: the estimator's body computes the gradient from loss evaluations.
     const lossAt = (o: ReadonlyMap<string, Node>) => {
@@ -248,8 +260,18 @@ export function trainingGraph(
         )
       : traceLoss(0);
   } else {
-    const grads = grad(loss, trainable);
+    // Unpruned (`--no-opt prune`): frozen f32 parameters are differentiated too, their
+    // gradients kept alive as outputs nobody reads, so the whole backward is computed.
+    const frozen = opt.prune
+      ? []
+      : leaves
+          .filter(({ l }) => !l.trainable && l.dtype === 'f32')
+          .map(({ l }) =>
+            mk('param', [], { name: l.name, role: 'param' }, { shape: l.shape, dtype: l.dtype }),
+          );
+    const grads = grad(loss, [...trainable, ...frozen]);
     gs = trainable.map((p) => grads.get(p)!);
+    for (const p of frozen) unpruned[`grad:${p.arg.name}`] = grads.get(p)!;
   }
   const outputs: Record<string, Node> = { loss };
   if (train.clip !== undefined && train.clip > 0) {
@@ -260,6 +282,7 @@ export function trainingGraph(
     gs = gs.map((g) => T.mul(g, scale));
     outputs.grad_norm = norm;
   }
+  Object.assign(outputs, unpruned);
   const { updates, states } = lowerOptimizer(
     optim,
     trainable.map((node, i) => ({ node, grad: gs[i] })),

@@ -1,0 +1,36 @@
+// What a fine-tuning method saves: the same recipe compiled without its `apply` statements
+// (full fine-tuning of the same model, same data, loss and optimizer), compared with the
+// method's graph. `ftl compile --report` prints it as the "vs full FT" lines.
+//
+// Backward FLOPs, gradient and optimizer-state bytes come from both training graphs;
+// activations from the schedule's live-bytes estimate for both (like with like: the full
+// baseline is not lowered to a Plan).
+
+import { compile, type Compiled } from '../compile.ts';
+import { hasErrors } from '../diagnostics/diagnostic.ts';
+import { compileReport, versusFull, type FullBaseline } from './report.ts';
+import { peakTemporaryBytes } from './schedule.ts';
+
+/**
+ * `c` is the method's compile result (with graph and schedule). Undefined when the recipe
+ * applies no method (the baseline trains the same tensors with the same backward) or the
+ * baseline does not compile (a method that supplies the loss or the optimizer has no
+ * method-free twin).
+ */
+export function fullBaseline(
+  source: string,
+  file: string,
+  c: Compiled,
+  recipe?: string,
+  stage?: string,
+): FullBaseline | undefined {
+  if (!c.graph || !c.schedule || !c.trainIR) return undefined;
+  const method = compileReport(c.trainIR, c.graph, c.schedule);
+  const base = compile(source, file, { recipe, stage, methods: false, skipCheck: true });
+  if (hasErrors(base.diagnostics) || !base.graph || !base.schedule) return undefined;
+  const full = compileReport(base.trainIR!, base.graph, base.schedule);
+  const same =
+    full.params.trainable.join() === method.params.trainable.join() &&
+    full.flops.backward === method.flops.backward;
+  return same ? undefined : versusFull(method, full, peakTemporaryBytes(c.graph, c.schedule));
+}
