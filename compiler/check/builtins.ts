@@ -116,6 +116,10 @@ const builtinTable: Row[] = [
   ['selector_matrix', 'tensor', 'indices, n: int', 'one-hot [n, k] column selector'], ['indicator', 'init', 'indices, shape', '1 at the flat indices, else 0'],
   ['co_permute', 'model', 'indices, targets', 'move channels to the front of coupled weights (function unchanged)'],
   ['bytes', 'misc', 'size', 'a memory size such as "2MB"'],
+  // ─── correlation statistics over host lists, in method bodies (compiler/features/host-stats.ts) ───
+  ['pearson', 'misc', 'xs: list, ys: list', 'Pearson correlation of two lists of numbers'],
+  ['column_correlations', 'misc', 'rows: list, ys: list', 'Pearson r of every column of n x d rows with ys'],
+  ['probe_r2', 'misc', 'rows: list, ys: list, ridge?: float', 'R^2 of a ridge linear probe predicting ys from n x d rows'],
   // ─── data pipeline stages (`text(...) |> tokenize(...) |> batch(8)`) ───
   ['synthetic_classification', 'data', 'n: int, dim: int, classes: int, seed?: int', 'seeded toy classification data: x f32[B, dim], label i32[B] (compiler/train/synthetic.ts)'],
   ['text', 'data', 'path: string, documents?: string', 'lines of a text file'], ['jsonl', 'data', 'path: string, shape?: string', 'records of a JSON-lines file'],
