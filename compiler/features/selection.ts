@@ -31,6 +31,7 @@
 //   co_permute(indices, [[p, axis], ...])  move channels to the front of coupled weights
 //                                        (rewrites their initial values; function unchanged)
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
+//   pearson, column_correlations, probe_r2   correlation statistics (host-stats.ts)
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
 import type * as A from '../../grammar/ast.ts';
@@ -52,6 +53,7 @@ import {
   permutation,
   topK,
 } from './host-linalg.ts';
+import { defineHostStatsBuiltins } from './host-stats.ts';
 
 /** The parameters a value names (see the header). */
 export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
@@ -99,6 +101,9 @@ export function withWeights<R>(
   }
 }
 
+/** The weights `withWeights` supplies (undefined outside it), for other host-side features. */
+export const selectionWeights = (): ReadonlyMap<string, Float32Array> | undefined => current;
+
 /** A parameter's current value: `withWeights`' value, else its initial value. */
 function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
   return current?.get(p.name) ?? weightValue(p, span);
@@ -133,6 +138,7 @@ export function parseBytes(s: string): number | undefined {
 /** Define the selection builtins in a method's scope. */
 export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Interp): void {
   const def = (name: string, call: (a: Args) => Value) => scope.define(name, { kind: 'builtin', name, call });
+  defineHostStatsBuiltins(scope); // pearson, column_correlations, probe_r2 (host-stats.ts)
   const keyed = (a: Args, sign: 1 | -1) => {
     const xs = items(arg(a, 0, 'items'), 'items', a.span);
     const k = num(a, 1, 'k');
