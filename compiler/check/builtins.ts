@@ -104,6 +104,7 @@ const builtinTable: Row[] = [
   ['cond', 'misc', 'p', 'condition number sigma_max / sigma_min of a weight, at compile time'],
   ['principal_mask', 'misc', 'p, rank: int, density: float', 'flat indices of the top |W_r| entries (LIFT)'],
   ['magnitude_mask', 'misc', 'p, density: float', 'flat indices of the top |W| entries'],
+  ['global_mask', 'misc', 'params: list, count: int, by?: string', 'one top-count ranking over all entries of several parameters ("delta", "magnitude", "gradient"): a list of flat-index lists'],
   ['delta_mask', 'misc', 'p, density: float', 'flat indices of the top |W_now - W_init| entries (needs withWeights)'],
   ['spiel_mask', 'misc', 'p, density: float, regrow?: float', 'SpIEL prune-by-delta / regrow-by-gradient indices'],
   ['grad_sum', 'misc', 'p', 'summed accumulated |gradient| of a parameter (needs gradient statistics)'],
