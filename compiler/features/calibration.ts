@@ -24,7 +24,8 @@
 //   values_init(list) -> init   an init of kind data from a list of numbers
 //
 // The evaluation uses every parameter's initial value with seed 0 (a checkpoint's data
-// after `model.load`), the same convention as the other host-side features.
+// after `model.load`), the same convention as the other host-side features, or the trained
+// value `withWeights` supplies (a later stage or a re-selection, runtime/train/reselect.ts).
 
 import { dirname } from 'node:path';
 import type * as A from '../../grammar/ast.ts';
@@ -41,6 +42,7 @@ import { TraceCodes } from '../trace/errors.ts';
 import { err } from '../trace/interp.ts';
 import { isTensor, list, type Args, type Scope, type Value } from '../trace/values.ts';
 import { dataInit, paramOf } from './host-init.ts';
+import { selectionWeights } from './selection.ts';
 import { bitCipher, type CipherMode } from './bit-cipher.ts';
 import { topSvd } from './spectral.ts';
 
@@ -68,6 +70,8 @@ function hostActivations(
       inputs.set(name, v!);
     }
   const params = initAll(allParams(tree.root), 0) as Map<string, TypedArray>;
+  // Inside withWeights (a later stage, a re-selection) statistics see the trained weights.
+  for (const [name, w] of selectionWeights() ?? []) if (params.has(name)) params.set(name, w);
   const [v] = evaluateNodes([x], { params, inputs });
   const cols = x.shape.length ? x.shape[x.shape.length - 1] : 1;
   return { data: Float64Array.from(v as ArrayLike<number>), rows: v.length / cols, cols };

@@ -3,6 +3,8 @@
 //
 // It knows nothing about the recipe: the compiled artefact supplies the per-step inputs
 // (batch tensors, `step`, seeds) through `feed`, and the executor runs the step.
+// `beforeStep` may hand over a new executor (a re-selection recompiled the graph,
+// runtime/train/reselect.ts); the time it takes is not counted as training time.
 
 import type { Executor, HostArray } from '../executor.ts';
 import { MetricsLog, progressLine, type MetricRecord } from '../metrics/log.ts';
@@ -25,6 +27,8 @@ export interface LoopOptions {
   /** Called after step `step` completes when it is a checkpoint step. */
   onCheckpoint?: (step: number) => Promise<void>;
   checkpointEvery?: number;
+  /** Called before step `step`; a returned executor runs this step and the following ones. */
+  beforeStep?: (step: number) => Promise<Executor | undefined>;
 }
 
 export interface LoopResult {
@@ -42,6 +46,12 @@ export async function trainLoop(exec: Executor, o: LoopOptions): Promise<LoopRes
   let windowSteps = 0;
   let totalMs = 0;
   for (let step = first; step < first + o.steps; step++) {
+    if (o.beforeStep) {
+      const t0 = performance.now();
+      const next = await o.beforeStep(step);
+      if (next) exec = next;
+      windowStart += performance.now() - t0;
+    }
     for (const [name, value] of Object.entries(o.feed(step))) exec.setInput(name, value);
     await exec.step();
     windowSteps++;

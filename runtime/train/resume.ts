@@ -12,6 +12,13 @@
 // `extra.leaves` records every saved leaf's shape so a checkpoint of another recipe or
 // parameter set is refused with a diagnostic naming the first difference.
 //
+// A run that re-selects its trainable set (`train(reselect_every:)`, reselect.ts) also saves
+// what the current set was chosen from: the boundary step (`extra.selection`), the weights and
+// gradient statistics the selection read (slots `selection.weights`, `selection.grads`; the
+// weights only where they differ from the plain model's initial values) and the frozen leaves
+// whose value is not their initial one (`selection.frozen`: a tensor that left the set keeps
+// its trained value). A resume recompiles the same set from them before restoring.
+//
 // `run.json` in the output folder names the recipe that wrote it, so `ftl resume DIR` and
 // `ftl export DIR` need nothing but the folder.
 
@@ -36,12 +43,23 @@ function savedLeaves(build: TrainingBuild) {
   return { params, states };
 }
 
+/** What a re-selecting run's checkpoint adds (see the header). */
+export interface SelectionSnapshot {
+  /** The step after which the current trainable set was selected (0: at the start). */
+  readonly step: number;
+  readonly weights: ReadonlyMap<string, Float32Array>;
+  readonly grads: ReadonlyMap<string, Float32Array>;
+  readonly frozen: ReadonlyMap<string, Float32Array>;
+}
+const SEL = { weights: 'selection.weights', grads: 'selection.grads', frozen: 'selection.frozen' } as const;
+
 export async function captureState(
   exec: Executor,
   build: TrainingBuild,
   step: number,
   loader: DataLoader | undefined,
   seed: number,
+  selection?: SelectionSnapshot,
 ): Promise<TrainingState> {
   const { params, states } = savedLeaves(build);
   const p: Record<string, HostTensor> = {};
@@ -50,14 +68,37 @@ export async function captureState(
   for (const e of states) s[e.name] = f32(e.shape, await exec.getParam(e.name));
   const leaves: Record<string, JsonValue> = {};
   for (const e of [...params, ...states]) leaves[e.name] = [...e.shape];
+  const flat = (m: ReadonlyMap<string, Float32Array>) =>
+    Object.fromEntries([...m].map(([k, v]) => [k, f32([v.length], v)]));
+  const sel: Record<string, Record<string, HostTensor>> = selection
+    ? {
+        [SEL.weights]: flat(selection.weights),
+        [SEL.grads]: flat(selection.grads),
+        [SEL.frozen]: flat(selection.frozen),
+      }
+    : {};
   return {
     step,
     params: p,
-    optimizer: { name: 'ftl', slots: { [SLOT]: s } },
+    optimizer: { name: 'ftl', slots: { [SLOT]: s, ...sel } },
     rng: null,
     data: (loader?.position() ?? null) as JsonValue,
-    extra: { seed, leaves },
+    extra: { seed, leaves, ...(selection ? { selection: selection.step } : {}) },
   };
+}
+
+/** The selection snapshot a re-selecting run saved (undefined for other checkpoints). */
+export function savedSelection(state: TrainingState): SelectionSnapshot | undefined {
+  const step = state.extra?.selection;
+  if (typeof step !== 'number') return undefined;
+  const slot = (name: string) =>
+    new Map(
+      Object.entries(state.optimizer.slots[name] ?? {}).map(([k, t]) => [
+        k,
+        Float32Array.from(t.data as ArrayLike<number>),
+      ]),
+    );
+  return { step, weights: slot(SEL.weights), grads: slot(SEL.grads), frozen: slot(SEL.frozen) };
 }
 
 const fmt = (s: readonly number[] | JsonValue) => `[${(s as number[]).join(', ')}]`;
@@ -102,6 +143,21 @@ export function restoreState(exec: Executor, state: TrainingState): void {
   for (const [name, t] of Object.entries(state.params)) exec.setParam(name, t.data as Float32Array);
   for (const [name, t] of Object.entries(state.optimizer.slots[SLOT] ?? {}))
     exec.setParam(name, t.data as Float32Array);
+}
+
+/** `initial` with the checkpoint's leaves (trainable, optimizer state, changed frozen) put in. */
+export function restoredStore(
+  initial: ReadonlyMap<string, Float32Array>,
+  state: TrainingState,
+): Map<string, Float32Array> {
+  const out = new Map(initial);
+  const put = (r: Readonly<Record<string, HostTensor>>) => {
+    for (const [name, t] of Object.entries(r)) out.set(name, Float32Array.from(t.data as ArrayLike<number>));
+  };
+  put(state.params);
+  put(state.optimizer.slots[SLOT] ?? {});
+  put(state.optimizer.slots[SEL.frozen] ?? {});
+  return out;
 }
 
 /** The init seed the checkpointed run used (frozen weights are rebuilt from it). */

@@ -1,25 +1,39 @@
 // `ftl run`: compile a recipe for a device, initialise its parameters, stream its data and
 // train. Used by the CLI and by tests (which compare the CPU and WebGPU loss curves), so it
 // prints nothing itself: progress goes through `onLog`, problems come back as diagnostics.
+//
+// Every compile goes through select.ts `compileSelected`: a stage's methods choose their
+// trainable set from the weights and gradient statistics at that point (nothing trained yet
+// at the start; the previous stage's at a stage change). With `train(reselect_every: n)` the
+// choice is made again every n steps inside the stage: the stage is recompiled, weights and
+// optimizer state carry over (reselect.ts carryWindow), and the step counter, schedule,
+// data position, logging and checkpoints continue as if nothing happened (window.ts).
 
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { compile, type Compiled, type Pass } from '../../compiler/compile.ts';
+import type { CompileOptions, Compiled, Pass } from '../../compiler/compile.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
-import { leavesOf } from '../../compiler/ir/graph.ts';
-import { writeSafetensors } from '../checkpoint/safetensors.ts';
-import { f32 } from '../checkpoint/tensor.ts';
-import { CpuExecutor } from '../cpu/executor.ts';
-import { acquireDevice, isDeviceError, type DeviceHandle } from '../device/index.ts';
-import type { Executor } from '../executor.ts';
-import { MetricsLog, type MetricRecord } from '../metrics/log.ts';
-import { WebGPUExecutor } from '../webgpu/executor.ts';
-import { load as loadState, save as saveState, type TrainingState } from '../checkpoint/state.ts';
-import { FeedError, openFeeder } from './feed.ts';
-import { carryInto, type ParamStore } from './stages.ts';
 import type { TrainingBuild } from '../../compiler/train/build.ts';
-import { captureState, checkResumable, restoreState, savedSeed, writeRunInfo } from './resume.ts';
+import { writeSafetensors } from '../checkpoint/safetensors.ts';
+import { load as loadState, save as saveState, type TrainingState } from '../checkpoint/state.ts';
+import { f32 } from '../checkpoint/tensor.ts';
+import { acquireDevice, isDeviceError, type DeviceHandle } from '../device/index.ts';
+import { MetricsLog, type MetricRecord } from '../metrics/log.ts';
+import { FeedError, openFeeder } from './feed.ts';
+import { gradientStats } from './grad-stats.ts';
 import { NonFiniteLoss, trainLoop, type LoopResult } from './loop.ts';
+import { carryWindow } from './reselect.ts';
+import {
+  captureState,
+  checkResumable,
+  restoredStore,
+  savedSeed,
+  savedSelection,
+  writeRunInfo,
+} from './resume.ts';
+import { compileSelected, denseBuild, firstFeeds, peekFeeds, type SelectionContext } from './select.ts';
+import { carryInto, fullParams, type ParamStore } from './stages.ts';
+import { openWindow, readStore, snapshotOf } from './window.ts';
 
 export interface RunOptions {
   device: 'webgpu' | 'cpu';
@@ -39,8 +53,17 @@ export interface RunOptions {
   resume?: string;
   /** Train only this stage of a recipe with stages (default: every stage, in order). */
   stage?: string;
+  /** Called after each re-selection (`train(reselect_every:)`). */
+  onReselect?: (r: Reselection) => void;
   /** Called when a stage of a multi-stage recipe starts. */
   onStage?: (name: string, index: number, count: number) => void;
+}
+
+/** One re-selection: after which step, and its compile and gradient-statistics time. */
+export interface Reselection {
+  step: number;
+  compileMs: number;
+  statsMs: number;
 }
 
 /** The previous stage of a multi-stage run: its build and final leaf values. */
@@ -59,7 +82,11 @@ export interface RunResult {
   dispatchesPerStep?: number;
   /** Final values of every persistent tensor (parameters and optimizer state). */
   params?: Map<string, Float32Array>;
+  /** Final value of every leaf, unused frozen ones included (what the next stage carries from). */
+  store?: ParamStore;
   outDir?: string;
+  /** `train(reselect_every:)`: when each re-selection happened and what it cost. */
+  reselections?: Reselection[];
   /** Per stage, for recipes with stages (the fields above are the last stage's). */
   stages?: { name: string; loop: LoopResult }[];
 }
@@ -114,7 +141,7 @@ export async function runRecipe(file: string, opts: RunOptions): Promise<RunResu
     const done = [{ name: stages[0], loop: first.loop! }];
     for (let i = 1; i < stages.length; i++) {
       opts.onStage?.(stages[i], i, stages.length);
-      const carry: Carry = { build: last.compiled!.build!, store: last.params! };
+      const carry: Carry = { build: last.compiled!.build!, store: last.store ?? last.params! };
       const r = await runCompiled(file, source, { ...opts, stage: stages[i] }, handle, carry);
       if (!r.ok) return { ...r, stages: done };
       done.push({ name: stages[i], loop: r.loop! });
@@ -133,61 +160,95 @@ async function runCompiled(
   handle?: DeviceHandle,
   carry?: Carry,
 ): Promise<RunResult> {
-  const compiled = compile(source, file, {
+  const copts: CompileOptions = {
     recipe: opts.recipe,
     stage: opts.stage,
     disable: opts.disable,
     ...(handle ? { limits: handle.limits, isCPU: handle.isCPU } : {}),
-  });
-  const build = compiled.build;
-  if (!build || !compiled.graph || (handle && !compiled.plan))
-    return { ok: false, diagnostics: compiled.diagnostics, compiled };
-
-  let exec: Executor;
-  try {
-    exec = handle
-      ? await WebGPUExecutor.load(
-          compiled.plan!,
-          handle.device,
-          `webgpu: ${handle.adapterName} (${handle.backend})`,
-        )
-      : new CpuExecutor(compiled.graph);
-  } catch (e) {
-    return {
-      ok: false,
-      compiled,
-      diagnostics: [
-        runError(
-          'FTL0902',
-          `the device rejected a generated kernel: ${(e as Error).message}`,
-          'this is a compiler bug: please report it with `ftl compile --emit wgsl`',
-        ),
-      ],
-    };
-  }
-  const persistent = new Set(leavesOf(compiled.graph, 'param').map((p) => p.arg.name));
-  const inputNames = new Set(leavesOf(compiled.graph, 'input').map((n) => n.arg.name));
-  const totalSteps = opts.steps ?? build.trainSpec.steps;
+  };
   let resumed: TrainingState | undefined;
   if (opts.resume) {
     const st = loadState(resolve(opts.resume));
-    if (!st.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: st.diagnostics });
-    const why = checkResumable(st.value, build, opts.resume, totalSteps);
-    if (why.length) return (exec.destroy(), { ok: false, compiled, diagnostics: why });
+    if (!st.ok) return { ok: false, diagnostics: st.diagnostics };
     resumed = st.value;
   }
   const seed = (resumed && savedSeed(resumed)) ?? opts.seed ?? 0;
-  const initial = carry ? carryInto(carry.build, carry.store, build, seed) : build.initialValues(seed);
-  for (const [name, value] of initial)
-    if (persistent.has(name)) exec.setParam(name, Float32Array.from(value as ArrayLike<number>));
-  if (resumed) restoreState(exec, resumed);
+  const dir = dirname(file);
+  const statsMs: number[] = [];
+  const timed = (f: () => ReadonlyMap<string, Float32Array>) => () => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      statsMs.push(performance.now() - t0);
+    }
+  };
+  // The plain model (no methods): first selections read its gradient at initialisation,
+  // and checkpoints store only the selection weights that differ from its initial values.
+  let dense: TrainingBuild | undefined;
+  const plain = () => {
+    if (dense) return dense;
+    const d = denseBuild(source, file, { recipe: opts.recipe, stage: opts.stage });
+    if (!('graph' in d)) throw new FeedError(d.diagnostics);
+    return (dense = d);
+  };
+  let base: Map<string, Float32Array> | undefined;
+  const plainValues = () => (base ??= fullParams(plain(), plain().initialValues(seed)));
 
-  const fed = openFeeder(build.dataSpec, dirname(file), inputNames.has('seed'));
-  if (!fed.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: fed.diagnostics });
+  // The first window: a stage starts from the previous stage's weights and statistics.
+  let ctx: SelectionContext = carry
+    ? {
+        weights: fullParams(carry.build, carry.store),
+        grads: () =>
+          gradientStats(carry.build, carry.store, firstFeeds(carry.build.dataSpec, dir, nStats(carry.build))),
+      }
+    : {
+        weights: new Map(),
+        grads: () =>
+          gradientStats(
+            plain(),
+            plain().initialValues(seed),
+            firstFeeds(plain().dataSpec, dir, nStats(plain())),
+          ),
+      };
+  const snap = resumed && savedSelection(resumed);
+  if (snap)
+    ctx = {
+      weights: snap.step > 0 ? new Map([...plainValues(), ...snap.weights]) : ctx.weights,
+      grads: () => snap.grads,
+    };
+  let first0;
+  try {
+    first0 = compileSelected(source, file, copts, { ...ctx, grads: timed(ctx.grads) });
+  } catch (e) {
+    if (e instanceof FeedError) return { ok: false, diagnostics: e.diagnostics };
+    throw e;
+  }
+  const compiled = first0.compiled;
+  const build = compiled.build;
+  if (!build || !compiled.graph || (handle && !compiled.plan))
+    return { ok: false, diagnostics: compiled.diagnostics, compiled };
+  const totalSteps = opts.steps ?? build.trainSpec.steps;
+  if (resumed) {
+    const why = checkResumable(resumed, build, opts.resume!, totalSteps);
+    if (why.length) return { ok: false, compiled, diagnostics: why };
+  }
+  const init = build.initialValues(seed);
+  const start0 = resumed
+    ? restoredStore(init, resumed)
+    : carry
+      ? carryInto(carry.build, carry.store, build, seed)
+      : init;
+  const opened = await openWindow(compiled, handle, start0, init, first0.record, snap?.step ?? 0);
+  if (Array.isArray(opened)) return { ok: false, compiled, diagnostics: opened };
+  let w = opened;
+
+  const fed = openFeeder(build.dataSpec, dir, w.inputs.has('seed'));
+  if (!fed.ok) return (w.exec.destroy(), { ok: false, compiled, diagnostics: fed.diagnostics });
   const feeder = fed.value;
   if (resumed && feeder.loader) {
     const r = feeder.loader.restore(resumed.data);
-    if (!r.ok) return (exec.destroy(), { ok: false, compiled, diagnostics: r.diagnostics });
+    if (!r.ok) return (w.exec.destroy(), { ok: false, compiled, diagnostics: r.diagnostics });
   }
   // `save:` is relative to the recipe's folder, like its data paths; --out to the cwd.
   const save = build.trainSpec.save;
@@ -198,61 +259,107 @@ async function runCompiled(
     try {
       writeRunInfo(outDir, { recipe: resolve(file), name: opts.recipe ?? null, seed });
     } catch (e) {
-      exec.destroy();
+      w.exec.destroy();
       return {
         ok: false,
         compiled,
         diagnostics: [runError('FTL0708', `cannot write to ${outDir}: ${(e as Error).message}`)],
       };
     }
+  const every = build.trainSpec.reselectEvery ?? 0;
+  if (every < 0 || !Number.isInteger(every))
+    return (
+      w.exec.destroy(),
+      {
+        ok: false,
+        compiled,
+        diagnostics: [
+          runError('FTL0711', `reselect_every must be a positive whole number of steps, got ${every}`),
+        ],
+      }
+    );
+  const reselections: Reselection[] = [];
+  // Re-selection at the boundary after step b = step - 1: recompile with the current
+  // weights and the gradient statistics of the next batches, carry, swap the executor.
+  const reselect = async (step: number) => {
+    const b = step - 1;
+    if (every === 0 || b <= 0 || b % every !== 0 || b === w.selectedAt) return undefined;
+    const store = await readStore(w);
+    const prev = w;
+    statsMs.length = 0;
+    const r = compileSelected(source, file, copts, {
+      weights: fullParams(prev.build, store),
+      grads: timed(() => gradientStats(prev.build, store, peekFeeds(feeder, step, nStats(prev.build)))),
+    });
+    const nb = r.compiled.build;
+    if (!nb || !r.compiled.graph || (handle && !r.compiled.plan)) throw new FeedError(r.compiled.diagnostics);
+    const nextInit = nb.initialValues(seed);
+    const start = carryWindow(prev.build, store, nb, seed, { prev: prev.init, next: nextInit });
+    const nw = await openWindow(r.compiled, handle, start, nextInit, r.record, b);
+    if (Array.isArray(nw)) throw new FeedError(nw);
+    prev.exec.destroy();
+    w = nw;
+    const stats = statsMs.reduce((x, y) => x + y, 0);
+    const info = { step: b, compileMs: +(r.ms - stats).toFixed(1), statsMs: +stats.toFixed(1) };
+    reselections.push(info);
+    opts.onReselect?.(info);
+    return nw.exec;
+  };
   const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
   const first = (resumed?.step ?? 0) + 1;
   try {
-    const loop = await trainLoop(exec, {
+    const loop = await trainLoop(w.exec, {
       steps: totalSteps - first + 1,
       firstStep: first,
       checkpointEvery: outDir && saveEvery > 0 ? saveEvery : undefined,
       onCheckpoint: async (step) => {
-        const saved = saveState(resolve(outDir!), await captureState(exec, build, step, feeder.loader, seed));
+        const sel = every > 0 ? snapshotOf(w, plainValues()) : undefined;
+        const state = await captureState(w.exec, w.build, step, feeder.loader, seed, sel);
+        const saved = saveState(resolve(outDir!), state);
         if (!saved.ok) throw new FeedError(saved.diagnostics);
       },
+      beforeStep: every > 0 ? reselect : undefined,
       logEvery: opts.logEvery ?? build.trainSpec.logEvery,
       tokensPerStep: feeder.tokensPerStep,
       // Only the inputs this graph reads (e.g. no `seed` without dropout).
-      feed: (step) =>
-        Object.fromEntries(Object.entries(feeder.feed(step)).filter(([k]) => inputNames.has(k))),
+      feed: (step) => Object.fromEntries(Object.entries(feeder.feed(step)).filter(([k]) => w.inputs.has(k))),
       log,
       onLog: opts.onLog,
     });
     const params = new Map<string, Float32Array>();
-    for (const name of persistent) params.set(name, await exec.getParam(name));
+    for (const name of w.persistent) params.set(name, await w.exec.getParam(name));
     if (outDir) {
       const weights = Object.fromEntries(
-        build.params
+        w.build.params
           .filter((p) => p.role === 'param' && !p.reference && params.has(p.name))
           .map((p) => [p.name, f32(p.shape, params.get(p.name)!)]),
       );
-      const w = writeSafetensors(resolve(outDir, 'model.safetensors'), weights, {
+      const wr = writeSafetensors(resolve(outDir, 'model.safetensors'), weights, {
         metadata: { format: 'pt', producer: 'ftl' },
       });
-      if (!w.ok) return { ok: false, compiled, diagnostics: w.diagnostics };
+      if (!wr.ok) return { ok: false, compiled: w.compiled, diagnostics: wr.diagnostics };
     }
     return {
       ok: true,
-      diagnostics: compiled.diagnostics,
-      device: exec.description,
-      compiled,
+      diagnostics: w.compiled.diagnostics,
+      device: w.exec.description,
+      compiled: w.compiled,
       loop,
-      dispatchesPerStep: exec.dispatchesPerStep,
+      dispatchesPerStep: w.exec.dispatchesPerStep,
       params,
+      store: await readStore(w),
       outDir,
+      ...(every > 0 ? { reselections } : {}),
     };
   } catch (e) {
-    if (e instanceof FeedError) return { ok: false, compiled, diagnostics: e.diagnostics };
+    if (e instanceof FeedError) return { ok: false, compiled: w.compiled, diagnostics: e.diagnostics };
     if (e instanceof NonFiniteLoss)
-      return { ok: false, compiled, diagnostics: [runError('FTL0903', e.message)] };
+      return { ok: false, compiled: w.compiled, diagnostics: [runError('FTL0903', e.message)] };
     throw e;
   } finally {
-    exec.destroy();
+    w.exec.destroy();
   }
 }
+
+/** Batches of gradient statistics a selection over this build computes. */
+const nStats = (b: TrainingBuild) => Math.max(1, b.trainSpec.reselectBatches);

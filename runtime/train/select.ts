@@ -1,0 +1,94 @@
+// Compiling a stage with a selection context: the weights and gradient statistics that the
+// selection builtins of its methods read (compiler/features/selection.ts withWeights), so a
+// stage start, a re-selection inside a stage and a resume all choose the trainable set the
+// same way.
+//
+//   compileSelected(source, file, opts, ctx) -> { compiled, record, ms }
+//       ctx.weights: full values by parameter name (empty: nothing trained yet, the
+//       builtins read initial values); ctx.grads: sum_b |dL_b/dW| by parameter name,
+//       computed only if a selection reads it. `record` holds exactly the entries read.
+//   denseBuild(source, file, opts) -> TrainingBuild   the recipe with its `apply`s removed:
+//       the plain model, every parameter trainable; its gradient at initialisation is what a
+//       first selection reads (no method has trained anything yet)
+//   peekFeeds(feeder, step, n)   the inputs of steps step..step+n-1 without consuming them
+//   firstFeeds(spec, dir, n)     the inputs of steps 1..n of a data spec
+
+import { compile, type CompileOptions, type Compiled } from '../../compiler/compile.ts';
+import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
+import { withWeights } from '../../compiler/features/selection.ts';
+import { buildTrainingGraph, type TrainingBuild } from '../../compiler/train/build.ts';
+import type { DataSpec } from '../../compiler/train/data-spec.ts';
+import type * as A from '../../grammar/ast.ts';
+import { parse } from '../../grammar/index.ts';
+import type { TypedArray } from '../cpu/index.ts';
+import { openFeeder, type Feeder } from './feed.ts';
+import { TrackedMap } from './reselect.ts';
+
+export interface SelectionContext {
+  weights: ReadonlyMap<string, Float32Array>;
+  grads: () => ReadonlyMap<string, Float32Array>;
+}
+
+/** What a selection read: the statistics its trainable set is a function of. */
+export interface SelectionRecord {
+  weights: Map<string, Float32Array>;
+  grads: Map<string, Float32Array>;
+}
+
+export function compileSelected(
+  source: string,
+  file: string,
+  opts: CompileOptions,
+  ctx: SelectionContext,
+): { compiled: Compiled; record: SelectionRecord; ms: number } {
+  const weights = new TrackedMap(ctx.weights);
+  const grads = new TrackedMap([], ctx.grads);
+  const t0 = performance.now();
+  const compiled = withWeights(weights, () => compile(source, file, opts), grads);
+  const ms = performance.now() - t0;
+  return {
+    compiled,
+    record: { weights: weights.readEntries(), grads: grads.computed ? grads.readEntries() : new Map() },
+    ms,
+  };
+}
+
+/** The recipe without its methods (see the header). */
+export function denseBuild(
+  source: string,
+  file: string,
+  opts: { recipe?: string; stage?: string },
+): TrainingBuild | { diagnostics: Diagnostic[] } {
+  const parsed = parse(source, file);
+  const strip = (b: A.Block): A.Block => ({
+    ...b,
+    stmts: b.stmts
+      .filter((s) => s.kind !== 'ApplyStmt')
+      .map((s) => (s.kind === 'StageDecl' ? { ...s, body: strip(s.body) } : s)),
+  });
+  const program: A.Program = {
+    ...parsed.ast,
+    decls: parsed.ast.decls.map((d) => (d.kind === 'RecipeDecl' ? { ...d, body: strip(d.body) } : d)),
+  };
+  const b = buildTrainingGraph({ file, program }, { parse, recipe: opts.recipe, stage: opts.stage });
+  return b as TrainingBuild | { diagnostics: Diagnostic[] };
+}
+
+const asMap = (r: Record<string, ArrayLike<number>>) => new Map(Object.entries(r)) as Map<string, TypedArray>;
+
+export function peekFeeds(feeder: Feeder, step: number, n: number): Map<string, TypedArray>[] {
+  const pos = feeder.loader?.position();
+  const out = Array.from({ length: n }, (_, i) => asMap(feeder.feed(step + i)));
+  if (pos !== undefined) {
+    const r = feeder.loader!.restore(pos);
+    if (!r.ok)
+      throw new Error(`cannot rewind the data after gradient statistics: ${r.diagnostics[0].message}`);
+  }
+  return out;
+}
+
+export function firstFeeds(spec: DataSpec, dir: string, n: number): Map<string, TypedArray>[] {
+  const f = openFeeder(spec, dir);
+  if (!f.ok) throw new Error(f.diagnostics.map((d) => d.message).join('; '));
+  return peekFeeds(f.value, 1, n);
+}
