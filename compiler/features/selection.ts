@@ -16,6 +16,10 @@
 //   grad_sum(p) -> float                 sum of accumulated |gradient| (needs grads)
 //   spiel_mask(p, density:, regrow:)     keep the largest deltas, regrow by |gradient|
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
+//   global_mask(ps, count:, by:)         one top-`count` over every entry of the listed
+//                                        parameters together (by "delta" |W_now - W_init|,
+//                                        "magnitude" |W| or "gradient" accumulated |g|):
+//                                        a list of flat-index lists, one per parameter
 //   random_mask(p, density:, seed:)      density*n random flat indices
 //   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
 //   random_indices(n, count, seed:, salt:)  sorted distinct indices (salt: e.g. path_of(m))
@@ -118,6 +122,33 @@ export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
       span,
     );
   return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
+}
+
+/** Per-entry scores of `global_mask`: |delta|, |W| or accumulated |gradient|. */
+function entryScores(p: ParamSpec, by: string, span: A.Span): ArrayLike<number> {
+  if (by === 'magnitude') return currentValue(p, span).map(Math.abs);
+  if (by === 'gradient') {
+    const g = gradients?.get(p.name);
+    if (!g)
+      err(
+        TraceCodes.unsupported,
+        `no gradient statistics for \`${p.name}\``,
+        span,
+        'build with withWeights(weights, f, gradientStats(...))',
+      );
+    return g!;
+  }
+  if (by !== 'delta') err(TraceCodes.badArgument, '`by` is "delta", "magnitude" or "gradient"', span);
+  const w1 = current?.get(p.name);
+  if (!w1)
+    err(
+      TraceCodes.unsupported,
+      `no trained weights for \`${p.name}\``,
+      span,
+      'build this stage with withWeights(values of the previous stage)',
+    );
+  const w0 = weightValue(p, span);
+  return w1!.map((v, i) => Math.abs(v - w0[i]));
 }
 
 const numel = (p: ParamSpec) => p.shape.reduce((a, b) => a * b, 1);
@@ -235,6 +266,28 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
       k - keep.length,
     );
     return list([...keep, ...grow].sort((x, y) => x - y));
+  });
+  def('global_mask', (a) => {
+    // One ranking over the concatenated entries of all listed parameters (LT-SFT's global
+    // K): ties go to the earlier parameter in the list, then the lower flat index.
+    const ps = items(arg(a, 0, 'params'), 'params', a.span).flatMap((v) => paramsOf(tree, v, a.span));
+    const by = arg(a, 99, 'by') ?? 'delta';
+    if (typeof by !== 'string') return err(TraceCodes.badArgument, '`by` must be a string', a.span);
+    if (ps.length === 0) return list([]);
+    const scores = ps.map((p) => entryScores(p, by, a.span));
+    const offsets = scores.map((_, i) => scores.slice(0, i).reduce((n, x) => n + x.length, 0));
+    const all = new Float64Array(offsets.at(-1)! + scores.at(-1)!.length);
+    scores.forEach((x, i) => all.set(x, offsets[i]));
+    const k = num(a, 99, 'count');
+    if (!Number.isInteger(k) || k < 0 || k > all.length)
+      err(TraceCodes.badArgument, `\`count\` must be an integer in 0 .. ${all.length}`, a.span);
+    const out: number[][] = ps.map(() => []);
+    let t = 0;
+    for (const i of topK(all, k)) {
+      while (i >= offsets[t] + scores[t].length) t++; // topK returns ascending indices
+      out[t].push(i - offsets[t]);
+    }
+    return list(out.map((x) => list(x)));
   });
   def('magnitude_mask', (a) => {
     const p = oneParam(tree, a);

@@ -2,11 +2,23 @@
 // phase 1's weights, masks the top-k |theta1 - theta0| entries (checked against the test's
 // own top-k) and trains them from theta0: afterwards at most k entries per tensor differ
 // from theta0, all others bit-identical, and optimizer state has k entries (CPU, WebGPU).
+// Global K (`k:`): exactly K entries over all targeted tensors together, the K largest
+// |theta1 - theta0| by the test's own ranking of the concatenated deltas. Composition
+// (`merge compose_sparse`, compiler/features/checkpoint-merge.ts): two sparse fine-tunings
+// from one theta0, written as safetensors files, compose to theta0 + (theta_a - theta0) +
+// (theta_b - theta0): bit-exact against the same float32 operations, within 1e-6 of the
+// float64 sum, and entries outside both masks bit-identical to theta0.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from '../../grammar/index.ts';
+import { evaluateMerge } from '../../compiler/features/checkpoint-merge.ts';
 import { withWeights } from '../../compiler/features/selection.ts';
+import { writeSafetensors, type HostTensor } from '../../runtime/checkpoint/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { build, diffIndices, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values } from './helpers.ts';
 
 const recipe = (apply: string) => `
 import std.models.gpt2
@@ -67,5 +79,116 @@ describe('lt-sft', () => {
       for (const n of T)
         expect(diffIndices(theta0.get(n)!, r.after.get(n)!).length).toBeLessThanOrEqual(k(n));
     }, 60_000);
+  });
+});
+
+describe('lt-sft global K', () => {
+  const K = 40;
+  const G = ['blocks.0.attn.q.weight', 'blocks.0.attn.k.weight', 'blocks.0.mlp.fc.weight'];
+  const global = withWeights(theta1, () =>
+    build(recipe(`apply lt_sft(k: ${K}, targets: "blocks.0.{attn.q,attn.k,mlp.fc}.weight")`)),
+  );
+  const maskOf = (n: string) => Array.from(global.initialValues(0).get(`${n}#mask.idx`) ?? []);
+
+  it('selects exactly K entries in all, the K largest |theta1 - theta0| over the tensors together', () => {
+    // the test's own ranking of every (tensor, index) pair by |delta|, ties by list order
+    const all = G.flatMap((n, t) =>
+      Array.from(theta1.get(n)!, (v, i) => ({ t, i, d: Math.abs(v - theta0.get(n)![i]) })),
+    );
+    all.sort((a, b) => b.d - a.d || a.t - b.t || a.i - b.i);
+    const want = G.map((_, t) =>
+      all
+        .slice(0, K)
+        .filter((e) => e.t === t)
+        .map((e) => e.i)
+        .sort((a, b) => a - b),
+    );
+    expect(all[K - 1].d).toBeGreaterThan(all[K].d); // the K-th and (K+1)-th are distinct
+    expect(G.map(maskOf)).toEqual(want);
+    expect(G.map(maskOf).reduce((n, m) => n + m.length, 0)).toBe(K);
+    // a global ranking, not K / 3 per tensor
+    expect(new Set(want.map((m) => m.length)).size).toBeGreaterThan(1);
+  });
+
+  it('after training at most K entries differ from theta0, all in the mask', () => {
+    const after = values(global, runCpu(global, 3).store);
+    let total = 0;
+    for (const [n, v0] of theta0) {
+      const d = diffIndices(v0, after.get(n)!);
+      total += d.length;
+      expect(
+        d.every((i) => maskOf(n).includes(i)),
+        n,
+      ).toBe(true);
+    }
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(K);
+  });
+});
+
+describe('lt-sft composition', () => {
+  // Two phase-1 runs on different batches give two masks; each phase 2 trains from theta0.
+  const shifted = (o: number) => (s: number) => batchFor(phase1, s + o, 16);
+  const sparse = (o: number) => {
+    const t1 = values(phase1, runCpu(phase1, 3, undefined, shifted(o)).store);
+    const b = withWeights(t1, () =>
+      build(recipe(`apply lt_sft(k: 60, targets: "blocks.0.{attn.q,mlp.fc}.weight")`)),
+    );
+    return values(b, runCpu(b, 3, undefined, shifted(o)).store);
+  };
+  const thA = sparse(0);
+  const thB = sparse(7);
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-compose-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const save = (file: string, v: Map<string, Float32Array>) => {
+    const t: Record<string, HostTensor> = {};
+    for (const p of phase1.params.filter((q) => q.role === 'param'))
+      t[p.name] = { dtype: 'f32', shape: p.shape, data: v.get(p.name)! };
+    expect(writeSafetensors(join(dir, file), t).ok).toBe(true);
+  };
+  save('theta0.safetensors', theta0);
+  save('a.safetensors', thA);
+  save('b.safetensors', thB);
+  const lib = 'stdlib/methods/lt_sft.ftl';
+  const program = parse(readFileSync(lib, 'utf8'), lib).ast;
+  const r = evaluateMerge(
+    program,
+    'compose_sparse',
+    { base: 'theta0.safetensors', tuned: ['a.safetensors', 'b.safetensors'] },
+    { dir },
+  );
+
+  it('equals theta0 + (theta_a - theta0) + (theta_b - theta0)', () => {
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const f = Math.fround;
+    let both = 0;
+    for (const [n, t0] of theta0) {
+      const a = thA.get(n)!;
+      const b = thB.get(n)!;
+      const got = r.value.get(n)!.data;
+      expect(got.length).toBe(t0.length);
+      for (let i = 0; i < t0.length; i++) {
+        // the same float32 operations in the same order: bit-exact
+        expect(got[i]).toBe(f(t0[i] + f(f(a[i] - t0[i]) + f(b[i] - t0[i]))));
+        expect(Math.abs(got[i] - (t0[i] + (a[i] - t0[i]) + (b[i] - t0[i])))).toBeLessThan(1e-6);
+        if (a[i] === t0[i] && b[i] === t0[i]) expect(Object.is(got[i], t0[i])).toBe(true);
+        if (a[i] !== t0[i] && b[i] !== t0[i]) both++;
+      }
+    }
+    // both fine-tunings moved some tensors, and the composed model carries both
+    const moved = (v: Map<string, Float32Array>) =>
+      [...theta0].filter(([n, t0]) => diffIndices(t0, v.get(n)!).length);
+    expect(moved(thA).length).toBeGreaterThan(0);
+    expect(moved(thB).length).toBeGreaterThan(0);
+    expect(diffIndices(thA.get(T[0])!, thB.get(T[0])!).length).toBeGreaterThan(0);
+    expect(both).toBeGreaterThan(0); // some entries were moved by both: their deltas add
+  });
+
+  it('reports a missing merge and an unreadable checkpoint as diagnostics', () => {
+    const none = evaluateMerge(program, 'nope', {});
+    expect(none.ok).toBe(false);
+    const bad = evaluateMerge(program, 'compose_sparse', { base: 'missing.safetensors', tuned: [] }, { dir });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.diagnostics[0].code).toMatch(/^FTL07/);
   });
 });
