@@ -5,6 +5,7 @@
 import { frontendLine } from './frontend.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { methodGrid } from './methods.ts';
 import { ablationGrid, measurementGrid, ratioGrid, type BenchRecord, type Grid } from './report.ts';
 
 /** Markdown table; `|` in cells escaped. */
@@ -37,6 +38,16 @@ export function recordMarkdown(r: BenchRecord): string {
   }
   const ab = ablationGrid(r.results);
   if (ab) out.push('', 'ftl with its compile passes off (same run):', '', markdownTable(ab));
+  if (r.methods?.length) {
+    const full = r.results.find((m) => m.workload === 'gpt' && m.role === 'ftl');
+    out.push(
+      '',
+      "Sparse-update methods on the same tiny GPT, ftl only, against ftl's full fine-tuning in the same run " +
+        '(backward FLOPs and optimizer state from `ftl compile --report`; multi-stage methods: their first stage):',
+      '',
+      markdownTable(methodGrid(r.methods, full)),
+    );
+  }
   if (r.compileTime)
     out.push(
       '',

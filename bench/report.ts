@@ -203,6 +203,8 @@ export interface BenchRecord {
   frontend?: import('./frontend.ts').FrontendResult;
   /** bench/matmul.ts's output lines (kernel-level GFLOP/s), or why not. */
   matmul?: { lines: string[] } | { unavailable: string };
+  /** Issue 9: each sparse-update method on the tiny GPT, beside ftl's full fine-tuning. */
+  methods?: import('./methods.ts').MethodResult[];
   ratios: Ratio[];
   totalSeconds: number;
 }

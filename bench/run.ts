@@ -7,7 +7,8 @@
 // ratio beside its target, and writes the JSON record to bench/results/<date>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { globals } from 'webgpu';
 import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/index.ts';
@@ -18,6 +19,7 @@ import { measure } from './measure.ts';
 import { recordMarkdown } from './markdown.ts';
 import {
   ablationTable,
+  formatTable,
   measurementTable,
   ratios,
   ratioTable,
@@ -30,6 +32,8 @@ import { tfjsSystems } from './systems/tfjs.ts';
 import type { BenchData, System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
 import { gpt2Small, workloads } from './workloads.ts';
+import { compilerRemoves, METHOD_ROWS, methodGrid, methodWorkloads, type MethodResult } from './methods.ts';
+import { recipeFor } from './systems/ftl-recipes.ts';
 
 // ftl first: the peers then start from its initial weights (same names, same values).
 const ALL_SYSTEMS = ['ftl', 'tfjs-webgpu', 'tfjs-cpu', 'ftl-unopt'];
@@ -58,7 +62,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-  const known = [...all, compileOnly].map((w) => w.name).concat('matmul', 'frontend');
+  const known = [...all, compileOnly].map((w) => w.name).concat('matmul', 'frontend', 'methods');
   const unknown = only.filter((n) => !known.includes(n));
   if (unknown.length) {
     console.error(`bench: unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -91,7 +95,8 @@ async function main(): Promise<number> {
   );
 
   const systems: (System | Unavailable)[] = [];
-  const want = (name: string) => selected.length > 0 && which.has(name);
+  const timeMethods = which.has('ftl') && (!only.length || only.includes('methods'));
+  const want = (name: string) => (selected.length > 0 || (timeMethods && name === 'ftl')) && which.has(name);
   if (want('tfjs-webgpu') || want('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
   if (want('ftl')) systems.push(await ftlSystem());
   if (want('ftl-unopt')) systems.push(await ftlSystem(true));
@@ -184,6 +189,43 @@ async function main(): Promise<number> {
       results.push(m);
     }
   }
+  // Issue 9: every sparse-update method against ftl's own full fine-tuning (same run).
+  const methods: MethodResult[] = [];
+  const ftl = systems.find((s): s is System => s.name === 'ftl' && !('unavailable' in s));
+  const gptW = all.find((w) => w.name === 'gpt')!;
+  if (timeMethods && ftl) {
+    console.log(`\n== methods: the sparse-update methods on ${gptW.title.replace(/ full.*/, '')}, ftl only`);
+    const wdata: BenchData = { bytes: data.bytes, corpusSource: data.source };
+    const dir = join(tmpdir(), `ftl-bench-methods-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const corpusPath = join(dir, 'corpus.bin');
+    writeFileSync(corpusPath, data.bytes);
+    for (const w of methodWorkloads(gptW, values.quick!)) {
+      const started = performance.now();
+      const late = (started - t0) / 1000 > budgetS + 120;
+      const m: Measurement = late
+        ? {
+            workload: w.name,
+            system: 'ftl',
+            role: 'ftl',
+            status: 'unavailable',
+            reason: 'skipped: past the budget',
+          }
+        : await measure(ftl, w, wdata, { steps: w.steps, warmup: w.warmup, maxSeconds: 30, minSteps: 1 });
+      const file = join(dir, `${w.name}.ftl`);
+      const removes = late ? undefined : await compilerRemoves(recipeFor(w, corpusPath), file);
+      const row = METHOD_ROWS.find((r) => r.name === w.name)!;
+      methods.push({ row, measurement: m, removes });
+      console.log(
+        m.status === 'ok'
+          ? `  ${w.name}: ${m.medianMs!.toFixed(1)} ms/step, ${((m.peakBytes ?? 0) / 2 ** 20).toFixed(2)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`
+          : `  ${w.name}: ${m.status}: ${m.reason}`,
+      );
+    }
+    const full = results.find((r) => r.workload === 'gpt' && r.role === 'ftl');
+    const g = methodGrid(methods, full);
+    console.log(`\n${formatTable(g.headers, g.rows)}`);
+  }
   for (const s of systems) if (!('unavailable' in s)) s.destroy();
 
   const rs = ratios(
@@ -225,6 +267,7 @@ async function main(): Promise<number> {
     compileTime: compileTime && { workload: compileOnly, ...compileTime },
     frontend,
     matmul,
+    methods,
     ratios: rs,
     totalSeconds: totalS,
   };

@@ -13,7 +13,7 @@ export interface MlpConfig {
   lr: number;
 }
 
-export type GptMethod = 'full' | 'lora' | 'bitfit' | 'last-block';
+export type GptMethod = 'full' | 'lora' | 'bitfit' | 'last-block' | 'custom';
 
 export interface GptConfig {
   kind: 'gpt';
@@ -29,6 +29,8 @@ export interface GptConfig {
   method: GptMethod;
   /** LoRA rank and scale (alpha / r), applied to attn.q and attn.v. */
   lora?: { r: number; alpha: number };
+  /** `custom`: modules to import and the `apply` call (bench/methods.ts). */
+  custom?: { imports: string[]; apply: string };
 }
 
 export interface Workload {

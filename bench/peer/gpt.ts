@@ -64,6 +64,8 @@ export function trainableNames(c: GptConfig, p: Params): string[] {
       return names.filter((n) => n.endsWith('.bias'));
     case 'last-block':
       return names.filter((n) => n.startsWith(`blocks.${c.layers - 1}.`));
+    case 'custom':
+      throw new Error('a stdlib method workload is ftl-only (bench/methods.ts)');
   }
 }
 

@@ -23,6 +23,10 @@ function gptRecipe(name: string, c: GptConfig, dataPath: string): string {
       methodDecl = `\n/// Only the last block trains.\nmethod last_block() {\n  freeze all\n  unfreeze "blocks.${c.layers - 1}.**"\n}\n`;
       apply = '  apply last_block()\n';
       break;
+    case 'custom':
+      imports.push(...c.custom!.imports);
+      apply = `  apply ${c.custom!.apply}\n`;
+      break;
     case 'full':
       break;
   }

@@ -27,6 +27,8 @@ function expectTrainable(c: GptConfig, name: string): boolean {
       return name.endsWith('.bias');
     case 'last-block':
       return name.startsWith(`blocks.${c.layers - 1}.`);
+    case 'custom':
+      throw new Error('stdlib method workloads are ftl-only');
   }
 }
 
