@@ -31,7 +31,14 @@ import {
   savedSelection,
   writeRunInfo,
 } from './resume.ts';
-import { compileSelected, denseBuild, firstFeeds, peekFeeds, type SelectionContext } from './select.ts';
+import {
+  compileSelected,
+  denseBuild,
+  firstFeeds,
+  peekFeeds,
+  type SelectionContext,
+  type SelectionRecord,
+} from './select.ts';
 import { carryInto, fullParams, type ParamStore } from './stages.ts';
 import { openWindow, readStore, snapshotOf } from './window.ts';
 
@@ -53,8 +60,8 @@ export interface RunOptions {
   resume?: string;
   /** Train only this stage of a recipe with stages (default: every stage, in order). */
   stage?: string;
-  /** Called after each re-selection (`train(reselect_every:)`). */
-  onReselect?: (r: Reselection) => void;
+  /** Called after each re-selection (`train(reselect_every:)`), with the builds and stores around it. */
+  onReselect?: (r: Reselection, detail: ReselectDetail) => void;
   /** Called when a stage of a multi-stage recipe starts. */
   onStage?: (name: string, index: number, count: number) => void;
 }
@@ -64,6 +71,18 @@ export interface Reselection {
   step: number;
   compileMs: number;
   statsMs: number;
+}
+
+/** What a re-selection saw and produced (for tests and tools). */
+export interface ReselectDetail {
+  prev: TrainingBuild;
+  /** Every leaf of `prev` at the boundary. */
+  prevStore: ParamStore;
+  next: TrainingBuild;
+  /** Every leaf of `next` as its first step starts. */
+  start: ParamStore;
+  /** The weights and gradient statistics the selection read. */
+  record: SelectionRecord;
 }
 
 /** The previous stage of a multi-stage run: its build and final leaf values. */
@@ -302,7 +321,7 @@ async function runCompiled(
     const stats = statsMs.reduce((x, y) => x + y, 0);
     const info = { step: b, compileMs: +(r.ms - stats).toFixed(1), statsMs: +stats.toFixed(1) };
     reselections.push(info);
-    opts.onReselect?.(info);
+    opts.onReselect?.(info, { prev: prev.build, prevStore: store, next: nb, start, record: r.record });
     return nw.exec;
   };
   const log = new MetricsLog(outDir ? join(outDir, 'metrics.jsonl') : undefined);
