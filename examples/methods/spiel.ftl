@@ -1,7 +1,5 @@
-// SpIEL, one stage: 1% of every block matrix active. Each further stage re-applies spiel
-// built with the previous stage's weights and gradient statistics (runtime/train/
-// grad-stats.ts, compiler/features/selection.ts withWeights), as tests/methods/spiel.test.ts
-// does; built on its own (no statistics) it reports what it needs.
+// SpIEL: 1% of every block matrix active, pruned and regrown every 5 steps from the
+// deltas and the gradient statistics of the next 2 batches (train(reselect_every:)).
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
@@ -13,5 +11,5 @@ recipe spiel_tiny {
   apply spiel(density: 0.01, targets: "blocks.*.{attn,mlp}.*.weight")
   loss = causal_lm
   optim = adamw(lr: 1e-3, weight_decay: 0.0)
-  train(steps: 20, log_every: 5)
+  train(steps: 20, log_every: 5, reselect_every: 5)
 }
