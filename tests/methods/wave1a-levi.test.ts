@@ -1,11 +1,16 @@
 // LEVI (stdlib/methods/levi.ftl, stdlib/nn/small_transformer.ftl): with the combination
 // weights at zero the model is the frozen one exactly; the trainable count is exactly the
 // small model + the adapters + the combination weights; the backbone is bit-identical after
-// training while the loss falls; a WebGPU step equals the CPU executor.
+// training while the loss falls; a WebGPU step equals the CPU executor. The catalog's
+// spurious-feature test (levi-spurious.ts has the task): trained on data where a spurious
+// token predicts the label perfectly, LEVI's ensemble is right on the OOD split where that
+// token is a coin flip, while a linear probe on the frozen (core-blind) model follows the
+// spurious token; full fine-tuning of the same model is no better than LEVI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
+import { probeMethod, spuriousFollowerOod, spuriousRun } from './levi-spurious.ts';
 import {
   batchInputs,
   forward,
@@ -52,6 +57,46 @@ describe('levi', () => {
     for (const [k, v] of before)
       if (!k.includes(':') && !k.includes('levi_')) expect(store.get(k)).toEqual(v);
   });
+});
+
+describe('levi on a spurious feature (OOD split)', () => {
+  // Measured on seeds 1..5 (100 steps, batch 32): LEVI OOD accuracy 1.000 on all five; the
+  // probe 0.457 on all five (= always following the spurious token); full fine-tuning 0.664,
+  // then 1.000 on seeds 2..5. With the spurious token at the predicting position instead
+  // (position 4, core at 0..3) nothing is robust: probe and full FT 0.457 on all five seeds,
+  // LEVI 0.457, 0.699, 0.457, 0.457, 1.000 (still >= the probe on every seed).
+  const levi = 'apply levi(small_d: 8, small_layers: 1, small_heads: 2, adapter: 4, ctx: 8)';
+  const follower = spuriousFollowerOod();
+  const leviRuns = new Map<number, ReturnType<typeof spuriousRun>>();
+  const leviRun = (seed: number) => {
+    if (!leviRuns.has(seed)) leviRuns.set(seed, spuriousRun(levi, '', seed));
+    return leviRuns.get(seed)!;
+  };
+
+  it.each([1, 2])(
+    'seed %i: LEVI is right out of distribution, the linear probe follows the spurious token',
+    (seed) => {
+      const p = spuriousRun('apply probe', probeMethod, seed);
+      const l = leviRun(seed);
+      // both fit the training distribution
+      expect(p.train).toBe(1);
+      expect(l.train).toBe(1);
+      // the probe's OOD accuracy is that of reading the spurious token; LEVI's is (near) perfect
+      expect(p.ood).toBe(follower);
+      expect(follower).toBeLessThan(0.6);
+      expect(l.ood).toBeGreaterThanOrEqual(0.95);
+      // the frozen backbone is untouched (the core-blind embedding stays core-blind)
+      const wte = l.store.get('wte.weight') as Float32Array;
+      expect(Array.from(wte.subarray(9 * 16, 10 * 16))).toEqual(Array.from(wte.subarray(2 * 16, 3 * 16)));
+    },
+    60_000,
+  );
+
+  it('full fine-tuning of the same model is no better than LEVI (seed 1)', () => {
+    const ft = spuriousRun('', '', 1);
+    expect(ft.train).toBe(1);
+    expect(leviRun(1).ood).toBeGreaterThanOrEqual(ft.ood);
+  }, 60_000);
 });
 
 describe('on WebGPU', () => {
