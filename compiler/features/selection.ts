@@ -10,6 +10,7 @@
 //   param_names(pattern, ndim:) -> [string]  names of matched parameters (optionally only
 //                                        those with `ndim` axes), in model order
 //   numel(p) -> int, ndim(p) -> int      number of entries, of axes
+//   param_of(p) -> tensor                p as the traced model uses it (e.g. for grad_of)
 //   cond(p) -> float                     sigma_max / sigma_min of p as [shape0, rest]
 //   principal_mask(p, rank:, density:)   flat indices of the top density*n |W_r| (LIFT)
 //   delta_mask(p, density:)              top density*n |W_now - W_init| (needs withWeights)
@@ -42,6 +43,7 @@ import type * as A from '../../grammar/ast.ts';
 import { initTensor, nameStream } from '../elaborate/init.ts';
 const nameStreamOf = nameStream;
 import { selectParams } from '../elaborate/trainable.ts';
+import { paramNode } from '../trace/calls.ts';
 import { allParams, type ModelTree, type ParamSpec } from '../elaborate/tree.ts';
 import { TraceCodes } from '../trace/errors.ts';
 import { err, type Interp } from '../trace/interp.ts';
@@ -194,6 +196,7 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     );
   });
   def('numel', (a) => numel(oneParam(tree, a)));
+  def('param_of', (a) => paramNode(oneParam(tree, a)));
   def('ndim', (a) => oneParam(tree, a).shape.length);
   def('cond', (a) => {
     const p = oneParam(tree, a);
