@@ -6,6 +6,8 @@
 // workgroup-memory limits); otherwise it opens a group at its ALAP level. Kernels of one
 // level never read each other's outputs, so each group is one merged dispatch, and
 // running levels in order respects every dependency.
+// Kernels writing 1 MiB or more are barriers: they keep their schedule position unmerged
+// and only the runs of kernels between them are level-packed (LARGE_OUTPUT_BYTES below).
 
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { mergeKernels, mergedBindingCount, workgroupBytes } from '../codegen/merge.ts';
@@ -19,11 +21,46 @@ const SEARCH_LEVELS = 64;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WORKGROUP_BYTES = 16384;
 
+/**
+ * A kernel writing at least this many bytes is never moved or merged: it stays at its place
+ * in the schedule and the kernels between two such kernels are packed among themselves.
+ * Merging saves dispatch overhead, which only small kernels notice; moving a large kernel
+ * to a shared level would make independent large temporaries (e.g. the per-chunk logits of
+ * a chunked loss) live at the same time, and the schedule's memory order would be lost.
+ */
+const LARGE_OUTPUT_BYTES = 1 << 20;
+
+const outputBytes = (k: BuiltKernel) =>
+  k.spec.bindings.reduce(
+    (a, b, j) => a + (b.access === 'read_write' ? k.nodes[j].shape.reduce((x, y) => x * y, 1) * 4 : 0),
+    0,
+  );
+
 export function packMerges(
   built: readonly BuiltKernel[],
   limits: PlanLimits,
   opts: CodegenOptions,
   /** Kernels to place as early as possible (update kernels, so gradients die at once). */
+  early?: (k: BuiltKernel) => boolean,
+): BuiltKernel[] {
+  const out: BuiltKernel[] = [];
+  let run: BuiltKernel[] = [];
+  for (const k of built) {
+    if (outputBytes(k) < LARGE_OUTPUT_BYTES) {
+      run.push(k);
+      continue;
+    }
+    out.push(...packRun(run, limits, opts, early), k);
+    run = [];
+  }
+  return [...out, ...packRun(run, limits, opts, early)];
+}
+
+/** Level-pack one run of kernels (in schedule order; dependencies on earlier runs are met). */
+function packRun(
+  built: readonly BuiltKernel[],
+  limits: PlanLimits,
+  opts: CodegenOptions,
   early?: (k: BuiltKernel) => boolean,
 ): BuiltKernel[] {
   // Dependencies: producers[i] = kernels whose outputs kernel i reads.
