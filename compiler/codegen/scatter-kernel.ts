@@ -1,6 +1,7 @@
 // scatter_add, deterministically: one invocation per (output row, block of CB columns)
 // scans every index in order and, where it names its row, adds that update row's CB
-// columns (no atomics: the same result on every run and device). The scan costs
+// columns (no atomics: the same result on every run and device). With `sorted` indices
+// (element masks) it binary-searches its row's run instead of scanning. The scan costs
 // rows * ceil(rest / CB) * P index reads, e.g. vocab 50257 x 768/32 x 1024 positions; the
 // adds are P * rest in total.
 //
@@ -42,9 +43,25 @@ export function scatterAddKernel(out: Node, mat: (n: Node) => boolean, opts: Cod
     dimsOfFlat(e.bind(`min(j0 + ${c}, ${rs - 1})`, 'j'), rest).map((d) => e.bind(d, 'rd')),
   );
   for (const c of cols) e.line(`var acc${c}: ${t} = ${literal(0, out.dtype)};`);
-  e.line(`for (var p = 0i; p < ${p}; p++) {`);
+  const sorted = (out.arg as { sorted?: boolean }).sorted === true;
+  if (sorted) {
+    // Ascending indices: the first p with idx[p] >= row by binary search, then the run of
+    // idx[p] == row. rows * log2(P) reads instead of rows * P.
+    e.line(`var lo = 0i;`);
+    e.line(`var hi = ${p}i;`);
+    e.line('while (lo < hi) {');
+    const bs = e.child();
+    bs.line('let mid = (lo + hi) / 2;');
+    bs.line(
+      `if (${bs.value(idx, { shape: idx.shape, flat: 'mid' })} < row) { lo = mid + 1; } else { hi = mid; }`,
+    );
+    e.splice(bs);
+    e.line('}');
+  }
+  e.line(sorted ? `for (var p = lo; p < ${p}; p++) {` : `for (var p = 0i; p < ${p}; p++) {`);
   const loop = e.child();
   const id = loop.value(idx, { shape: idx.shape, flat: 'p' });
+  if (sorted) loop.line(`if (${id} != row) { break; }`);
   loop.line(`if (${id} == row) {`);
   const hit = loop.child();
   const pd = dimsOfFlat('p', idx.shape).map((d) => hit.bind(d, 'pd'));

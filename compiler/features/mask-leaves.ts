@@ -47,7 +47,8 @@ export function maskedParamNode(p: ParamSpec, leaves: readonly Node[]): Node {
   const k = delta.shape[0];
   const idx = mk('cast', [index], { to: 'i32' }, { shape: [k], dtype: 'i32' });
   const upd = mk('reshape', [delta], { shape: [k, 1] }, { shape: [k, 1], dtype: 'f32' });
-  const dense = mk('scatter_add', [idx, upd], { rows: n }, { shape: [n, 1], dtype: 'f32' });
+  // normalizeIndices sorts the indices, so the scatter may binary-search them.
+  const dense = mk('scatter_add', [idx, upd], { rows: n, sorted: true }, { shape: [n, 1], dtype: 'f32' });
   const flat = mk('reshape', [base], { shape: [n, 1] }, { shape: [n, 1], dtype: 'f32' });
   const sum = mk('add', [flat, dense], null, { shape: [n, 1], dtype: 'f32' });
   return mk('reshape', [sum], { shape: p.shape }, { shape: p.shape, dtype: 'f32' });

@@ -106,8 +106,12 @@ export interface ArgMap {
   /** Zero padding: out axis d = before[d] + src axis d + after[d]. */
   pad: { before: readonly number[]; after: readonly number[] };
   concat: { axis: number };
-  /** src: [idx i32[...], updates f32[...idx, ...rest]]; out f32[rows, ...rest], zero-based. */
-  scatter_add: { rows: number };
+  /**
+   * src: [idx i32[...], updates f32[...idx, ...rest]]; out f32[rows, ...rest], zero-based.
+   * `sorted`: the producer promises idx is ascending in flat order (repeats allowed), so a
+   * row finds its updates by binary search instead of a scan (element masks: k of n entries).
+   */
+  scatter_add: { rows: number; sorted?: boolean };
   /**
    * `fn` names the declaration (for dumps); `id` is unique per traced call, so hash-consing
    * never merges two markers (the key sees `fn` and `id`; JSON drops the function).

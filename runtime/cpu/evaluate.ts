@@ -198,7 +198,12 @@ function evalNode(n: Node, x: TypedArray[], env: Env, p: Precision): TypedArray 
     case 'scatter_add': {
       const upd = n.src[1];
       const inner = numel(upd.shape.slice(s0.shape.length));
-      return scatterAdd(x[0], x[1], (n.arg as ArgOf<'scatter_add'>).rows, inner, n.dtype, p);
+      const { rows, sorted } = n.arg as ArgOf<'scatter_add'>;
+      // The device kernel trusts a `sorted` promise; the oracle checks it.
+      if (sorted)
+        for (let i = 1; i < x[0].length; i++)
+          if (x[0][i] < x[0][i - 1]) throw new Error('cpu: scatter_add indices promised sorted are not');
+      return scatterAdd(x[0], x[1], rows, inner, n.dtype, p);
     }
     case 'custom_vjp': // ops.ts: stripped by the training build; reaching here is a compiler bug
       throw new Error('cpu: a custom_vjp marker reached the executor');

@@ -175,6 +175,27 @@ export function indexingCases(): Case[] {
     );
   }
   {
+    // `sorted` indices (element masks): binary search for the row's run. Repeats, gaps,
+    // rows before the first and after the last index; the fused f32->i32 cast of a mask.
+    const b = new Builder();
+    const raw = b.ints('pos', [301], 0, 1500);
+    (b.inputs.get('pos') as Int32Array).sort();
+    const upd = b.param('d', [301, 1]);
+    const fidx = b.param('fidx', [5]);
+    b.params.set('fidx', Float32Array.of(3, 3, 40, 41, 999));
+    const d5 = b.param('d5', [5, 2]);
+    out.push(
+      b.done(
+        'scatter_add: sorted indices (binary search)',
+        {
+          mask: mk('scatter_add', [raw, upd], { rows: 1601, sorted: true }),
+          cast: mk('scatter_add', [mk('cast', [fidx], { to: 'i32' }), d5], { rows: 1003, sorted: true }),
+        },
+        { floor: 4 },
+      ),
+    );
+  }
+  {
     // Rows of 37 columns: three column blocks, the last one partial; repeated indices.
     const b = new Builder();
     const idx = b.ints('tok', [257], 0, 9);
