@@ -1,12 +1,23 @@
-// Vectorized register-blocked matmuls: each invocation computes a 4 x 4 block of C, loading
+// Vectorized register-blocked matmuls: each invocation computes a block of C, loading
 // operands as vec4 along a contiguous axis. Operands must be plain row-major buffers, seen
 // at most through `reshape`, or such a buffer transposed by a `permute` of its last two
-// axes (the backward of a linear layer: dX = dY W^T, dW = X^T dY). About 2x the scalar
-// template on llvmpipe (bench/matmul.ts).
+// axes (the backward of a linear layer: dX = dY W^T, dW = X^T dY).
 //
-//   NN: A [.., M, K]  B  [.., K, N]   K % 4 == 0, N % 4 == 0   vec4 rows of C
-//   NT: A [.., M, K]  Bt [.., N, K]   K % 4 == 0               16 dot products per k-step
-//   TN: At [.., K, M] B  [.., K, N]   M % 4 == 0, N % 4 == 0   outer products, vec4 rows of C
+//   NN: A [.., M, K]  B  [.., K, N]   K % 4 == 0, N % 4 == 0   TM rows x TV vec4 columns of C
+//   NT: A [.., M, K]  Bt [.., N, K]   K % 4 == 0               TM x TN dot products per k-step
+//   TN: At [.., K, M] B  [.., K, N]   M % 4 == 0, N % 4 == 0   outer products of TMV x TV vec4s
+//
+// Block sizes: on llvmpipe each invocation is a SIMD lane and every storage load is a
+// per-lane gather, so loads, not FMAs, bound the speed: bigger blocks (more FMAs per loaded
+// float) win even though the accumulators spill. Measured on llvmpipe (scratch A/B of
+// 512x512x128, 512x128x128, 128x512x128): NN 16 x 8 ~1.5x the 4 x 4 block, NT 8 x 16 ~1.4x,
+// TN 16 x 16 ~2-3x. Blocks shrink to the matrix (a 3-row C gets a 4-row block, not 16).
+//
+// Lanes: neighbouring invocations take neighbouring vec4 columns of C (B's loads and C's
+// stores contiguous across lanes; A's rows shared). The j-th column of a block is
+// `nv + j * nq` (nq = column blocks), so a block's columns are strided, its rows contiguous
+// (NN) or strided (NT, TN rows `mv + i * mq`). Edges: loads clamp their row/column into range,
+// stores are guarded.
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
@@ -19,9 +30,9 @@ import {
 } from './builder.ts';
 import { epilogueValue, matmulShape, storeBlock } from './matmul-kernel.ts';
 import { dimsOfFlat } from './index-math.ts';
+import type { Emitter } from './emitter.ts';
 
 const WG = 64;
-const R4 = [0, 1, 2, 3];
 
 export interface Vec4Layout {
   readonly kind: 'NN' | 'NT' | 'TN';
@@ -56,6 +67,18 @@ export function vec4Layout(mm: Node, mat: (n: Node) => boolean): Vec4Layout | un
   return undefined;
 }
 
+/** Rows (or vec4s) per block: `target` halved while the matrix has no more than half of it. */
+export function blockSize(target: number, extent: number): number {
+  let t = target;
+  while (t > 1 && t / 2 >= extent) t /= 2;
+  return t;
+}
+
+/** Block shape per layout (see the header): NN rows x vec4 columns, NT rows x columns, TN vec4 x vec4. */
+export const BLOCKS = { NN: [16, 2], NT: [8, 16], TN: [4, 4] } as const;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 /** With `epi` (f32), the kernel writes it instead of `mm` (see matmul-kernel.ts). */
 export function vec4Matmul(
   mm: Node,
@@ -66,76 +89,171 @@ export function vec4Matmul(
 ): BuiltKernel {
   const out = epi ?? mm;
   const { batch, M, K, N } = matmulShape(mm);
-  const [k4, n4, nt] = [K / 4, N / 4, Math.ceil(N / 4)];
-  const mt = Math.ceil(M / 4);
   // NT stores scalars (any N); NN and TN store vec4 rows.
   const b = new KernelBuilder(out, mat, lay.kind !== 'NT');
   const A = b.bufferOfVec4(lay.a);
   const B = b.bufferOfVec4(lay.b);
-  const { groups, prologue } = linearInvocations(numel(batch) * mt * nt, WG);
   const bd = dimsOfFlat('bi', batch);
   const e = b.root;
-  e.line(`let bi = gi / ${mt * nt};`);
-  e.line(`let rem = gi % ${mt * nt};`);
-  e.line(`let m0 = (rem / ${nt}) * 4;`);
+  let count: number;
+  let tag: string;
   if (lay.kind === 'NT') {
-    e.line(`let n0 = (rem % ${nt}) * 4;`);
-    for (const i of R4) e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i}, ${M - 1}) * ${k4};`);
-    for (const j of R4) e.line(`let br${j} = bi * ${N * k4} + min(n0 + ${j}, ${N - 1}) * ${k4};`);
-    for (const i of R4) for (const j of R4) e.line(`var c${i}_${j} = 0.0f;`);
+    const k4 = K / 4;
+    const [TM, TN] = [blockSize(BLOCKS.NT[0], M), blockSize(BLOCKS.NT[1], N)];
+    const [mt, nt] = [Math.ceil(M / TM), Math.ceil(N / TN)];
+    count = numel(batch) * mt * nt;
+    tag = `${TM}x${TN}`;
+    e.line(`let bi = gi / ${mt * nt};`);
+    e.line(`let rem = gi % ${mt * nt};`);
+    e.line(`let m0 = rem / ${nt};`);
+    e.line(`let n0 = rem % ${nt};`);
+    for (const i of range(TM)) e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i * mt}, ${M - 1}) * ${k4};`);
+    for (const j of range(TN)) e.line(`let br${j} = bi * ${N * k4} + min(n0 + ${j * nt}, ${N - 1}) * ${k4};`);
+    for (const i of range(TM)) for (const j of range(TN)) e.line(`var c${i}_${j} = 0.0f;`);
     e.line(`for (var k = 0i; k < ${k4}; k++) {`);
-    for (const i of R4) e.line(`  let a${i} = ${A}[ar${i} + k];`);
-    for (const j of R4) e.line(`  let b${j} = ${B}[br${j} + k];`);
-    for (const i of R4) for (const j of R4) e.line(`  c${i}_${j} = c${i}_${j} + dot(a${i}, b${j});`);
+    for (const i of range(TM)) e.line(`  let a${i} = ${A}[ar${i} + k];`);
+    for (const j of range(TN)) e.line(`  let b${j} = ${B}[br${j} + k];`);
+    for (const i of range(TM))
+      for (const j of range(TN)) e.line(`  c${i}_${j} = c${i}_${j} + dot(a${i}, b${j});`);
     e.line('}');
-    storeBlock(
-      e,
-      mm,
-      epi,
-      bd,
-      4,
-      4,
-      (i) => `m0 + ${i}`,
-      (j) => `n0 + ${j}`,
-    );
+    if (!epi)
+      storeBlock(
+        e,
+        mm,
+        epi,
+        bd,
+        TM,
+        TN,
+        (i) => `m0 + ${i * mt}`,
+        (j) => `n0 + ${j * nt}`,
+      );
+    else
+      storeLoop(
+        e,
+        mm,
+        epi,
+        bd,
+        'f32',
+        TM,
+        TN,
+        (i) => `m0 + ${i} * ${mt}`,
+        (j) => `n0 + ${j} * ${nt}`,
+        N,
+      );
   } else {
-    e.line(`let nv = rem % ${n4};`);
-    for (const i of R4) e.line(`var c${i} = vec4<f32>();`);
+    const [n4, m4] = [N / 4, M / 4];
+    const TV = blockSize(BLOCKS[lay.kind][1], n4);
+    const nq = Math.ceil(n4 / TV);
+    // Row blocks: NN takes TR contiguous rows; TN takes TR vec4s of rows, strided by mq.
+    const TR = lay.kind === 'NN' ? blockSize(BLOCKS.NN[0], M) : blockSize(BLOCKS.TN[0], m4);
+    const mt = lay.kind === 'NN' ? Math.ceil(M / TR) : Math.ceil(m4 / TR);
+    count = numel(batch) * mt * nq;
+    e.line(`let bi = gi / ${mt * nq};`);
+    e.line(`let rem = gi % ${mt * nq};`);
+    e.line(`let nv = rem % ${nq};`);
+    for (const j of range(TV)) e.line(`let cv${j} = min(nv + ${j * nq}, ${n4 - 1});`);
+    e.line(`let bbase = bi * ${K * n4};`);
+    // rows[r]: the C row of accumulator r, as an expression; valid[r]: whether it exists.
+    const rows: string[] = [];
     if (lay.kind === 'NN') {
-      e.line(`let bbase = bi * ${K * n4} + nv;`);
-      for (const i of R4) e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i}, ${M - 1}) * ${k4};`);
+      tag = `${TR}x${4 * TV}`;
+      const k4 = K / 4;
+      e.line(`let m0 = (rem / ${nq}) * ${TR};`);
+      for (const i of range(TR)) {
+        e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i}, ${M - 1}) * ${k4};`);
+        rows.push(`m0 + ${i}`);
+      }
+      for (const i of range(TR)) for (const j of range(TV)) e.line(`var c${i}_${j} = vec4<f32>();`);
       e.line(`for (var k = 0i; k < ${k4}; k++) {`);
-      for (const kk of R4) e.line(`  let b${kk} = ${B}[bbase + (k * 4 + ${kk}) * ${n4}];`);
-      for (const i of R4) {
+      for (const j of range(TV))
+        for (const kk of range(4))
+          e.line(`  let b${j}_${kk} = ${B}[bbase + (k * 4 + ${kk}) * ${n4} + cv${j}];`);
+      for (const i of range(TR)) {
         e.line(`  let a${i} = ${A}[ar${i} + k];`);
-        e.line(`  c${i} = c${i} + a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`);
+        for (const j of range(TV))
+          e.line(
+            `  c${i}_${j} = c${i}_${j} + a${i}.x * b${j}_0 + a${i}.y * b${j}_1 + a${i}.z * b${j}_2 + a${i}.w * b${j}_3;`,
+          );
       }
     } else {
-      // TN: A^T's row k holds A[m0..m0+3, k] in one vec4 (M % 4 == 0: rows never clamp).
-      e.line(`let abase = bi * ${K * (M / 4)} + m0 / 4;`);
-      e.line(`let bbase = bi * ${K * n4} + nv;`);
+      // TN: A^T's row k holds A[4v..4v+3, k] in vec4 v; accumulator row (i, r) is C row 4 (mv + i mq) + r.
+      tag = `${4 * TR}x${4 * TV}`;
+      e.line(`let mv = rem / ${nq};`);
+      for (const i of range(TR)) e.line(`let av${i} = min(mv + ${i * mt}, ${m4 - 1});`);
+      for (const i of range(TR)) for (const r of range(4)) rows.push(`(mv + ${i * mt}) * 4 + ${r}`);
+      e.line(`let abase = bi * ${K * m4};`);
+      for (const a of range(rows.length)) for (const j of range(TV)) e.line(`var c${a}_${j} = vec4<f32>();`);
       e.line(`for (var k = 0i; k < ${K}; k++) {`);
-      e.line(`  let a = ${A}[abase + k * ${M / 4}];`);
-      e.line(`  let b = ${B}[bbase + k * ${n4}];`);
-      for (const i of R4) e.line(`  c${i} = c${i} + a.${'xyzw'[i]} * b;`);
+      for (const i of range(TR)) e.line(`  let a${i} = ${A}[abase + k * ${m4} + av${i}];`);
+      for (const j of range(TV)) e.line(`  let b${j} = ${B}[bbase + k * ${n4} + cv${j}];`);
+      for (const i of range(TR))
+        for (const r of range(4))
+          for (const j of range(TV))
+            e.line(`  c${i * 4 + r}_${j} = c${i * 4 + r}_${j} + a${i}.${'xyzw'[r]} * b${j};`);
     }
     e.line('}');
-    e.line(`let obase = bi * ${M * n4} + nv;`);
-    for (const i of R4) {
-      e.line(`if (m0 + ${i} < ${M}) {`);
-      const s = e.child();
-      const at = `out[obase + (m0 + ${i}) * ${n4}]`;
-      if (!epi) s.line(`${at} = c${i};`);
-      else {
-        const v = R4.map((cc) =>
-          epilogueValue(s, mm, epi, [...bd, `m0 + ${i}`, `nv * 4 + ${cc}`], `c${i}.${'xyzw'[cc]}`),
-        );
-        s.line(`${at} = vec4<f32>(${v.join(', ')});`);
-      }
-      e.splice(s);
-      e.line('}');
+    e.line(`let obase = bi * ${M * n4};`);
+    if (!epi)
+      rows.forEach((row, a) =>
+        range(TV).forEach((j) => {
+          e.line(`if (${row} < ${M} && nv + ${j * nq} < ${n4}) {`);
+          e.line(`  out[obase + (${row}) * ${n4} + nv + ${j * nq}] = c${a}_${j};`);
+          e.line('}');
+        }),
+      );
+    else {
+      const row =
+        lay.kind === 'NN'
+          ? (i: string) => `m0 + ${i}`
+          : (i: string) => `(mv + (${i} / 4) * ${mt}) * 4 + ${i} % 4`;
+      storeLoop(e, mm, epi, bd, 'vec4', rows.length, TV, row, (j) => `nv + ${j} * ${nq}`, n4);
     }
   }
+  const { groups, prologue } = linearInvocations(count, WG);
   const body = `${prologue}\n${e.lines.join('\n')}`;
-  return b.finish(`${kernelName(out)}_vec4${lay.kind.toLowerCase()}`, body, [WG, 1, 1], groups, opts);
+  return b.finish(`${kernelName(out)}_vec4${lay.kind.toLowerCase()}.${tag}`, body, [WG, 1, 1], groups, opts);
+}
+
+/**
+ * Stores through an epilogue as a loop over the block, so the epilogue's WGSL is emitted
+ * once rather than once per accumulator (a 16 x 16 block with tanh unrolled took seconds to
+ * compile on llvmpipe). Accumulators `c{i}_{j}` (i < tr, j < tc) are copied into an array;
+ * `row(i)`/`col(j)` give C's row and column (a vec4 column for 'vec4') from loop variables.
+ */
+function storeLoop(
+  e: Emitter,
+  mm: Node,
+  epi: Node,
+  bd: readonly string[],
+  kind: 'f32' | 'vec4',
+  tr: number,
+  tc: number,
+  row: (i: string) => string,
+  col: (j: string) => string,
+  cols: number,
+) {
+  const { M, N } = matmulShape(mm);
+  const ty = kind === 'f32' ? 'f32' : 'vec4<f32>';
+  const accs = range(tr).flatMap((i) => range(tc).map((j) => `c${i}_${j}`));
+  e.line(`var acc = array<${ty}, ${accs.length}>(${accs.join(', ')});`);
+  e.line(`for (var ai = 0i; ai < ${tr}; ai++) {`);
+  e.line(`  for (var aj = 0i; aj < ${tc}; aj++) {`);
+  const s = e.child().child();
+  const [r, c] = [s.bind(row('ai'), 'row'), s.bind(col('aj'), 'col')];
+  s.line(`if (${r} < ${M} && ${c} < ${cols}) {`);
+  const t = s.child();
+  const v = `acc[ai * ${tc} + aj]`;
+  if (kind === 'f32')
+    t.line(`out[bi * ${M * N} + ${r} * ${N} + ${c}] = ${epilogueValue(t, mm, epi, [...bd, r, c], v)};`);
+  else {
+    const x = range(4).map((cc) =>
+      epilogueValue(t, mm, epi, [...bd, r, `${c} * 4 + ${cc}`], `${v}.${'xyzw'[cc]}`),
+    );
+    t.line(`out[bi * ${(M * N) / 4} + ${r} * ${cols} + ${c}] = vec4<f32>(${x.join(', ')});`);
+  }
+  s.splice(t);
+  s.line('}');
+  e.splice(s);
+  e.line('  }');
+  e.line('}');
 }
