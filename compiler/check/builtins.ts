@@ -101,6 +101,7 @@ const builtinTable: Row[] = [
   // ─── selection from weight statistics and costs, in method bodies (compiler/features/selection.ts) ───
   ['param_names', 'model', 'pattern?: pattern, ndim?: int', 'names of the matched parameters, in model order'],
   ['param_of', 'tensor', 'p', 'a parameter (name or pattern) as the tensor the traced model uses'],
+  ['require', 'misc', 'cond: bool, message: string', 'an error diagnostic when cond is false (a method checks its arguments)'],
   ['numel', 'misc', 'p', 'number of entries of a parameter'], ['ndim', 'misc', 'p', 'number of axes of a parameter'],
   ['cond', 'misc', 'p', 'condition number sigma_max / sigma_min of a weight, at compile time'],
   ['principal_mask', 'misc', 'p, rank: int, density: float', 'flat indices of the top |W_r| entries (LIFT)'],
