@@ -1,5 +1,6 @@
 // GreenTrainer: train the tensors worth most under 40% of full fine-tuning's backward FLOPs,
-// worth = the first-order loss reduction of one update (gradient x update) on 2 batches.
+// worth = the first-order loss reduction of one update (gradient x update) on 2 batches,
+// re-selected every 5 steps at the current weights.
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
@@ -12,5 +13,5 @@ recipe green {
                      value: "taylor", batches: 2)
   loss = causal_lm
   optim = adamw(lr: 1e-3)
-  train(steps: 20, log_every: 5)
+  train(steps: 20, log_every: 5, reselect_every: 5)
 }

@@ -8,12 +8,15 @@
 ///   "taylor"   the paper's first-order loss change of updating the tensor, -sum(g * dW)
 ///              with dW = -lr * g one SGD step: lr * sum(g^2) (lr does not change the
 ///              ranking); g is the loss gradient on `batches` calibration batches of the
-///              recipe's token data, computed on the host at compile time (at the loaded
-///              or initial weights, once: no periodic re-selection);
-///   "gradient" summed |gradient| over calibration batches (build the recipe inside
-///              withWeights(weights, f, gradientStats(...))), a cruder proxy;
+///              recipe's token data, computed on the host at each selection at the
+///              current weights;
+///   "gradient" summed |gradient| over `train(reselect_batches:)` batches (default 2) of
+///              the data at the selection point, a cruder proxy;
 ///   "numel"    parameter count (the default, needs no data); "depth" position in the model.
-/// Tensors below the deepest chosen one get no backward at all.
+/// Tensors below the deepest chosen one get no backward at all. With
+/// `train(reselect_every: n)` the selection is re-run every n steps with the current weights
+/// (runtime/train/reselect.ts), as the paper re-selects periodically: a tensor that leaves
+/// the set keeps its trained value, one that stays keeps its optimizer state.
 method greentrainer(rho: float = 0.5, tokens: int = 1, targets: pattern = "**.weight", value: string = "numel",
                     batches: int = 1) {
   freeze all
