@@ -1,6 +1,9 @@
 // `ftl generate --model DIR [--adapter DIR] --prompt TEXT`: sample a continuation with the
 // KV-cache decoder (runtime/generate/). Prints the generated text to stdout; the device and
 // why it stopped go to stderr, so stdout can be piped. Exit status 1 on any error.
+// `--chunk C` prefills the prompt C tokens per step; `--kv-budget B` keeps at most B cached
+// entries per layer and kv head (Locret eviction by trained retaining heads: the model must
+// be a run folder whose recipe applied `locret`), `--local N` of them the newest.
 
 import type { Command } from 'commander';
 import { generateText } from '../../runtime/generate/index.ts';
@@ -25,6 +28,13 @@ export function register(program: Command): void {
     .option('--seed <n>', 'sampling seed', (v) => parseInt(v, 10), 0)
     .option('--stop <text>', 'stop when this text appears (repeatable)', collect, [])
     .option('--device <device>', 'webgpu or cpu', 'webgpu')
+    .option('--chunk <n>', 'prompt tokens per prefill step (batched prefill)', (v) => parseInt(v, 10))
+    .option(
+      '--kv-budget <n>',
+      'keep at most n cached entries per layer and head, evicting by retaining-head scores (locret runs)',
+      (v) => parseInt(v, 10),
+    )
+    .option('--local <n>', 'with --kv-budget: newest entries always kept', (v) => parseInt(v, 10))
     .action(
       async (o: {
         model: string;
@@ -37,6 +47,9 @@ export function register(program: Command): void {
         seed: number;
         stop: string[];
         device: string;
+        chunk?: number;
+        kvBudget?: number;
+        local?: number;
       }) => {
         if (o.device !== 'webgpu' && o.device !== 'cpu') {
           console.error(`error: --device must be webgpu or cpu, got ${o.device}`);
@@ -51,7 +64,8 @@ export function register(program: Command): void {
         }
         process.stdout.write(r.value.text + '\n');
         console.error(
-          `device: ${r.value.device}; ${r.value.tokens.length} tokens, stopped by ${r.value.finish}`,
+          `device: ${r.value.device}; ${r.value.tokens.length} tokens, stopped by ${r.value.finish}` +
+            (o.kvBudget !== undefined ? `; KV budget ${o.kvBudget}: ${r.value.evictions} evictions` : ''),
         );
       },
     );

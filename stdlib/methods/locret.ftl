@@ -20,8 +20,10 @@ fn locret_keep(scores, budget: int) = topk_mask(scores, budget, axis: 1)
 /// the unit receives from later queries (`max_future_attention`, from the frozen backbone)
 /// with a mean squared error averaged over layers; the backbone is frozen and its outputs are
 /// unchanged (the head only reads taps). At inference `locret_keep(s, budget)` selects the
-/// units to retain. Chunked prefill with eviction inside runtime/generate's KV cache is not
-/// wired yet (the scoring and the selection are). Heads here are per-layer MLPs as in the
+/// units to retain. In generation the scores go through `kv_retain` into the KV cache beside
+/// the keys and values: `ftl generate --kv-budget B --chunk C` prefills C tokens per step and
+/// after each chunk keeps, per layer and kv head, the `local` newest units plus the highest-
+/// scored ones up to B (runtime/generate/evict.ts). Heads here are per-layer MLPs as in the
 /// paper's small FFN heads; the paper's loss adds a smoothness term (omitted, stated).
 method locret(hidden: int = 16, targets: pattern = "blocks.*.attn") {
   freeze all
@@ -37,19 +39,24 @@ method locret(hidden: int = 16, targets: pattern = "blocks.*.attn") {
       let k = m.k(x)
       let v = m.v(x)
       let s = relu(concat([q, k, v], axis: -1) @ m.retain_w1^T) @ m.retain_w2^T + m.retain_b
-      let group = m.heads / m.kv_heads
-      let qh = split_heads(q, m.heads)
-      let kh = repeat_heads(split_heads(k, m.kv_heads), group)
-      if m.use_rope {
-        qh = rope(qh, base: m.rope_base)
-        kh = rope(kh, base: m.rope_base)
+      // generation: the scores are cached beside this layer's keys/values, so a KV budget
+      // (`ftl generate --kv-budget`) evicts the lowest-scored units
+      kv_retain(s)
+      if !decoding() {
+        let group = m.heads / m.kv_heads
+        let qh = split_heads(q, m.heads)
+        let kh = repeat_heads(split_heads(k, m.kv_heads), group)
+        if m.use_rope {
+          qh = rope(qh, base: m.rope_base)
+          kh = rope(kh, base: m.rope_base)
+        }
+        // per kv head: the max over the query heads it serves
+        let t = max_future_attention(qh, kh) // (B, T, H)
+        let ts = t.shape
+        let tk = max(reshape(t, [ts[0], ts[1], m.kv_heads, group]), axis: -1) // (B, T, Hkv)
+        tap("locret.pred", s)
+        tap("locret.target", tk)
       }
-      // per kv head: the max over the query heads it serves
-      let t = max_future_attention(qh, kh) // (B, T, H)
-      let ts = t.shape
-      let tk = max(reshape(t, [ts[0], ts[1], m.kv_heads, group]), axis: -1) // (B, T, Hkv)
-      tap("locret.pred", s)
-      tap("locret.target", tk)
       return y
     }
   }
