@@ -293,7 +293,11 @@ async function runCompiled(
         ok: false,
         compiled,
         diagnostics: [
-          runError('FTL0711', `reselect_every must be a positive whole number of steps, got ${every}`),
+          runError(
+            'FTL0401',
+            `reselect_every must be a positive whole number of steps, got ${every}`,
+            'train(reselect_every: 50) re-selects every 50 steps; leave it out to select once per stage',
+          ),
         ],
       }
     );
