@@ -37,6 +37,8 @@
 //                                        (rewrites their initial values; function unchanged)
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 //   pearson, column_correlations, probe_r2   correlation statistics (host-stats.ts)
+//   require(cond, message)               a diagnostic (FTL0401) at the call when cond is false:
+//                                        a method's check of its arguments
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
 
 import type * as A from '../../grammar/ast.ts';
@@ -197,6 +199,19 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
   });
   def('numel', (a) => numel(oneParam(tree, a)));
   def('param_of', (a) => paramNode(oneParam(tree, a)));
+  def('require', (a) => {
+    const c = arg(a, 0, 'cond');
+    const msg = arg(a, 1, 'message');
+    if (typeof c !== 'boolean')
+      return err(TraceCodes.badArgument, '`require` needs a compile-time bool', a.span);
+    if (!c)
+      err(
+        TraceCodes.badArgument,
+        typeof msg === 'string' ? msg : 'a requirement of this method failed',
+        a.span,
+      );
+    return { kind: 'null' };
+  });
   def('ndim', (a) => oneParam(tree, a).shape.length);
   def('cond', (a) => {
     const p = oneParam(tree, a);

@@ -23,6 +23,9 @@ method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric:
   }
   let xs = calibration_tokens(data, batches: batches) // (rows, T)
   let T = xs.shape[1]
+  require(response >= 2 && response < T, "prior_layer: `response` must be in 2 .. T - 1 (T = the data's sequence length)")
+  require(layers >= 1 && layers <= n, "prior_layer: `layers` must be in 1 .. the number of blocks")
+  require(metric == "probe" || metric == "unit", "prior_layer: `metric` is \"probe\" or \"unit\"")
   let y = model(xs)
   let hs = last(taps("prior_layer.h"), n) // n x (rows, T, d)
   let r = xs[:, T - response:T] // (rows, response): the responses on their own

@@ -23,6 +23,8 @@ method s2ft(channels: int = 8, heads: int = 0, seed: int = 0) {
     if heads > 0 {
       let a = b.attn
       let dh = a.d / a.heads
+      require(a.kv_heads == a.heads, "s2ft: attention heads need multi-head attention (kv_heads = heads)")
+      require(heads <= a.heads, "s2ft: `heads` is more than the model has")
       let hs = random_indices(a.heads, heads, seed: seed, salt: path_of(a))
       // every channel of the drawn heads, head by head: hs[0]*dh .. hs[0]*dh + dh - 1, ...
       let ch = [hs[int(i / dh)] * dh + i % dh for i in range(heads * dh)]

@@ -106,6 +106,9 @@ describe('lt-sft global K', () => {
     expect(all[K - 1].d).toBeGreaterThan(all[K].d); // the K-th and (K+1)-th are distinct
     expect(G.map(maskOf)).toEqual(want);
     expect(G.map(maskOf).reduce((n, m) => n + m.length, 0)).toBe(K);
+    // optimizer state (AdamW m, v) only for the K entries
+    const st = global.params.filter((p) => p.role === 'state');
+    expect(st.reduce((n, p) => n + p.shape.reduce((a, c) => a * c, 1), 0)).toBe(2 * K);
     // a global ranking, not K / 3 per tensor
     expect(new Set(want.map((m) => m.length)).size).toBeGreaterThan(1);
   });

@@ -220,6 +220,12 @@ describe('prior-layer fine-tuning', () => {
     }
   });
 
+  it('reports a response longer than the rows as a diagnostic', () => {
+    expect(() => build(recipe(`apply prior_layer(response: ${T})`))).toThrow(
+      /FTL0401 prior_layer: `response`/,
+    );
+  });
+
   describe('on WebGPU', () => {
     let h: DeviceHandle;
     beforeAll(async () => (h = await gpu()));

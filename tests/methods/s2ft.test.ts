@@ -151,6 +151,10 @@ describe('s2ft attention heads', () => {
     }
   });
 
+  it('reports more heads than the model has as a diagnostic', () => {
+    expect(() => build(recipe(`apply s2ft(heads: ${H + 1})`, H))).toThrow(/FTL0401 s2ft: `heads`/);
+  });
+
   describe('on WebGPU', () => {
     let h: DeviceHandle;
     beforeAll(async () => (h = await gpu()));
