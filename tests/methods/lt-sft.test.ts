@@ -187,6 +187,33 @@ describe('lt-sft composition', () => {
     expect(both).toBeGreaterThan(0); // some entries were moved by both: their deltas add
   });
 
+  it('evaluates other merge declarations the same way (task arithmetic, a soup)', () => {
+    const sample = 'tests/samples/prim-checkpoint-arith/input.ftl';
+    const prog = parse(readFileSync(sample, 'utf8'), sample).ast;
+    const files = ['a.safetensors', 'b.safetensors'];
+    const ta = evaluateMerge(
+      prog,
+      'task_arithmetic',
+      { base: 'theta0.safetensors', tuned: files, lambda: 0.5 },
+      { dir },
+    );
+    const soup = evaluateMerge(
+      prog,
+      'uniform_soup',
+      { checkpoints: ['theta0.safetensors', ...files] },
+      { dir },
+    );
+    if (!ta.ok || !soup.ok) throw new Error('merge failed');
+    const f = Math.fround;
+    for (const [n, t0] of theta0) {
+      const [a, b] = [thA.get(n)!, thB.get(n)!];
+      for (let i = 0; i < t0.length; i++) {
+        expect(ta.value.get(n)!.data[i]).toBe(f(t0[i] + f(0.5 * f(f(a[i] - t0[i]) + f(b[i] - t0[i])))));
+        expect(soup.value.get(n)!.data[i]).toBe(f(f(f(t0[i] + a[i]) + b[i]) / 3));
+      }
+    }
+  });
+
   it('reports a missing merge and an unreadable checkpoint as diagnostics', () => {
     const none = evaluateMerge(program, 'nope', {});
     expect(none.ok).toBe(false);
