@@ -67,6 +67,9 @@ const builtinTable: Row[] = [
   ['kv_retain', 'tensor', 's', 'retention scores [..., T, kv heads] cached beside the keys/values for KV-budget eviction (identity when not decoding)'],
   ['decoding', 'misc', '', 'true while tracing a generation (KV-cache) step'],
   ['gather', 'tensor', 'x, index, axis?: int', 'gather along an axis'],
+  ['scatter_add', 'tensor', 'index, updates, rows: int', 'out[index[i]] += updates[i] into [rows, ...] (inverse of the row gather)'],
+  ['cumsum', 'tensor', 'x, axis?: int', 'inclusive prefix sum along an axis (default 0)'],
+  ['route', 'tensor', 'mask, gate, capacity: int', 'per-expert token lists [index i32[E, cap], weight [E, cap]] of a [N, E] top-k mask; overflow dropped'],
   ['svd_lowrank', 'tensor', 'x, r: int', 'rank-r factors (U S, V) of a matrix'],
   // ─── neural-net functions ───
   ['dropout', 'tensor', 'x, p?: float', 'dropout (identity when not training)'],

@@ -27,6 +27,7 @@ export interface TraceContext {
 import { arg, axisArg, ints, keepdim, need, num, optTensor, tensor, type Fn } from './args.ts';
 import { moreBuiltins } from './builtins-more.ts';
 import { routingTapBuiltins } from '../features/routing-taps.ts';
+import { routeBuiltins } from '../features/route.ts';
 
 /** Math on a host number stays on the host; on a tensor it is staged. */
 const math =
@@ -239,6 +240,7 @@ const table: Record<string, Fn> = {
   print: () => NULL,
   ...moreBuiltins,
   ...routingTapBuiltins,
+  ...routeBuiltins,
 };
 
 export const builtinNames = (): string[] => Object.keys(table);
