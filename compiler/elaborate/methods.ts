@@ -43,8 +43,8 @@ import { defineCalibrationBuiltins } from '../features/calibration.ts';
 export const RECIPE_PARTS = ['loss', 'optim', 'gradient', 'data'] as const;
 export type RecipePart = (typeof RECIPE_PARTS)[number];
 
-/** The methods being applied right now, outermost first (for the cycle diagnostic). */
-const active: A.MethodDecl[] = [];
+/** Per model tree, the methods being applied right now, outermost first (cycle diagnostic). */
+const applying = new WeakMap<ModelTree, A.MethodDecl[]>();
 
 export function applyMethod(
   tree: ModelTree,
@@ -56,6 +56,8 @@ export function applyMethod(
   const decl = method.decl.decl;
   if (decl.kind !== 'MethodDecl')
     err(TraceCodes.badArgument, `\`apply\` needs a method, got ${typeName(method)}`, span);
+  let active = applying.get(tree);
+  if (!active) applying.set(tree, (active = []));
   const at = active.indexOf(decl);
   if (at >= 0) {
     const cycle = [...active.slice(at), decl].map((d) => d.name.name).join(' -> ');

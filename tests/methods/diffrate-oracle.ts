@@ -13,7 +13,7 @@
 //     head-averaged merged key is most similar by cosine (ties: lower j), or is dropped;
 //   - W <- (sum_c p_c D_c)^T W for the next layer.
 
-type Store = Map<string, ArrayLike<number>>;
+type Store = Map<string, Float32Array>;
 
 export interface MergeCase {
   readonly vocab: number;
@@ -78,7 +78,9 @@ export function mergedGpt2(P: Store, tokens: readonly number[], c: MergeCase) {
   const wte = P.get('wte.weight')!;
   const wpe = P.get('wpe.weight')!;
   let x = tokens.map((tok, t) => Array.from({ length: d }, (_, i) => wte[tok * d + i] + wpe[t * d + i]));
-  let W = Array.from({ length: T }, (_, j) => Array.from({ length: T }, (_, i) => (i === j ? 1 : 0)));
+  let W: number[][] = Array.from({ length: T }, (_, j) =>
+    Array.from({ length: T }, (_, i) => (i === j ? 1 : 0)),
+  );
   let merges = 0;
   for (let l = 0; l < c.layers; l++) {
     const pre = `blocks.${l}`;
