@@ -29,8 +29,8 @@ export function fullBaseline(
   const base = compile(source, file, { recipe, stage, methods: false, skipCheck: true });
   if (hasErrors(base.diagnostics) || !base.graph || !base.schedule) return undefined;
   const full = compileReport(base.trainIR!, base.graph, base.schedule);
-  const same =
-    full.params.trainable.join() === method.params.trainable.join() &&
-    full.flops.backward === method.flops.backward;
+  const key = (r: typeof full) =>
+    JSON.stringify([r.params, r.flops, r.bytes.optimizerState, r.nodes.optimized]);
+  const same = key(full) === key(method);
   return same ? undefined : versusFull(method, full, peakTemporaryBytes(c.graph, c.schedule));
 }
