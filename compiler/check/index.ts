@@ -15,6 +15,7 @@ import { diag } from '../diagnostics/catalogue.ts';
 import { builtinNames as traceBuiltinNames } from '../trace/builtins.ts';
 import { Binder } from './bind.ts';
 import { builtinConstants, builtins } from './builtins.ts';
+import { registerBackwardChecks } from './checks/backward.ts';
 import { registerCallChecks } from './checks/calls.ts';
 import { registerMethodCycleChecks } from './checks/method-cycles.ts';
 import { registerNameChecks } from './checks/names.ts';
@@ -52,6 +53,7 @@ export function defaultRegistry(): CheckRegistry {
   registerShapeChecks(r);
   registerTargetChecks(r);
   registerMethodCycleChecks(r);
+  registerBackwardChecks(r);
   return r;
 }
 

@@ -3,6 +3,7 @@
 // hand-computed rules, and by finite differences; rule errors are diagnostics at the rule.
 
 import { describe, expect, it } from 'vitest';
+import { checkSource } from '../../compiler/check/index.ts';
 import { verify } from '../../compiler/ir/verify.ts';
 import { TraceError } from '../../compiler/trace/errors.ts';
 import { freshInput, randArray, seeded } from '../cpu/util.ts';
@@ -133,5 +134,14 @@ describe('custom backward rules', () => {
     const b = call(s, 'sign_ste', [x]);
     expect(a).not.toBe(b);
     expect(a.src[0]).toBe(b.src[0]);
+  });
+
+  it('the checker catches a rule of the wrong arity before tracing', () => {
+    const codes = (text: string) => checkSource(text, 'tests/inline.ftl').diagnostics.map((d) => d.code);
+    expect(codes('fn f(x, w) = x * w backward(g) = [g * w, g * x]')).toEqual([]);
+    expect(codes('fn f(x, w) = x * w backward(g) = [g * w]')).toEqual(['FTL0203']);
+    expect(codes('fn f(x, w) = x * w backward(g) = g * w')).toEqual(['FTL0203']);
+    expect(codes('fn f(x) = x backward(g, h) = g')).toEqual(['FTL0106']);
+    expect(codes('fn f(x) = x backward(g) { return [g, g] }')).toEqual(['FTL0203']);
   });
 });
