@@ -4,7 +4,10 @@
 // marker, and WebGPU matches the CPU within 1e-5 per parameter after 3 SGD steps.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from '../../grammar/index.ts';
 import { toposort, roots } from '../../compiler/ir/graph.ts';
+import { buildForwardGraph, type ForwardBuild } from '../../compiler/train/build.ts';
+import { evaluate } from '../../runtime/cpu/index.ts';
 import { verify } from '../../compiler/ir/verify.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
@@ -46,6 +49,16 @@ describe('a recipe with a custom backward rule', () => {
     expect(losses[29]).toBeLessThan(0.7 * losses[0]);
     expect(toposort(roots(ste.graph)).some((n) => n.op === 'custom_vjp')).toBe(false);
     expect(() => verify(ste.graph, 'build')).not.toThrow();
+  });
+
+  it('a forward-only graph of the same recipe holds no marker and evaluates on the CPU', () => {
+    const file = 'examples/inline.ftl';
+    const fb = buildForwardGraph({ file, program: parse(recipe('sign_ste'), file).ast }, { parse });
+    expect(fb.diagnostics).toEqual([]);
+    const f = fb as ForwardBuild;
+    expect(toposort(roots(f.graph)).some((n) => n.op === 'custom_vjp')).toBe(false);
+    const out = evaluate(f.graph, { params: f.initialValues(0), inputs: batchFor(ste, 1) });
+    expect(out.outputs.loss[0]).toBeCloseTo(runCpu(ste, 1).losses[0], 5);
   });
 
   describe('on WebGPU', () => {
