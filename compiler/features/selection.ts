@@ -17,10 +17,6 @@
 //   grad_sum(p) -> float                 sum of accumulated |gradient| (needs grads)
 //   spiel_mask(p, density:, regrow:)     keep the largest deltas, regrow by |gradient|
 //   magnitude_mask(p, density:)          flat indices of the top density*n |W|
-//   global_mask(ps, count:, by:)         one top-`count` over every entry of the listed
-//                                        parameters together (by "delta" |W_now - W_init|,
-//                                        "magnitude" |W| or "gradient" accumulated |g|):
-//                                        a list of flat-index lists, one per parameter
 //   random_mask(p, density:, seed:)      density*n random flat indices
 //   random_cols(p, count:, seed:)        flat indices of every entry of `count` random columns
 //   random_indices(n, count, seed:, salt:)  sorted distinct indices (salt: e.g. path_of(m))
@@ -33,10 +29,9 @@
 //                                        cost(x) = [dw, dx]: the optimum when training x
 //                                        needs backward through every item above it
 //   indicator(indices, shape) -> init    1 at the flat indices, else 0 (`param ... init`)
-//   co_permute(indices, [[p, axis], ...])  move channels to the front of coupled weights
-//                                        (rewrites their initial values; function unchanged)
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 //   pearson, column_correlations, probe_r2   correlation statistics (host-stats.ts)
+//   global_mask, co_permute              over several parameters (coupled-selection.ts)
 //   require(cond, message)               a diagnostic (FTL0401) at the call when cond is false:
 //                                        a method's check of its arguments
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
@@ -61,6 +56,7 @@ import {
   permutation,
   topK,
 } from './host-linalg.ts';
+import { defineCoupledBuiltins } from './coupled-selection.ts';
 import { defineHostStatsBuiltins } from './host-stats.ts';
 
 /** The parameters a value names (see the header). */
@@ -77,7 +73,7 @@ export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
   return err(TraceCodes.badArgument, `expected a parameter or pattern, got ${typeName(v)}`, span);
 }
 
-function oneParam(tree: ModelTree, a: Args): ParamSpec {
+export function oneParam(tree: ModelTree, a: Args): ParamSpec {
   const v = arg(a, 0, 'p');
   if (v === undefined) return err(TraceCodes.badArgument, 'missing parameter argument', a.span);
   const ps = paramsOf(tree, v, a.span);
@@ -109,11 +105,14 @@ export function withWeights<R>(
   }
 }
 
+/** The accumulated |gradient| `withWeights` supplies for a parameter, if any. */
+export const selectionGradient = (name: string): Float32Array | undefined => gradients?.get(name);
+
 /** The weights `withWeights` supplies (undefined outside it), for other host-side features. */
 export const selectionWeights = (): ReadonlyMap<string, Float32Array> | undefined => current;
 
 /** A parameter's current value: `withWeights`' value, else its initial value. */
-function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
+export function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
   return current?.get(p.name) ?? weightValue(p, span);
 }
 
@@ -128,37 +127,10 @@ export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
   return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
 }
 
-/** Per-entry scores of `global_mask`: |delta|, |W| or accumulated |gradient|. */
-function entryScores(p: ParamSpec, by: string, span: A.Span): ArrayLike<number> {
-  if (by === 'magnitude') return currentValue(p, span).map(Math.abs);
-  if (by === 'gradient') {
-    const g = gradients?.get(p.name);
-    if (!g)
-      err(
-        TraceCodes.unsupported,
-        `no gradient statistics for \`${p.name}\``,
-        span,
-        'build with withWeights(weights, f, gradientStats(...))',
-      );
-    return g!;
-  }
-  if (by !== 'delta') err(TraceCodes.badArgument, '`by` is "delta", "magnitude" or "gradient"', span);
-  const w1 = current?.get(p.name);
-  if (!w1)
-    err(
-      TraceCodes.unsupported,
-      `no trained weights for \`${p.name}\``,
-      span,
-      'build this stage with withWeights(values of the previous stage)',
-    );
-  const w0 = weightValue(p, span);
-  return w1!.map((v, i) => Math.abs(v - w0[i]));
-}
-
 const numel = (p: ParamSpec) => p.shape.reduce((a, b) => a * b, 1);
 const countOf = (p: ParamSpec, density: number) => Math.max(1, Math.round(density * numel(p)));
 
-function items(v: Value | undefined, what: string, span: A.Span): Value[] {
+export function items(v: Value | undefined, what: string, span: A.Span): Value[] {
   if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'list') return [...v.items];
   return err(TraceCodes.badArgument, `\`${what}\` must be a list`, span);
 }
@@ -174,6 +146,7 @@ export function parseBytes(s: string): number | undefined {
 export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Interp): void {
   const def = (name: string, call: (a: Args) => Value) => scope.define(name, { kind: 'builtin', name, call });
   defineHostStatsBuiltins(scope); // pearson, column_correlations, probe_r2 (host-stats.ts)
+  defineCoupledBuiltins(scope, tree); // global_mask, co_permute (coupled-selection.ts)
   const keyed = (a: Args, sign: 1 | -1) => {
     const xs = items(arg(a, 0, 'items'), 'items', a.span);
     const k = num(a, 1, 'k');
@@ -285,28 +258,6 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
     );
     return list([...keep, ...grow].sort((x, y) => x - y));
   });
-  def('global_mask', (a) => {
-    // One ranking over the concatenated entries of all listed parameters (LT-SFT's global
-    // K): ties go to the earlier parameter in the list, then the lower flat index.
-    const ps = items(arg(a, 0, 'params'), 'params', a.span).flatMap((v) => paramsOf(tree, v, a.span));
-    const by = arg(a, 99, 'by') ?? 'delta';
-    if (typeof by !== 'string') return err(TraceCodes.badArgument, '`by` must be a string', a.span);
-    if (ps.length === 0) return list([]);
-    const scores = ps.map((p) => entryScores(p, by, a.span));
-    const offsets = scores.map((_, i) => scores.slice(0, i).reduce((n, x) => n + x.length, 0));
-    const all = new Float64Array(offsets.at(-1)! + scores.at(-1)!.length);
-    scores.forEach((x, i) => all.set(x, offsets[i]));
-    const k = num(a, 99, 'count');
-    if (!Number.isInteger(k) || k < 0 || k > all.length)
-      err(TraceCodes.badArgument, `\`count\` must be an integer in 0 .. ${all.length}`, a.span);
-    const out: number[][] = ps.map(() => []);
-    let t = 0;
-    for (const i of topK(all, k)) {
-      while (i >= offsets[t] + scores[t].length) t++; // topK returns ascending indices
-      out[t].push(i - offsets[t]);
-    }
-    return list(out.map((x) => list(x)));
-  });
   def('magnitude_mask', (a) => {
     const p = oneParam(tree, a);
     return list(topK(currentValue(p, a.span).map(Math.abs), countOf(p, num(a, 1, 'density'))));
@@ -413,36 +364,6 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
       data[i] = 1;
     }
     return { kind: 'init', spec: { kind: 'data', data, source: 'indicator' } };
-  });
-  def('co_permute', (a) => {
-    // Move channels `indices` (in the given order) to the front of the named axis of every
-    // [param, axis] pair, the rest after in their original order, by rewriting the
-    // parameters' initial values. Coupled weights permuted together leave the function
-    // unchanged (S2FT: fc rows, fc bias and proj columns of the same FFN channels).
-    const idx = items(arg(a, 0, 'indices'), 'indices', a.span) as number[];
-    for (const pair of items(arg(a, 1, 'targets'), 'targets', a.span)) {
-      const [pv, axis] = items(pair, 'targets item', a.span) as [Value, number];
-      for (const p of paramsOf(tree, pv, a.span)) {
-        const n = p.shape[axis];
-        if (n === undefined || idx.some((i) => i < 0 || i >= n))
-          err(
-            TraceCodes.badArgument,
-            `co_permute: \`${p.name}\` axis ${axis} has no channel ${Math.max(...idx)}`,
-            a.span,
-          );
-        const order = [...idx, ...[...Array(n).keys()].filter((i) => !idx.includes(i))];
-        const v = currentValue(p, a.span);
-        const inner = p.shape.slice(axis + 1).reduce((x, y) => x * y, 1);
-        const outer = p.shape.slice(0, axis).reduce((x, y) => x * y, 1);
-        const out = new Float32Array(v.length);
-        for (let o = 0; o < outer; o++)
-          order.forEach((src, dst) =>
-            out.set(v.subarray((o * n + src) * inner, (o * n + src + 1) * inner), (o * n + dst) * inner),
-          );
-        p.init = { kind: 'data', data: out, source: `co_permute(${p.name})` };
-      }
-    }
-    return list([]);
   });
   def('bytes', (a) => {
     const v = arg(a, 0, 'size');
