@@ -2,8 +2,9 @@
 /// the Prior Distribution in Large Language Models"): find the layers whose hidden states
 /// correlate with the prior probability of a response, then fine-tune only those layers.
 /// Probe data are the first `batches` batches of the recipe's data (a calibration pass on
-/// the host at compile time, on the initial or loaded weights); each row is a prompt
-/// followed by a response of `response` tokens (its last tokens).
+/// the host at compile time, at the weights selection reads: loaded or initial, or an
+/// earlier stage's under withWeights); each row is a prompt followed by a response of
+/// `response` tokens (its last tokens).
 ///   prior of a row  = log p(response) when the model reads the response alone (no
 ///                     prompt): sum over response tokens 2.. of log p(r_t | r_<t), the
 ///                     first token having no context;
