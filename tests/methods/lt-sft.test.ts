@@ -79,15 +79,24 @@ describe('lt-sft', () => {
       for (const n of T)
         expect(diffIndices(theta0.get(n)!, r.after.get(n)!).length).toBeLessThanOrEqual(k(n));
     }, 60_000);
+    it('global K: at most K entries change in all, like the CPU', async () => {
+      const r = await gpuVsCpu(h, global, 1);
+      expect(r.maxLossGap).toBeLessThan(1e-4);
+      const moved = [...theta0].reduce((n, [p, v0]) => n + diffIndices(v0, r.after.get(p)!).length, 0);
+      expect(moved).toBeGreaterThan(0);
+      expect(moved).toBeLessThanOrEqual(K);
+      expect(r.changed.every((n) => G.includes(n))).toBe(true);
+    }, 60_000);
   });
 });
 
+const K = 40;
+const G = ['blocks.0.attn.q.weight', 'blocks.0.attn.k.weight', 'blocks.0.mlp.fc.weight'];
+const global = withWeights(theta1, () =>
+  build(recipe(`apply lt_sft(k: ${K}, targets: "blocks.0.{attn.q,attn.k,mlp.fc}.weight")`)),
+);
+
 describe('lt-sft global K', () => {
-  const K = 40;
-  const G = ['blocks.0.attn.q.weight', 'blocks.0.attn.k.weight', 'blocks.0.mlp.fc.weight'];
-  const global = withWeights(theta1, () =>
-    build(recipe(`apply lt_sft(k: ${K}, targets: "blocks.0.{attn.q,attn.k,mlp.fc}.weight")`)),
-  );
   const maskOf = (n: string) => Array.from(global.initialValues(0).get(`${n}#mask.idx`) ?? []);
 
   it('selects exactly K entries in all, the K largest |theta1 - theta0| over the tensors together', () => {
