@@ -14,18 +14,27 @@
 // shape in every other checkpoint the body loads.
 //
 //   evaluateMerge(program, name, args, { dir, read }) -> Result<Map<name, HostTensor>>
+//   mergeFileToFolder(file, name, args, to, { dir }) -> Result<{ files }>   parse `file`,
+//       evaluate its merge `name`, write the result as a model folder (model.safetensors)
 //
 // `load` reads a safetensors file or a model folder (model.safetensors or a sharded
 // index), paths relative to `dir`. User errors (no such merge, a bad argument, a missing
 // or mis-shaped tensor, an unreadable file) come back as diagnostics.
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as A from '../../grammar/ast.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { mk, type Node } from '../ir/node.ts';
 import { evaluateNodes, type TypedArray } from '../../runtime/cpu/index.ts';
-import { readModelFolder, readSafetensors, type HostTensor } from '../../runtime/checkpoint/index.ts';
+import {
+  readModelFolder,
+  readSafetensors,
+  writeModelFolder,
+  type HostTensor,
+} from '../../runtime/checkpoint/index.ts';
+import { fail as fileFail } from '../../runtime/data/result.ts';
+import { parse } from '../../grammar/index.ts';
 import type { Result } from '../../runtime/data/result.ts';
 import { builtins } from '../trace/builtins.ts';
 import { TraceCodes, TraceError, fmtShape, toDiagnostic } from '../trace/errors.ts';
@@ -164,3 +173,25 @@ class DiagnosticsError extends Error {
 }
 
 const fail = (d: Diagnostic): Result<never> => ({ ok: false, diagnostics: [d] });
+
+/** Parse `file`, evaluate its merge `name` and write the result to model folder `to`. */
+export function mergeFileToFolder(
+  file: string,
+  name: string,
+  args: Readonly<Record<string, MergeArg>>,
+  to: string,
+  opts: MergeOptions = {},
+): Result<{ files: string[] }> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return fileFail('FTL0701', file, `cannot read: ${(e as Error).message}`);
+  }
+  const parsed = parse(text, file);
+  if (parsed.diagnostics.some((d) => d.severity === 'error'))
+    return { ok: false, diagnostics: parsed.diagnostics };
+  const r = evaluateMerge(parsed.ast, name, args, opts);
+  if (!r.ok) return r;
+  return writeModelFolder(to, Object.fromEntries(r.value));
+}

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/index.ts';
-import { evaluateMerge } from '../../compiler/features/checkpoint-merge.ts';
+import { evaluateMerge, mergeFileToFolder } from '../../compiler/features/checkpoint-merge.ts';
 import { withWeights } from '../../compiler/features/selection.ts';
-import { writeSafetensors, type HostTensor } from '../../runtime/checkpoint/index.ts';
+import { readModelFolder, writeSafetensors, type HostTensor } from '../../runtime/checkpoint/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
 import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values } from './helpers.ts';
@@ -194,6 +194,15 @@ describe('lt-sft composition', () => {
     expect(moved(thB).length).toBeGreaterThan(0);
     expect(diffIndices(thA.get(T[0])!, thB.get(T[0])!).length).toBeGreaterThan(0);
     expect(both).toBeGreaterThan(0); // some entries were moved by both: their deltas add
+  });
+
+  it('writes the composed model as a model folder', () => {
+    const out = join(dir, 'composed');
+    const args = { base: 'theta0.safetensors', tuned: ['a.safetensors', 'b.safetensors'] };
+    expect(mergeFileToFolder(lib, 'compose_sparse', args, out, { dir }).ok).toBe(true);
+    const back = readModelFolder(out);
+    if (!back.ok || !r.ok) throw new Error('read back failed');
+    for (const [n, t] of r.value) expect(back.value.tensors[n].data).toEqual(t.data);
   });
 
   it('evaluates other merge declarations the same way (task arithmetic, a soup)', () => {
