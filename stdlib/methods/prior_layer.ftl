@@ -12,14 +12,16 @@
 ///   score of l      = metric "probe": R^2 of a ridge linear probe (`ridge`) predicting the
 ///                     prior from h_l; metric "unit": max over hidden units of |Pearson r|.
 /// The `layers` highest-scoring blocks train (the parameters matched by `tensors` in
-/// them); everything else is frozen. The paper's localisation details (which probe, which
+/// them); everything else is frozen. `blocks` names the model's blocks ("blocks.*" for
+/// GPT-2, "layers.*" for the Llama family). The paper's localisation details (which probe, which
 /// token position) are not in its abstract and were not checked against its code; this is
 /// ftl's documented reading.
 method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric: string = "probe",
-                   ridge: float = 1e-3, tensors: pattern = "**") {
+                   ridge: float = 1e-3, tensors: pattern = "**", blocks: pattern = "blocks.*") {
   freeze all
-  let n = len(model.blocks)
-  for b in model.blocks {
+  let bs = modules(blocks)
+  let n = len(bs)
+  for b in bs {
     wrap b(x) = tap("prior_layer.h", base(x))
   }
   let xs = calibration_tokens(data, batches: batches) // (rows, T)
@@ -36,6 +38,6 @@ method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric:
     scores = [max([abs(c) for c in column_correlations(host_eval(h[:, T - response - 1]), prior)]) for h in hs]
   }
   for i in highest([j for j in range(n)], layers, key: (j) => scores[j]) {
-    unfreeze model.blocks[i][tensors]
+    unfreeze bs[i][tensors]
   }
 }

@@ -220,6 +220,24 @@ describe('prior-layer fine-tuning', () => {
     }
   });
 
+  it('takes the blocks by pattern: on a Llama-family model one layer MLP trains', () => {
+    const ll = build(`
+import std.models.llama
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.prior_layer
+recipe r {
+  model = llama(vocab: ${V}, d: ${D}, heads: 2, kv_heads: 1, n_layers: 3, hidden: 16)
+  data = text("data/corpus.txt") |> tokenize("bytes") |> chunks(seq: ${T}) |> batch(${B})
+  apply prior_layer(layers: 1, batches: 2, blocks: "layers.*", tensors: "mlp.**")
+  loss = causal_lm
+  optim = adamw(lr: 1e-2)
+}`);
+    const t = ll.params.filter((p) => p.trainable).map((p) => p.name);
+    expect(t).toHaveLength(3);
+    expect(new Set(t.map((n) => /^layers\.(\d+)\.mlp\./.exec(n)?.[1])).size).toBe(1);
+  });
+
   it('reports a response longer than the rows as a diagnostic', () => {
     expect(() => build(recipe(`apply prior_layer(response: ${T})`))).toThrow(
       /FTL0401 prior_layer: `response`/,
