@@ -54,6 +54,14 @@ describe('levi', () => {
     const l0 = loss();
     for (let s = 1; s <= 15; s++) step(b.graph, store, batchInputs(4, 8, 3, s));
     expect(loss()).toBeLessThan(l0);
+    // every view learns: the adapters' up-projections (zero at init) and the small model's
+    // output layer moved, so did every combination weight
+    const moved = (k: string) => Array.from(store.get(k)!).some((v, i) => v !== before.get(k)![i]);
+    for (const l of [0, 1]) expect(moved(`blocks.${l}.levi_adapter.up.weight`), `${l}`).toBe(true);
+    expect(moved('wte.levi_small.out.weight')).toBe(true);
+    const w0 = before.get('ln_f.levi_weights')!;
+    expect(Array.from(w0)).toEqual(new Array(LAYERS + 1).fill(Math.fround(1 / (LAYERS + 1))));
+    Array.from(store.get('ln_f.levi_weights')!).forEach((v, i) => expect(v).not.toBe(w0[i]));
     for (const [k, v] of before)
       if (!k.includes(':') && !k.includes('levi_')) expect(store.get(k)).toEqual(v);
   });
