@@ -6,8 +6,10 @@
 // `build` is any training build whose model parameters are whole leaves (e.g. the recipe
 // without its selective method); its loss output is differentiated with respect to every
 // model parameter leaf (compiler/autodiff/grad.ts) and evaluated on the CPU executor at the
-// weights in `store`, once per feed. The result goes to the next stage's selection through
-// compiler/features/selection.ts `withWeights(weights, f, grads)`.
+// weights in `store`, once per feed. The result goes to the next selection through
+// compiler/features/selection.ts `withWeights(weights, f, grads)`: run.ts computes it (only
+// when a selection reads it, select.ts) at a stage start and at every `reselect_every`
+// boundary, over the previous build at the current weights.
 
 import { grad } from '../../compiler/autodiff/grad.ts';
 import { leavesOf } from '../../compiler/ir/graph.ts';

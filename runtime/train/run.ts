@@ -66,11 +66,16 @@ export interface RunOptions {
   onStage?: (name: string, index: number, count: number) => void;
 }
 
-/** One re-selection: after which step, and its compile and gradient-statistics time. */
+/**
+ * One re-selection: after which step; the recompile's time (parse to plan, the methods' own
+ * host calibration included), the gradient statistics' time (0 when nothing read them) and
+ * the new executor's load time (WebGPU: pipeline creation).
+ */
 export interface Reselection {
   step: number;
   compileMs: number;
   statsMs: number;
+  loadMs: number;
 }
 
 /** What a re-selection saw and produced (for tests and tools). */
@@ -318,12 +323,19 @@ async function runCompiled(
     if (!nb || !r.compiled.graph || (handle && !r.compiled.plan)) throw new FeedError(r.compiled.diagnostics);
     const nextInit = nb.initialValues(seed);
     const start = carryWindow(prev.build, store, nb, seed, { prev: prev.init, next: nextInit });
+    const t1 = performance.now();
     const nw = await openWindow(r.compiled, handle, start, nextInit, r.record, b);
+    const loadMs = performance.now() - t1;
     if (Array.isArray(nw)) throw new FeedError(nw);
     prev.exec.destroy();
     w = nw;
     const stats = statsMs.reduce((x, y) => x + y, 0);
-    const info = { step: b, compileMs: +(r.ms - stats).toFixed(1), statsMs: +stats.toFixed(1) };
+    const info = {
+      step: b,
+      compileMs: +(r.ms - stats).toFixed(1),
+      statsMs: +stats.toFixed(1),
+      loadMs: +loadMs.toFixed(1),
+    };
     reselections.push(info);
     opts.onReselect?.(info, { prev: prev.build, prevStore: store, next: nb, start, record: r.record });
     return nw.exec;

@@ -5,8 +5,8 @@
 // element mask's base + delta). `fullParams` reassembles every model parameter's current
 // value from a stage's leaves; `carryInto` writes those values into the next stage's
 // leaves, which start from them instead of their initialisation. Optimizer state is not
-// carried (each stage has its own optimizer); a leaf the next stage adds (a new head, a
-// LoRA factor) keeps its initial value.
+// carried (each stage has its own optimizer; a re-selection inside a stage carries it,
+// reselect.ts); a leaf the next stage adds (a new head, a LoRA factor) keeps its initial value.
 
 import type { ParamEntry, TrainingBuild } from '../../compiler/train/build.ts';
 import { applyMaskDelta } from '../../compiler/features/mask-leaves.ts';
