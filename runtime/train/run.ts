@@ -312,6 +312,9 @@ async function runCompiled(
   const reselect = async (step: number) => {
     const b = step - 1;
     if (every === 0 || b <= 0 || b % every !== 0 || b === w.selectedAt) return undefined;
+    // A selection that read no weights or statistics (LoRA, a seeded random mask) would
+    // choose the same set again: nothing to do.
+    if (!w.record.readAny) return undefined;
     const store = await readStore(w);
     const prev = w;
     statsMs.length = 0;

@@ -33,6 +33,8 @@ export interface SelectionContext {
 export interface SelectionRecord {
   weights: Map<string, Float32Array>;
   grads: Map<string, Float32Array>;
+  /** Whether the selection read anything at all (if not, recompiling chooses the same set). */
+  readAny: boolean;
 }
 
 export function compileSelected(
@@ -48,7 +50,11 @@ export function compileSelected(
   const ms = performance.now() - t0;
   return {
     compiled,
-    record: { weights: weights.readEntries(), grads: grads.computed ? grads.readEntries() : new Map() },
+    record: {
+      weights: weights.readEntries(),
+      grads: grads.computed ? grads.readEntries() : new Map(),
+      readAny: weights.read.size > 0 || grads.read.size > 0,
+    },
     ms,
   };
 }

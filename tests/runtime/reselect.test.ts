@@ -164,6 +164,25 @@ recipe r {
     expect(bad.map((d) => d.code)).toEqual(['FTL0305', 'FTL0302']);
   });
 
+  it('a selection that reads nothing (LoRA) is not recompiled: the run equals one without', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'ftl-reselect-'));
+    const lora = (train: string) => {
+      const file = join(d, `${train.length}.ftl`);
+      writeFileSync(
+        file,
+        text(train)
+          .replace('import std.methods.spiel', 'import std.methods.lora')
+          .replace(/apply spiel\(.*\)/, 'apply lora(r: 2)'),
+      );
+      return file;
+    };
+    const a = await runRecipe(lora('steps: 4, log_every: 1, reselect_every: 2'), { device: 'cpu' });
+    const b = await runRecipe(lora('steps: 4, log_every: 1'), { device: 'cpu' });
+    expect(a.ok && b.ok, JSON.stringify([...a.diagnostics, ...b.diagnostics])).toBe(true);
+    expect(a.reselections).toEqual([]);
+    expect(a.loop!.losses).toEqual(b.loop!.losses);
+  });
+
   it('a negative interval is a diagnostic', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ftl-reselect-')), 'r.ftl');
     writeFileSync(file, text('steps: 2, reselect_every: -1'));
