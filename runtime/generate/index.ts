@@ -7,15 +7,14 @@
 // `chunk` C > 1 prefills the prompt C tokens per step; `kvBudget` B keeps at most B cached
 // entries per layer and head after every chunk (Locret; the model needs retention scores,
 // i.e. a run folder whose recipe applied `locret`: its graph is traced from the run's own
-// recipe with the run's weights, retaining heads included, instead of the exported folder).
+// recipe with the run's weights, retaining heads included (run-model.ts), instead of the
+// merged export).
 // Lower-level pieces: decodeGraph/fullGraph (decode-graph.ts), Generator (generate.ts),
 // sampling (sample.ts), folderModel (model-folder.ts).
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { readSafetensors } from '../checkpoint/safetensors.ts';
-import { readRunInfo } from '../train/resume.ts';
-import { readModel } from '../export/model-source.ts';
-import { allParams } from '../../compiler/elaborate/tree.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Tokenizer } from '../tokenizer/index.ts';
+import { contextOf, runModel } from './run-model.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exportRun } from '../export/export-run.ts';
@@ -58,25 +57,11 @@ export interface TextOptions extends SamplingOptions {
   local?: number;
 }
 
-/** The recipe and weights of a run folder: traced instead of the exported folder. */
-interface RunModel {
-  source: string;
-  file: string;
-  values: Map<string, Float32Array>;
-}
-
 type R<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagnostic[] };
 const bad = (message: string, hint?: string): R<never> => ({
   ok: false,
   diagnostics: [{ code: 'FTL0762', severity: 'error', message, hint }],
 });
-
-/** The model's context length from config.json (n_positions / max_position_embeddings). */
-function contextOf(dir: string): number {
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const n = c.n_positions ?? c.n_ctx ?? c.max_position_embeddings;
-  return typeof n === 'number' ? n : 2048;
-}
 
 /** A run folder (run.json, no config.json) is exported, merged, to a temporary HF folder first. */
 function modelFolderOf(dir: string): R<string> {
@@ -85,25 +70,6 @@ function modelFolderOf(dir: string): R<string> {
   const to = mkdtempSync(join(tmpdir(), 'ftl-generate-'));
   const r = exportRun(dir, to, { adapter: false });
   return r.ok ? { ok: true, value: to } : r;
-}
-
-function runModel(dir: string): R<RunModel & { baseDir: string }> {
-  const info = readRunInfo(dir);
-  if (!info.ok) return info;
-  const w = readSafetensors(join(dir, 'model.safetensors'));
-  if (!w.ok) return w;
-  const values = new Map(Object.entries(w.value.tensors).map(([k, t]) => [k, Float32Array.from(t.data)]));
-  const source = readFileSync(info.value.recipe, 'utf8');
-  const m = readModel(source, info.value.recipe);
-  if (!m.ok) return m;
-  const init = allParams(m.value.tree.root).find((p) => p.init.kind === 'data')?.init;
-  if (init?.kind !== 'data')
-    return bad(
-      `--kv-budget on a run folder needs a recipe whose model is loaded from a model folder`,
-      'use `model = gpt2.load(dir)` (or llama) in the recipe',
-    );
-  const baseDir = init.source.slice(0, init.source.lastIndexOf(':'));
-  return { ok: true, value: { source, file: info.value.recipe, values, baseDir } };
 }
 
 type Out = R<Generation & { text: string; device: string; evictions: number }>;
@@ -119,12 +85,11 @@ export async function generateText(o: TextOptions): Promise<Out> {
     return bad(`--local must be in 0..${o.kvBudget} (the budget), got ${o.local}`);
   const isRun = !existsSync(join(o.model, 'config.json')) && existsSync(join(o.model, 'run.json'));
   if (isRun && o.kvBudget !== undefined) {
-    // The run's own recipe and weights (retaining heads included); tokenizer and context
-    // from the folder its model was loaded from (a run's checkpoint holds only the weights
-    // its training graph used, so it is not exported first).
+    // The run's own recipe and weights, retaining heads included (run-model.ts): a merged
+    // export would drop the heads.
     const r = runModel(o.model);
     if (!r.ok) return r;
-    return generateFromFolder({ ...o, model: r.value.baseDir }, r.value);
+    return generateWith(o, { ...r.value, adapterValues: r.value.values, fromRun: true });
   }
   const folder = modelFolderOf(o.model);
   if (!folder.ok) return folder;
@@ -136,18 +101,30 @@ export async function generateText(o: TextOptions): Promise<Out> {
   }
 }
 
-async function generateFromFolder(o: TextOptions, run?: RunModel): Promise<Out> {
-  const fm = folderModel(o.model, o.adapter);
-  if (!fm.ok) return fm;
-  const f = run
-    ? { value: { ...fm.value, source: run.source, file: run.file, adapterValues: run.values } }
-    : fm;
+interface Source {
+  readonly source: string;
+  readonly file: string;
+  /** Values to set over the traced model's initial ones (a LoRA adapter, a run's weights). */
+  readonly adapterValues: Map<string, Float32Array>;
+  readonly tokenizer: Tokenizer;
+  readonly ctx: number;
+  /** A run's values may name leaves the model lacks (optimizer state): skipped. */
+  readonly fromRun?: boolean;
+}
+
+async function generateFromFolder(o: TextOptions): Promise<Out> {
+  const f = folderModel(o.model, o.adapter);
+  if (!f.ok) return f;
   const tok = loadTokenizerFolder(resolve(o.model));
   if (!tok.ok) return tok;
-  const t = tok.value;
+  return generateWith(o, { ...f.value, tokenizer: tok.value, ctx: contextOf(resolve(o.model)) });
+}
+
+async function generateWith(o: TextOptions, f: Source): Promise<Out> {
+  const t = f.tokenizer;
   const prompt = [...(t.addBos && t.bosId !== undefined ? [t.bosId] : []), ...t.encode(o.prompt)];
   if (prompt.length === 0) return bad('the prompt is empty', 'pass --prompt TEXT');
-  const ctx = contextOf(resolve(o.model));
+  const ctx = f.ctx;
   if (prompt.length + 1 > ctx)
     return bad(`the prompt has ${prompt.length} tokens; the model's context is ${ctx}`);
   const maxTokens = Math.min(o.maxTokens, ctx - prompt.length);
@@ -161,12 +138,12 @@ async function generateFromFolder(o: TextOptions, run?: RunModel): Promise<Out> 
       : Math.max(prompt.length + maxTokens, Math.floor((prompt.length - 1) / C) * C + C);
   const graphs: ModelGraph[] = [];
   for (const chunk of C > 1 ? [1, C] : [1]) {
-    const d = decodeGraph(f.value.source, f.value.file, rows, { chunk, slot: budget !== undefined });
+    const d = decodeGraph(f.source, f.file, rows, { chunk, slot: budget !== undefined });
     if (!d.ok) return d;
-    for (const [k, v] of f.value.adapterValues) {
+    for (const [k, v] of f.adapterValues) {
       const cur = d.value.values.get(k);
       if (!cur) {
-        if (run) continue; // optimizer state and other non-model leaves of the run
+        if (f.fromRun) continue; // optimizer state and other non-model leaves of the run
         return bad(`the adapter has \`${k}\`, which the model does not`);
       }
       if (cur.length !== v.length)
