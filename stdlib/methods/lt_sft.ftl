@@ -32,5 +32,4 @@ method lt_sft(density: float = 0.05, k: int = 0, targets: pattern = "**.weight")
 /// each of `tuned` are merged model folders (`ftl merge RUN --to DIR`) or safetensors
 /// files; entries that no fine-tuning changed stay bit-identical to theta0. Evaluated per
 /// parameter by compiler/features/checkpoint-merge.ts.
-merge compose_sparse(base: string, tuned: [string]) =
-  load(base) + sum(load(t) - load(base) for t in tuned)
+merge compose_sparse(base: string, tuned: [string]) = load(base) + sum(load(t) - load(base) for t in tuned)

@@ -16,8 +16,15 @@
 /// GPT-2, "layers.*" for the Llama family). The paper's localisation details (which probe, which
 /// token position) are not in its abstract and were not checked against its code; this is
 /// ftl's documented reading.
-method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric: string = "probe",
-                   ridge: float = 1e-3, tensors: pattern = "**", blocks: pattern = "blocks.*") {
+method prior_layer(
+  layers: int = 1,
+  response: int = 4,
+  batches: int = 2,
+  metric: string = "probe",
+  ridge: float = 1e-3,
+  tensors: pattern = "**",
+  blocks: pattern = "blocks.*"
+) {
   freeze all
   let bs = modules(blocks)
   let n = len(bs)
@@ -26,7 +33,10 @@ method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric:
   }
   let xs = calibration_tokens(data, batches: batches) // (rows, T)
   let T = xs.shape[1]
-  require(response >= 2 && response < T, "prior_layer: `response` must be in 2 .. T - 1 (T = the data's sequence length)")
+  require(
+    response >= 2 && response < T,
+    "prior_layer: `response` must be in 2 .. T - 1 (T = the data's sequence length)"
+  )
   require(layers >= 1 && layers <= n, "prior_layer: `layers` must be in 1 .. the number of blocks")
   require(metric == "probe" || metric == "unit", "prior_layer: `metric` is \"probe\" or \"unit\"")
   let y = model(xs)
@@ -35,9 +45,12 @@ method prior_layer(layers: int = 1, response: int = 4, batches: int = 2, metric:
   let prior = host_eval(seq_logprob(model(r), r)) // rows numbers
   let scores = [probe_r2(host_eval(h[:, T - response - 1]), prior, ridge: ridge) for h in hs]
   if metric == "unit" {
-    scores = [max([abs(c) for c in column_correlations(host_eval(h[:, T - response - 1]), prior)]) for h in hs]
+    scores = [
+      max([abs(c) for c in column_correlations(host_eval(h[:, T - response - 1]), prior)])
+        for h in hs
+    ]
   }
-  for i in highest([j for j in range(n)], layers, key: (j) => scores[j]) {
+  for i in highest([j for j in range(n)], layers, key: j => scores[j]) {
     unfreeze bs[i][tensors]
   }
 }
