@@ -71,6 +71,6 @@ describe('a recipe with a custom backward rule', () => {
       expect(r.changed).toEqual(['fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight']);
       for (const [k, v] of r.after)
         v.forEach((x, i) => expect(Math.abs(x - r.cpuAfter.get(k)![i])).toBeLessThan(1e-5));
-    }, 60_000);
+    }, 120_000);
   });
 });
