@@ -94,7 +94,11 @@ method mixlora(
       if capacity > 0 {
         let xs = x.shape
         let n = xs[0] * xs[1]
-        let r = route(reshape(top, [n, experts]), reshape(g, [n, experts]), expert_capacity(n, experts, k, capacity))
+        let r = route(
+          reshape(top, [n, experts]),
+          reshape(g, [n, experts]),
+          expert_capacity(n, experts, k, capacity)
+        )
         let idx = r[0] // (E, cap) token rows
         let xe = gather(reshape(x, [n, xs[2]]), idx) // (E, cap, d)
         let fx = reshape(m.fc(x), [n, m.fc.out]) // the frozen fc, once per token
@@ -135,7 +139,11 @@ method mixlora(
       if capacity > 0 {
         let xs = x.shape
         let n = xs[0] * xs[1]
-        let r = route(reshape(top, [n, experts]), reshape(g, [n, experts]), expert_capacity(n, experts, k, capacity))
+        let r = route(
+          reshape(top, [n, experts]),
+          reshape(g, [n, experts]),
+          expert_capacity(n, experts, k, capacity)
+        )
         let idx = r[0] // (E, cap) token rows
         let xe = gather(reshape(x, [n, xs[2]]), idx) // (E, cap, d)
         let gx = gather(reshape(m.gate_proj(x), [n, m.gate_proj.out]), idx)
