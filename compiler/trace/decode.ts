@@ -74,8 +74,7 @@ const slotOf = (d: DecodeState): Node => d.slot ?? d.pos;
 /** The cache of x along axis -2 (leaf `${kind}.N`), with the step's C entries written in. */
 function cacheStep(d: DecodeState, x: Node, kind: 'kv_cache' | 'kv_retain'): Node {
   const r = x.shape.length;
-  if (r < 2)
-    err(TraceCodes.shapeMismatch, `${kind} needs x[..., T, dh], got ${fmtShape(x.shape)}`);
+  if (r < 2) err(TraceCodes.shapeMismatch, `${kind} needs x[..., T, dh], got ${fmtShape(x.shape)}`);
   const C = x.shape[r - 2];
   if (C > d.maxT)
     err(TraceCodes.shapeMismatch, `${kind}: a step of ${C} tokens does not fit a cache of ${d.maxT}`);
