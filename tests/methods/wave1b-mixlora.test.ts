@@ -2,14 +2,16 @@
 // model exactly the base model whatever the router; top-k masks keep exactly k experts per
 // token (checked against a sort in TypeScript); the Switch balance term is 1 for uniform
 // routing; CPU and WebGPU training agree. Sparse dispatch (`capacity:`, compiler/features/
-// route.ts): route's per-expert lists equal a TypeScript assignment with first-come capacity
+// route.ts): route's per-expert lists, and a layer built from route + gather + scatter_add,
+// equal a TypeScript MoE with first-come capacity
 // drops; with capacity >= tokens the sparse block equals the dense one (outputs and SGD
 // gradients, GPT-2 and Llama); the compile report's forward FLOPs of the expert part fall to
 // about k/E; sparse training runs on WebGPU like on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk } from '../../compiler/ir/node.ts';
 import { topkMask } from '../../compiler/features/routing-taps.ts';
-import { route } from '../../compiler/features/route.ts';
+import { route, scatterAdd } from '../../compiler/features/route.ts';
+import * as T from '../../compiler/trace/tensor.ts';
 import { compile } from '../../compiler/compile.ts';
 import { compileReport } from '../../compiler/optimize/report.ts';
 import { evaluate, step } from '../../runtime/cpu/index.ts';
@@ -153,6 +155,53 @@ describe('mixlora sparse dispatch', () => {
       }
     }
     expect(dropped).toBeGreaterThan(0);
+  });
+
+  it('a capacity-limited layer from route + gather + scatter_add == a TypeScript MoE that drops overflow', () => {
+    const [N, E, D, k, cap] = [19, 3, 5, 2, 9]; // 38 assignments into 27 slots
+    const xv = seeded(N * D, 2);
+    const wv = seeded(E * D * D, 3);
+    const lv = seeded(N * E, 6);
+    const x = input('x', [N, D]);
+    const logits = input('l', [N, E]);
+    const p = T.exp(logits); // any positive gate
+    const mask = topkMask(logits, k);
+    const r = route(mask, T.mul(p, mask), cap);
+    const xe = T.gather(x, r.index); // (E, cap, D)
+    const ye = T.matmul(xe, T.transpose(input('w', [E, D, D]))); // expert e: W_e x
+    const y = scatterAdd(r.index, T.mul(ye, T.broadcastTo(T.reshape(r.weight, [E, cap, 1]), [E, cap, D])), N);
+    const out = evaluate({ outputs: { y }, updates: [] } as never, {
+      params: new Map(),
+      inputs: new Map([
+        ['x', xv],
+        ['w', wv],
+        ['l', lv],
+      ]),
+    }).outputs.y;
+    const want = new Float64Array(N * D);
+    const load = new Array(E).fill(0);
+    let dropped = 0;
+    for (let n = 0; n < N; n++) {
+      const row = Array.from(lv.subarray(n * E, n * E + E));
+      const chosen = row
+        .map((v, e) => [v, e])
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, k)
+        .map((q) => q[1]);
+      for (const e of chosen) {
+        if (load[e]++ >= cap) {
+          dropped++; // past the expert's capacity: no contribution
+          continue;
+        }
+        for (let o = 0; o < D; o++) {
+          let acc = 0;
+          for (let i = 0; i < D; i++) acc += wv[(e * D + o) * D + i] * xv[n * D + i];
+          want[n * D + o] += Math.exp(row[e]) * acc;
+        }
+      }
+    }
+    expect(dropped).toBeGreaterThan(0);
+    want.forEach((v, i) => expect(Math.abs(out[i] - v)).toBeLessThan(1e-5));
   });
 
   const sgd = (t: string) =>
