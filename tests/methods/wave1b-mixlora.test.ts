@@ -3,9 +3,8 @@
 // token (checked against a sort in TypeScript); the Switch balance term is 1 for uniform
 // routing; CPU and WebGPU training agree. Sparse dispatch (`capacity:`, compiler/features/
 // route.ts): route's per-expert lists, and a layer built from route + gather + scatter_add,
-// equal a TypeScript MoE with first-come capacity
-// drops; with capacity >= tokens the sparse block equals the dense one (outputs and SGD
-// gradients, GPT-2 and Llama); the compile report's forward FLOPs of the expert part fall to
+// equal a TypeScript MoE with first-come capacity drops; with capacity >= tokens the sparse
+// block equals the dense one (outputs and SGD gradients, GPT-2 and Llama); the compile report's forward FLOPs of the expert part fall to
 // about k/E; sparse training runs on WebGPU like on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk } from '../../compiler/ir/node.ts';
