@@ -122,6 +122,8 @@ const builtinTable: Row[] = [
   ['selector_matrix', 'tensor', 'indices, n: int', 'one-hot [n, k] column selector'], ['indicator', 'init', 'indices, shape', '1 at the flat indices, else 0'],
   ['co_permute', 'model', 'indices, targets', 'move channels to the front of coupled weights (function unchanged)'],
   ['bytes', 'misc', 'size', 'a memory size such as "2MB"'],
+  ['value_of', 'misc', 'p', "a parameter's current value as a flat list (also an earlier stage's parameter by exact name)"],
+  ['group_norms', 'misc', 'xs: list, groups: int', 'L2 norm of each of groups equal consecutive chunks of a list'],
   // ─── correlation statistics over host lists, in method bodies (compiler/features/host-stats.ts) ───
   ['pearson', 'misc', 'xs: list, ys: list', 'Pearson correlation of two lists of numbers'],
   ['column_correlations', 'misc', 'rows: list, ys: list', 'Pearson r of every column of n x d rows with ys'],

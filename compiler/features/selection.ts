@@ -32,6 +32,7 @@
 //   bytes("2MB") -> number               a memory size (B, KB, MB, GB; powers of 1024)
 //   pearson, column_correlations, probe_r2   correlation statistics (host-stats.ts)
 //   global_mask, co_permute              over several parameters (coupled-selection.ts)
+//   value_of, group_norms                parameter values as host lists (host-values.ts)
 //   require(cond, message)               a diagnostic (FTL0401) at the call when cond is false:
 //                                        a method's check of its arguments
 // and `mask(indices)` after `unfreeze P` trains only those flat entries (mask-leaves.ts).
@@ -58,6 +59,7 @@ import {
 } from './host-linalg.ts';
 import { defineCoupledBuiltins } from './coupled-selection.ts';
 import { defineHostStatsBuiltins } from './host-stats.ts';
+import { defineHostValueBuiltins } from './host-values.ts';
 
 /** The parameters a value names (see the header). */
 export function paramsOf(tree: ModelTree, v: Value, span: A.Span): ParamSpec[] {
@@ -147,6 +149,7 @@ export function defineSelectionBuiltins(scope: Scope, tree: ModelTree, it: Inter
   const def = (name: string, call: (a: Args) => Value) => scope.define(name, { kind: 'builtin', name, call });
   defineHostStatsBuiltins(scope); // pearson, column_correlations, probe_r2 (host-stats.ts)
   defineCoupledBuiltins(scope, tree); // global_mask, co_permute (coupled-selection.ts)
+  defineHostValueBuiltins(scope, tree); // value_of, group_norms (host-values.ts)
   const keyed = (a: Args, sign: 1 | -1) => {
     const xs = items(arg(a, 0, 'items'), 'items', a.span);
     const k = num(a, 1, 'k');

@@ -1,6 +1,7 @@
-// LoFiT on a tiny GPT-2, step 2: offsets on the heads step 1 chose. Step 1 is the same recipe
-// with `apply lofit_scale(l1: 1e-3)`; topHeadsByNorm (compiler/features/head-select.ts) turns
-// its trained scales into the [layer, head] list below.
+// LoFiT on a tiny GPT-2, both steps in one recipe: stage `select` learns per-head scales
+// with an L1 penalty; stage `tune` starts from its weights, keeps the 2 heads whose trained
+// scale vectors have the largest norm (value_of + group_norms + highest in lofit_bias) and
+// learns offsets on those heads only; the scales themselves are dropped.
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
@@ -9,8 +10,8 @@ import std.methods.lofit
 recipe lofit_tiny {
   model = gpt2(vocab: 256, ctx: 32, d: 32, heads: 2, layers: 2)
   data = text("../data/corpus.txt") |> tokenize("bytes") |> chunks(seq: 32) |> batch(4)
-  apply lofit_bias(heads: [[0, 1], [1, 0]])
   loss = causal_lm
   optim = adamw(lr: 1e-2)
-  train(steps: 20, log_every: 5)
+  stage select { apply lofit_scale(l1: 1e-3); train(steps: 10, log_every: 5) }
+  stage tune { apply lofit_bias(k: 2); train(steps: 10, log_every: 5) }
 }

@@ -1,17 +1,28 @@
-// LoFiT (stdlib/methods/lofit.ftl + compiler/features/head-select.ts): step 1's scales start
-// at the base model and add l1 * sum |A| to the loss; selection returns exactly K heads by
-// norm, largest first; step 2 trains exactly K * dh parameters and starts at the base model;
-// both merge into the base weights; CPU and WebGPU agree.
+// LoFiT (stdlib/methods/lofit.ftl): step 1's scales start at the base model and add
+// l1 * sum |A| to the loss; `lofit_bias(k: K)` chooses exactly the K heads of largest
+// ||A_h|| from the weights the previous stage trained (value_of + group_norms + highest,
+// compiler/features/host-values.ts) and trains exactly K * dh parameters from the base
+// model; both steps merge into the base weights; CPU and WebGPU agree. The two-stage run
+// in one `runRecipe` is in wave1b-lofit-run.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headNorms, headsLiteral, topHeadsByNorm } from '../../compiler/features/head-select.ts';
+import { withWeights } from '../../compiler/features/selection.ts';
+import { buildTrainingGraph, type TrainingBuild } from '../../compiler/train/build.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
+import { parse } from '../../grammar/index.ts';
 import { evaluate, step } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { forward, gptRecipe, train, type Store } from '../stdlib/helpers.ts';
+import { forward, gptRecipe, train, trainDiagnostics, type Store } from '../stdlib/helpers.ts';
 import { lossesBoth, tokenInputs } from './wave1b-helpers.ts';
 
 const rec = (apply: string) => 'import std.methods.lofit\n' + gptRecipe(apply);
+/** One stage of an inline recipe (the helpers build the first). */
+function trainStage(text: string, stage: string): TrainingBuild {
+  const file = 'examples/inline.ftl';
+  const r = buildTrainingGraph({ file, program: parse(text, file).ast }, { parse, stage });
+  if (r.diagnostics.length) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r as TrainingBuild;
+}
 const A_NAMES = [0, 1, 2].map((l) => `blocks.${l}.attn.lofit_a`); // H = 2 heads of dh = 8
 const out = (apply: string, st?: Store) => {
   const f = forward(rec(apply));
@@ -54,27 +65,47 @@ describe('lofit', () => {
     expect(Math.abs(lossOf(0.5).l - lossOf(0).l - 0.5 * l1)).toBeLessThan(2e-6);
   });
 
-  it('selection returns exactly K heads ordered by norm, and step 2 trains K * dh parameters', () => {
+  it('lofit_bias(k:) keeps exactly the K heads of largest trained ||A_h||; step 2 trains K * dh parameters', () => {
+    // Trained step-1 scales as the runtime passes them to the next stage (withWeights), by
+    // parameter name. Head h of layer l is entries h*8 .. h*8+7 (H = 2 heads of dh = 8).
     const values = new Map(
       A_NAMES.map((n, i) => [
         n,
         Float32Array.from({ length: 16 }, (_, j) => Math.cos(j * 1.3 + i * 2.1) * (j < 8 ? i + 1 : 0.5)),
       ]),
     );
-    const norms = headNorms(values, A_NAMES, 2);
+    const norms = A_NAMES.flatMap((n, l) =>
+      [0, 1].map((h) => ({
+        l,
+        h,
+        norm: Math.hypot(...Array.from(values.get(n)!.subarray(h * 8, h * 8 + 8))),
+      })),
+    );
+    const stage2 = (k: number) =>
+      'import std.methods.lofit\n' +
+      gptRecipe(`stage one { apply lofit_scale() } stage two { apply lofit_bias(k: ${k}) }`);
     for (const k of [1, 3, 4]) {
-      const top = topHeadsByNorm(values, A_NAMES, 2, k);
-      expect(top.length).toBe(k);
-      const ns = top.map(([l, h]) => norms.find((s) => s.layer === l && s.head === h)!.norm);
-      for (let i = 1; i < k; i++) expect(ns[i]).toBeLessThanOrEqual(ns[i - 1]);
-      const rest = norms.filter((s) => !top.some(([l, h]) => l === s.layer && h === s.head));
-      for (const s of rest) expect(s.norm).toBeLessThanOrEqual(ns[k - 1]);
-      const b = train(rec(`apply lofit_bias(heads: ${headsLiteral(top)})`));
-      const count = b.params
-        .filter((p) => p.trainable)
-        .reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-      expect(count).toBe(k * 8);
+      const top = [...norms].sort((a, b) => b.norm - a.norm || a.l - b.l || a.h - b.h).slice(0, k);
+      const b = withWeights(values, () => trainStage(stage2(k), 'two'));
+      const trainable = b.params.filter((p) => p.trainable);
+      // one [count, dh] offset per layer with chosen heads: the count is the top-K's
+      for (let l = 0; l < 3; l++) {
+        const count = top.filter((t) => t.l === l).length;
+        const v = trainable.find((p) => p.name === `blocks.${l}.attn.lofit_v`);
+        expect(v?.shape ?? [0, 8]).toEqual([count, 8]);
+      }
+      expect(trainable.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0)).toBe(k * 8);
     }
+  });
+
+  it('lofit_bias(k:) without trained scales, and bad group counts, are diagnostics', () => {
+    const d = trainDiagnostics('import std.methods.lofit\n' + gptRecipe('apply lofit_bias(k: 2)'));
+    expect(d[0]?.message).toMatch(/no parameter `blocks\.0\.attn\.lofit_a`/);
+    // group_norms needs a positive count dividing the list length
+    const g = trainDiagnostics(
+      'method bad() { let n = group_norms([1.0, 2.0, 3.0], 2) }\n' + gptRecipe('apply bad()'),
+    );
+    expect(g[0]?.message).toMatch(/3 numbers do not split into 2 equal groups/);
   });
 
   it('step 2 with zero offsets equals the base model; offsets touch only the chosen heads', () => {
