@@ -68,6 +68,7 @@ beforeAll(() => {
 describe('Locret eviction in generation', () => {
   it('keeps the budget per head: the newest, then only the highest-scored units', async () => {
     const gen = await Generator.open(locret(BUDGET + C, 1), undefined, locret(BUDGET + C, C));
+    expect(gen.maxT).toBe(BUDGET + C); // the cache's rows: the budget and one chunk
     const events: EvictEvent[] = [];
     try {
       const { prompt } = taskPrompt(T_TRAIN, 7);
@@ -93,6 +94,11 @@ describe('Locret eviction in generation', () => {
         const rest = kept.filter((p) => p !== newest).map(score);
         const evicted = pos.filter((p) => !kept.includes(p)).map(score);
         expect(Math.min(...rest)).toBeGreaterThanOrEqual(Math.max(...evicted));
+        // and the set is the top-(B - local) by score among the older positions
+        const older = pos.filter((p) => p !== newest).sort((a, b) => score(b) - score(a) || a - b);
+        expect(kept.sort((a, b) => a - b)).toEqual(
+          [newest, ...older.slice(0, BUDGET - LOCAL)].sort((a, b) => a - b),
+        );
       }
     // The first eviction saw positions 0..7 unevicted: their scores are the heads' outputs.
     const first = events[0];
