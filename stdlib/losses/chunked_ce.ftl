@@ -20,14 +20,37 @@ fn chunked_nll_sum(h, w, targets, mask, chunk: int) {
   return total
 } backward(g) {
   let k = chunk_count(h.shape[0], chunk)
-  // The forward's logsumexp, [N]: the same nodes (hash-consed), not a recomputation.
-  let lse = concat([chunk_lse(chunk_of(h, c, chunk), w) for c in range(k)], axis: 0)
   let gm = g * mask                                                        // [N]
-  let dh = [chunk_dh(chunk_of(h, c, chunk), w, chunk_of(targets, c, chunk), chunk_of(gm, c, chunk),
-                     chunk_of(lse, c, chunk)) for c in range(k)]
+  // The forward's per-chunk logsumexp: the same nodes (hash-consed), not a recomputation.
+  let lses = [chunk_lse(chunk_of(h, c, chunk), w) for c in range(k)]
+  let dh = [chunk_dh(chunk_of(h, c, chunk), w, chunk_of(targets, c, chunk), chunk_of(gm, c, chunk), lses[c])
+            for c in range(k)]
+  let lse = one_buffer(concat_rows(lses))                                  // [N], read by every block
   let vb = chunk_count(w.shape[0], k)                                      // vocabulary block size
   let dw = [block_dw(h, chunk_of(w, b, vb), b * vb, targets, gm, lse) for b in range(chunk_count(w.shape[0], vb))]
-  return [concat(dh, axis: 0), concat(dw, axis: 0), 0, 0, 0]
+  return [concat_rows(dh), concat_rows(dw), 0, 0, 0]
+}
+
+/// concat(xs, axis: 0) as a tree of at most 6 pieces per concat, each group in a buffer of
+/// its own: a kernel reading a concat binds every piece, and WebGPU's default limits allow
+/// 8 bindings per kernel (7 inputs and the output).
+fn concat_rows(xs) {
+  if len(xs) <= 6 {
+    return concat(xs, axis: 0)
+  }
+  return concat_rows([one_buffer(concat([xs[j] for j in range(6 * i, min(6 * i + 6, len(xs)))], axis: 0))
+                      for i in range(chunk_count(len(xs), 6))])
+}
+
+/// x ([N] or [N, d]) written to a buffer of its own: a max over two copies of x is a
+/// reduction, and a reduction always gets a kernel, so readers of a concat bind one tensor.
+fn one_buffer(x) {
+  let cols = 1
+  if len(x.shape) == 2 {
+    cols = x.shape[1]
+  }
+  let flat = reshape(x, [x.shape[0] * cols, 1])
+  return reshape(max(concat([flat, flat], axis: 1), axis: 1), x.shape)
 }
 
 /// How many chunks of `chunk` cover `n`.

@@ -55,7 +55,12 @@ const maxGap = (a: ArrayLike<number>, b: ArrayLike<number>) =>
 
 describe('chunked causal-LM loss', () => {
   const plain = build(recipe('causal_lm'));
-  const variants = ['chunked_causal_lm(chunk: 4)', 'chunked_causal_lm(chunk: 5)'];
+  // chunk 2: 7 row chunks and vocabulary blocks, more than one concat may bind (concat_rows).
+  const variants = [
+    'chunked_causal_lm(chunk: 4)',
+    'chunked_causal_lm(chunk: 5)',
+    'chunked_causal_lm(chunk: 2)',
+  ];
 
   for (const v of variants)
     it(`${v}: loss and every gradient equal causal_lm's (CPU, f64)`, () => {
@@ -112,11 +117,12 @@ describe('chunked causal-LM loss', () => {
   });
 
   it('a vocab-heavy config (V 8192, d 64, 512 rows) plans fewer activation bytes', () => {
+    // WebGPU's default limits (8 storage buffers per kernel), as `ftl compile --report --target default`.
     const LIMITS: PlanLimits = {
-      maxStorageBuffersPerShaderStage: 16,
+      maxStorageBuffersPerShaderStage: 8,
       maxComputeWorkgroupsPerDimension: 65535,
       maxStorageBufferBindingSize: 128 << 20,
-      maxBufferSize: 2 ** 31,
+      maxBufferSize: 256 << 20,
     };
     const peak = (loss: string) => {
       const c = compile(recipe(loss, 8192, 65, 8, 64), 'examples/inline.ftl', {
@@ -127,9 +133,9 @@ describe('chunked causal-LM loss', () => {
       return compileReport(c.trainIR!, c.graph!, c.schedule!, c.plan).bytes.activationsPeak;
     };
     const full = peak('causal_lm');
-    const chunked = peak('chunked_causal_lm(chunk: 128)');
     // The [512, 8192] f32 logits alone are 16 MiB; the chunked loss never holds them.
     expect(full).toBeGreaterThan(16 * 2 ** 20);
-    expect(chunked).toBeLessThan(full / 3);
+    expect(peak('chunked_causal_lm(chunk: 128)')).toBeLessThan(full / 3);
+    expect(peak('chunked_causal_lm(chunk: 32)')).toBeLessThan(full / 3); // 16 chunks: concat trees
   }, 60_000);
 });
