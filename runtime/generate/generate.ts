@@ -8,8 +8,9 @@
 // Prefill: with a chunk model (a decode graph of C tokens per step, same cache leaves) the
 // prompt goes through it C tokens at a time (the last chunk padded; padded rows are never
 // attended by real queries and are overwritten next); without one, one token per step. Then
-// the caches move to the one-token step model (host copies, once) and every step's logits
-// choose the next token (sample.ts). Generation ends at EOS, when the decoded text contains a
+// the caches move to the one-token step model (host copies, once; the two executors each
+// hold the weights: a chunked generator needs twice the weight memory) and every step's
+// logits choose the next token (sample.ts). Generation ends at EOS, when the decoded text contains a
 // stop string (the text is cut before it), or after maxTokens. The cache leaves are zeroed at
 // the start of each call.
 //
