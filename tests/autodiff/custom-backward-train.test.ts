@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/index.ts';
 import { toposort, roots } from '../../compiler/ir/graph.ts';
-import { buildForwardGraph, type ForwardBuild } from '../../compiler/train/build.ts';
+import { buildForwardGraph, buildTrainingGraph, type ForwardBuild } from '../../compiler/train/build.ts';
 import { evaluate } from '../../runtime/cpu/index.ts';
 import { verify } from '../../compiler/ir/verify.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
@@ -59,6 +59,18 @@ describe('a recipe with a custom backward rule', () => {
     expect(toposort(roots(f.graph)).some((n) => n.op === 'custom_vjp')).toBe(false);
     const out = evaluate(f.graph, { params: f.initialValues(0), inputs: batchFor(ste, 1) });
     expect(out.outputs.loss[0]).toBeCloseTo(runCpu(ste, 1).losses[0], 5);
+  });
+
+  it('a rule giving a wrong-shaped gradient is a diagnostic at the rule, not a throw', () => {
+    const file = 'examples/inline.ftl';
+    const text = recipe('sign_ste').replace(
+      'backward(g) = where(abs(x) <= 1.0, g, 0.0)',
+      'backward(g) = sum(g)',
+    );
+    const r = buildTrainingGraph({ file, program: parse(text, file).ast }, { parse });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['FTL0203']);
+    expect(r.diagnostics[0].span?.line).toBe(5);
+    expect(r.diagnostics[0].message).toMatch(/gives `x` \(f32\[8, 16\]\) a gradient of f32\[\]/);
   });
 
   describe('on WebGPU', () => {
