@@ -1,7 +1,8 @@
 // Emits the WGSL statements that compute one IR node's value at one index, inlining every
 // node that is not materialized in a buffer: elementwise ops through the op table, movement
 // ops (reshape/permute/expand/slice/pad/concat) as index arithmetic, gather as an indirect
-// index, const/iota/rand as pure functions of the index. Materialized nodes are loaded from
+// index, const/iota/rand as pure functions of the index, a reduction (only where a kernel
+// fuses one) as a loop. Materialized nodes are loaded from
 // their storage binding, which the kernel context registers on first use.
 //
 // Values are bound to `let`s and memoized per (node, index) within a scope; a child scope
@@ -12,6 +13,7 @@ import type { DType } from '../ir/ops.ts';
 import { add, addC, dimsOfFlat, flatOfDims, type Ix } from './index-math.ts';
 import { POW_HELPERS, elementwiseExpr, literal, wgslType } from './wgsl-values.ts';
 import { RAND_HELPERS, randExpr } from './rand.ts';
+import { reduceLoop } from './reduce-loop.ts';
 import { OpGroup } from '../ir/ops.ts';
 
 /** What a kernel under construction offers the emitter. */
@@ -143,6 +145,11 @@ export class Emitter {
         return this.concat(n, ix);
       case 'gather':
         return this.gather(n, ix);
+      case 'reduce_sum':
+      case 'reduce_max':
+        // Only a kernel that fuses a reduction (reduce-pairs.ts) gets here, and it presets
+        // the value at the index it uses; any other index is still computed correctly.
+        return this.bind(reduceLoop(this, n, this.dims(ix)), 'v');
     }
     throw new Error(`emitter: ${n.op} node %${n.id} must be materialized before use`);
   }

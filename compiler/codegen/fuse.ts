@@ -7,7 +7,10 @@
 // - elementwise ops, gather and rand are inlined when they have one effective consumer,
 //   where consuming through an inlined movement op counts that op's consumers and a
 //   broadcasting `expand` counts as many (it would recompute the value per copy); or when
-//   they are cheap to recompute (inlined cost <= RECOMPUTE_COST: a dispatch costs more);
+//   they are cheap to recompute (inlined cost <= FUSE_TUNING.recomputeCost: a dispatch costs
+//   more); the bar is higher (rowRecomputeCost) for a node feeding a reduction/matmul or a
+//   broadcast: a softmax numerator then inlines into its sum and its division, so the sum
+//   can absorb the max (reduce-pairs.ts), and row statistics are recomputed per element;
 // - operands of matmul and scatter_add are read many times per output, so a computed
 //   operand (not a buffer seen through reshape/permute/expand/slice) is materialized;
 // - finally no kernel may read more buffers than the device's storage buffers per stage
@@ -28,8 +31,11 @@ const KERNEL_OPS = new Set(['reduce_sum', 'reduce_max', 'matmul', 'scatter_add']
 const ALWAYS_INLINE = new Set(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'const', 'iota']);
 const CHEAP_VIEW = new Set(['reshape', 'permute', 'expand', 'slice']);
 const PRICEY = new Set(['exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'pow', 'div', 'recip']);
-/** Max inlined cost (1 per op, 4 per transcendental/division, 6 per gather/rand) recomputed per consumer. */
-const RECOMPUTE_COST = 10;
+/**
+ * Max inlined cost (1 per op, 4 per transcendental/division, 6 per gather/rand) recomputed
+ * per consumer. Mutable only so benchmarks can A/B it in one process (scratch scripts).
+ */
+export const FUSE_TUNING = { recomputeCost: 10, rowRecomputeCost: 24 };
 
 export function chooseMaterialized(
   order: readonly Node[],
@@ -59,6 +65,14 @@ export function chooseMaterialized(
     }
     eff.set(n, c);
   }
+  // Nodes reaching a reduction/matmul/scatter or a broadcast through elementwise ops only.
+  const feedsKernel = new Set<Node>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    for (const u of users.get(n) ?? [])
+      if (KERNEL_OPS.has(u.op) || u.op === 'expand' || (OpGroup.Elementwise.has(u.op) && feedsKernel.has(u)))
+        feedsKernel.add(n);
+  }
   // Inlined cost of each node's region (shared sub-regions counted per path: an upper bound).
   const cost = new Map<Node, number>();
   for (const n of order) {
@@ -72,7 +86,10 @@ export function chooseMaterialized(
           : 0;
     const c = own + n.src.reduce((a, s) => a + (mat.has(s) ? 0 : (cost.get(s) ?? 0)), 0);
     const computed = OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand';
-    if (computed && (eff.get(n) ?? 0) > 1 && c > RECOMPUTE_COST) mat.add(n);
+    // Feeding a reduction or a broadcast, inlining also lets the consumer's kernel absorb
+    // more (reduce-pairs.ts; a row statistic read back over its row): a higher bar.
+    const limit = feedsKernel.has(n) ? FUSE_TUNING.rowRecomputeCost : FUSE_TUNING.recomputeCost;
+    if (computed && (eff.get(n) ?? 0) > 1 && c > limit) mat.add(n);
     cost.set(n, mat.has(n) ? 0 : c);
   }
   // Operands read many times per output element.

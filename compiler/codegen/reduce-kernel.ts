@@ -5,6 +5,8 @@
 //
 // Two templates:
 // - serial: one invocation per output element loops over RT inputs (good when N is large);
+//   it may also compute and write a second reduction over the same rows first (`pre`,
+//   reduce-pairs.ts), which the first reads at its own row;
 // - workgroup: one workgroup per output; its WG invocations stride over RT, then a tree
 //   reduction in workgroup memory (good when N is small and RT large, e.g. a scalar loss).
 // Summation order differs from a sequential CPU loop, so sums agree to rounding only.
@@ -18,9 +20,8 @@ import {
   type BuiltKernel,
   type CodegenOptions,
 } from './builder.ts';
-import { dimsOfFlat } from './index-math.ts';
-import { literal, wgslType } from './wgsl-values.ts';
-import type { Emitter } from './emitter.ts';
+import { wgslType } from './wgsl-values.ts';
+import { accumulate, reduceCombine, reduceInit, reduceLoop } from './reduce-loop.ts';
 
 const WG_SERIAL = 64;
 // 64 like every other template, so reductions can share merged dispatches (plan/pack.ts).
@@ -30,6 +31,8 @@ export function reduceKernel(
   out: Node,
   materialized: (n: Node) => boolean,
   opts: CodegenOptions,
+  /** A reduction over the same rows this kernel computes first and also writes (reduce-pairs.ts). */
+  pre?: Node,
 ): BuiltKernel {
   const x = out.src[0];
   if (x.dtype === 'bool') throw new Error(`reduceKernel: bool reductions are not supported (%${out.id})`);
@@ -39,25 +42,8 @@ export function reduceKernel(
   const rt = numel(rShape);
   const useTree =
     opts.reduce === 'workgroup' || (opts.reduce === 'auto' && (rt >= 2048 || (rt >= 128 && n < 512)));
-  return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n, rt);
-}
-
-const isMax = (out: Node) => out.op === 'reduce_max';
-const init = (out: Node) =>
-  isMax(out) ? literal(out.dtype === 'f32' ? -Infinity : -2147483648, out.dtype) : literal(0, out.dtype);
-const combine = (out: Node, a: string, b: string) => (isMax(out) ? `max(${a}, ${b})` : `(${a} + ${b})`);
-
-/** Emit `acc = combine(acc, X[kept dims of o, reduced dims of r])` into `body`. */
-function accumulate(out: Node, body: Emitter, outDims: readonly string[], r: string): void {
-  const x = out.src[0];
-  const axes = (out.arg as { axes: readonly number[] }).axes;
-  const rd = dimsOfFlat(
-    r,
-    axes.map((a) => x.shape[a]),
-  ).map((d) => body.bind(d, 'r'));
-  const xd = outDims.map((d, i) => (axes.includes(i) ? rd[axes.indexOf(i)] : d));
-  const v = body.value(x, { shape: x.shape, dims: xd });
-  body.line(`acc = ${combine(out, 'acc', v)};`);
+  if (pre && useTree) throw new Error(`reduceKernel: %${pre.id} fused into a tree reduction (%${out.id})`);
+  return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n, pre);
 }
 
 function serialReduce(
@@ -65,20 +51,23 @@ function serialReduce(
   mat: (n: Node) => boolean,
   opts: CodegenOptions,
   n: number,
-  rt: number,
+  pre?: Node,
 ): BuiltKernel {
-  const b = new KernelBuilder(out, mat);
+  const b = new KernelBuilder(out, mat, false, pre ? [pre] : []);
   const { groups, prologue } = linearInvocations(n, WG_SERIAL);
   const e = b.root;
   const od = e.dims({ shape: out.shape, flat: 'gi' });
-  e.line(`var acc: ${wgslType(out.dtype)} = ${init(out)};`);
-  e.line(`for (var r = 0i; r < ${rt}; r++) {`);
-  const body = e.child();
-  accumulate(out, body, od, 'r');
-  e.splice(body);
-  e.line('}');
-  e.line('out[gi] = acc;');
-  return b.finish(kernelName(out), `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
+  if (pre) {
+    // `pre` (same rows as `out`, reduce-pairs.ts) first: written here, and preset so that
+    // `out`'s loop reads it at this row (through the expand back over the row) for free.
+    const p = reduceLoop(e, pre, od);
+    e.line(`${b.outName(pre)}[gi] = ${p};`);
+    e.preset(pre, { shape: pre.shape, dims: od }, p);
+  }
+  const acc = reduceLoop(e, out, od);
+  e.line(`out[gi] = ${acc};`);
+  const name = pre ? `${kernelName(out)}+pre${pre.id}` : kernelName(out);
+  return b.finish(name, `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
 }
 
 function treeReduce(
@@ -95,16 +84,16 @@ function treeReduce(
   // so every invocation reaches every barrier (uniform control flow).
   e.line(`let o = min(wid, ${n - 1});`);
   const od = e.dims({ shape: out.shape, flat: 'o' });
-  e.line(`var acc: ${t} = ${init(out)};`);
+  e.line(`var acc: ${t} = ${reduceInit(out)};`);
   e.line(`for (var r = i32(li); r < ${rt}; r += ${WG_TREE}) {`);
   const body = e.child();
-  accumulate(out, body, od, 'r');
+  accumulate(out, body, od, 'r', 'acc');
   e.splice(body);
   e.line('}');
   e.line('part[li] = acc;');
   e.line('workgroupBarrier();');
   e.line(`for (var s = ${WG_TREE / 2}u; s > 0u; s = s >> 1u) {`);
-  e.line(`  if (li < s) { part[li] = ${combine(out, 'part[li]', 'part[li + s]')}; }`);
+  e.line(`  if (li < s) { part[li] = ${reduceCombine(out, 'part[li]', 'part[li + s]')}; }`);
   e.line('  workgroupBarrier();');
   e.line('}');
   e.line(`if (li == 0u && wid < ${n}) { out[o] = part[0]; }`);

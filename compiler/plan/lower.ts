@@ -1,5 +1,6 @@
 // lowerToPlan: Graph -> Plan. Decides what to materialize (compiler/codegen/fuse.ts),
-// merges same-shape elementwise kernels into multi-output ones (group.ts), generates one
+// merges same-shape elementwise kernels into multi-output ones (group.ts) and, for serial
+// reductions, a reduction into the one over the same rows that reads it (reduce-pairs.ts), generates one
 // kernel per materialized computed node (or group) in topological order, gives every
 // materialized node a buffer, and appends the end-of-step copies that commit updates.
 //
@@ -17,6 +18,7 @@ import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
+import { pairReductions } from '../codegen/reduce-pairs.ts';
 import { packMerges } from './pack.ts';
 import { planArena } from './arena.ts';
 import { hoistCommits } from './commits.ts';
@@ -63,9 +65,12 @@ export function buildKernel(
   mat: ReadonlySet<Node>,
   opts: CodegenOptions,
   also: readonly Node[] = [],
+  /** A reduction this reduction's kernel computes first and also writes (reduce-pairs.ts). */
+  pre?: Node,
 ): BuiltKernel {
   const isMat = (x: Node) => mat.has(x);
   if (also.length) return elementwiseKernel(n, isMat, opts, also);
+  if (pre) return reduceKernel(n, isMat, opts, pre);
   const mm = epilogueMatmul(n, mat);
   if (mm) return matmulKernel(mm, isMat, opts, n);
   switch (n.op) {
@@ -126,12 +131,19 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
 
   const fuse = opts.fuse ?? true;
   const groups = fuse ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage) : undefined;
+  // Serial reductions (CPU adapters) absorb a reduction over the same rows that they read.
+  const pairs =
+    fuse && copts.reduce === 'serial'
+      ? pairReductions(order, mat, limits.maxStorageBuffersPerShaderStage)
+      : new Map<Node, Node>();
+  const absorbed = new Set(pairs.values());
   const built: BuiltKernel[] = [];
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
+    if (absorbed.has(n)) continue; // written by the kernel of the reduction that reads it
     const leader = groups?.leaderOf.get(n);
     if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
-    built.push(buildKernel(n, mat, copts, groups?.others.get(n)));
+    built.push(buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n)));
   }
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];

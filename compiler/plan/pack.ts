@@ -18,6 +18,11 @@ import type { PlanLimits } from './lower.ts';
 const MAX_MEMBERS = 8;
 /** Levels searched below a kernel's ALAP level for a group to join. */
 const SEARCH_LEVELS = 64;
+/**
+ * Levels an update kernel may wait past its ASAP level to share a dispatch: its gradient
+ * lives that much longer, in exchange for fewer dispatches.
+ */
+const EARLY_SLACK = 2;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize. */
 const WORKGROUP_BYTES = 16384;
 
@@ -93,9 +98,24 @@ function packRun(
       next.reduce((a, x) => a + workgroupBytes(x), 0) <= WORKGROUP_BYTES
     );
   };
-  built.forEach((k, i) => {
+  const place = (k: BuiltKernel, i: number) => {
     const lo = producers[i].reduce((l, p) => Math.max(l, placed[p] + 1), 0);
-    const hi = early?.(k) ? lo : Math.max(lo, alap[i]);
+    if (early?.(k)) {
+      // An update kernel joins the first open group within EARLY_SLACK levels of its ASAP
+      // level (every other kernel is placed by now), else opens one at its ASAP level.
+      for (let level = lo; level <= lo + EARLY_SLACK; level++) {
+        const g = groups.get(level)?.find((x) => fits(x, k));
+        if (g) {
+          g.push(k);
+          placed[i] = level;
+          return;
+        }
+      }
+      (groups.get(lo) ?? groups.set(lo, []).get(lo)!).push([k]);
+      placed[i] = lo;
+      return;
+    }
+    const hi = Math.max(lo, alap[i]);
     // Search a bounded window of levels: compile time stays linear in deep graphs.
     for (let level = hi; level >= Math.max(lo, hi - SEARCH_LEVELS); level--) {
       const g = groups.get(level)?.find((x) => fits(x, k));
@@ -107,7 +127,13 @@ function packRun(
     }
     (groups.get(hi) ?? groups.set(hi, []).get(hi)!).push([k]);
     placed[i] = hi;
-  });
+  };
+  // Update kernels (and anything reading their outputs) are placed last, so the groups they
+  // may join within their slack exist by then.
+  const deferred: boolean[] = [];
+  built.forEach((k, i) => (deferred[i] = !!early?.(k) || producers[i].some((p) => deferred[p])));
+  built.forEach((k, i) => !deferred[i] && place(k, i));
+  built.forEach((k, i) => deferred[i] && place(k, i));
   return [...groups.keys()]
     .sort((a, b) => a - b)
     .flatMap((l) => groups.get(l)!.map((g) => mergeKernels(g, opts)));

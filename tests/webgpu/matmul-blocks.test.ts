@@ -77,7 +77,7 @@ describe('blocked vec4 matmul vs CPU', () => {
             kind === 'nt'
               ? mk('permute', [param(params, 'bt', [...batch, N, K])], { perm: swap(r) })
               : param(params, 'b', [...batch, K, N]);
-          let y = mk('matmul', [a, b], null);
+          let y: Node = mk('matmul', [a, b], null);
           if (epilogue) {
             const bias = param(params, 'bias', [N]);
             const bb = mk('expand', [mk('reshape', [bias], { shape: [...batch.map(() => 1), 1, N] })], {
