@@ -1,8 +1,10 @@
 // Cross-entropy against an output head computed `chunk` rows at a time, after Cut
 // Cross-Entropy (Wijmans et al. 2024, "Cut Your Losses in Large-Vocabulary Language
 // Models"), without its fused kernel: neither the forward nor the backward ever holds the
-// [N, V] logits, only one [chunk, V] block (the forward keeps the per-row logsumexp).
-// A `backward` rule recomputes each block's logits instead of letting autodiff keep them.
+// [N, V] logits, only blocks of about chunk x V elements (rows [chunk, V] for the forward
+// and dh, vocabulary slices [N, V / chunks] for dW); the forward keeps the per-row
+// logsumexp. A `backward` rule recomputes each block's logits instead of letting autodiff
+// keep them.
 
 /// Sum over rows r of mask[r] * (logsumexp(h[r] W^T) - h[r] . W[targets[r]]), for hidden
 /// states h[N, d], head weight w[V, d], targets i32[N] and mask f32[N], computed `chunk`
