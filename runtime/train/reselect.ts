@@ -145,6 +145,8 @@ function carryState(prev: Build, prevStore: ParamStore, next: Build, out: ParamS
  */
 export class TrackedMap extends Map<string, Float32Array> {
   readonly read = new Set<string>();
+  /** Whether the map was iterated or sized (a host evaluation reads every entry, even of an empty map). */
+  listed = false;
   private pending?: () => ReadonlyMap<string, Float32Array>;
   constructor(entries?: Iterable<[string, Float32Array]>, compute?: () => ReadonlyMap<string, Float32Array>) {
     super();
@@ -173,10 +175,12 @@ export class TrackedMap extends Map<string, Float32Array> {
   }
   override get size() {
     this.ready();
+    this.listed = true;
     return super.size;
   }
   override entries() {
     this.ready();
+    this.listed = true;
     for (const k of super.keys()) this.read.add(k);
     return super.entries();
   }
@@ -185,6 +189,7 @@ export class TrackedMap extends Map<string, Float32Array> {
   }
   override keys() {
     this.ready();
+    this.listed = true;
     return super.keys();
   }
   override values() {

@@ -53,7 +53,7 @@ export function compileSelected(
     record: {
       weights: weights.readEntries(),
       grads: grads.computed ? grads.readEntries() : new Map(),
-      readAny: weights.read.size > 0 || grads.read.size > 0,
+      readAny: weights.read.size > 0 || weights.listed || grads.read.size > 0 || grads.listed,
     },
     ms,
   };

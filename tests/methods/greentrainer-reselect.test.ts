@@ -63,6 +63,7 @@ describe('GreenTrainer with periodic re-selection', () => {
   beforeAll(async () => {
     const out = await run();
     details = out.details;
+    expect(details).toHaveLength(3); // every later check is over these boundaries
     losses = out.r.loop!.losses;
   });
 

@@ -87,10 +87,12 @@ describe('LoRAPrune: progressive pruning with a moving-average score', () => {
   beforeAll(async () => {
     const out = await run('steps: 8, log_every: 1, reselect_every: 2');
     details = out.details;
+    expect(details).toHaveLength(3); // every later check is over these boundaries
     losses = out.r.loop!.losses;
   });
 
   it('prunes 1 head per layer at compile time, 2 from step 2 on; pruned heads stay pruned', () => {
+    expect(details.map((d) => d.next.trainSpec.reselectEvery)).toEqual([2, 2, 2]);
     const pruned = (m: ArrayLike<number>) => arr(m).flatMap((v, h) => (v === 0 ? [h] : []));
     for (const l of [0, 1]) {
       const masks = [details[0].prevStore, ...details.map((d) => d.start)].map((s) =>

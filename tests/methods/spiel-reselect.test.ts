@@ -72,6 +72,7 @@ describe('SpIEL with re-selection every 2 steps', () => {
   beforeAll(async () => {
     const out = await run('steps: 8, log_every: 1, reselect_every: 2');
     details = out.details;
+    expect(details).toHaveLength(3); // every later check is over these boundaries
     losses = out.r.loop!.losses;
     theta0 = details[0].prev.initialValues(0).get(W)!;
   });

@@ -138,6 +138,9 @@ describe('TrackedMap', () => {
     ]);
     expect([...w].length).toBe(2); // iteration (host evaluation) reads every entry
     expect([...w.readEntries().keys()]).toEqual(['x', 'y']);
+    const none = new TrackedMap();
+    expect([...none]).toEqual([]); // iterating an empty map still counts as reading it
+    expect(none.listed).toBe(true);
   });
 });
 
