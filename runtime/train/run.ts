@@ -33,8 +33,9 @@ import {
 } from './resume.ts';
 import {
   compileSelected,
-  denseBuild,
-  firstFeeds,
+  nStats,
+  plainModel,
+  startContext,
   peekFeeds,
   type SelectionContext,
   type SelectionRecord,
@@ -207,40 +208,9 @@ async function runCompiled(
       statsMs.push(performance.now() - t0);
     }
   };
-  // The plain model (no methods): first selections read its gradient at initialisation,
-  // and checkpoints store only the selection weights that differ from its initial values.
-  let dense: TrainingBuild | undefined;
-  const plain = () => {
-    if (dense) return dense;
-    const d = denseBuild(source, file, { recipe: opts.recipe, stage: opts.stage });
-    if (!('graph' in d)) throw new FeedError(d.diagnostics);
-    return (dense = d);
-  };
-  let base: Map<string, Float32Array> | undefined;
-  const plainValues = () => (base ??= fullParams(plain(), plain().initialValues(seed)));
-
-  // The first window: a stage starts from the previous stage's weights and statistics.
-  let ctx: SelectionContext = carry
-    ? {
-        weights: fullParams(carry.build, carry.store),
-        grads: () =>
-          gradientStats(carry.build, carry.store, firstFeeds(carry.build.dataSpec, dir, nStats(carry.build))),
-      }
-    : {
-        weights: new Map(),
-        grads: () =>
-          gradientStats(
-            plain(),
-            plain().initialValues(seed),
-            firstFeeds(plain().dataSpec, dir, nStats(plain())),
-          ),
-      };
+  const plain = plainModel(source, file, { recipe: opts.recipe, stage: opts.stage }, seed);
   const snap = resumed && savedSelection(resumed);
-  if (snap)
-    ctx = {
-      weights: snap.step > 0 ? new Map([...plainValues(), ...snap.weights]) : ctx.weights,
-      grads: () => snap.grads,
-    };
+  const ctx = startContext(plain, dir, carry, snap);
   let first0;
   try {
     first0 = compileSelected(source, file, copts, { ...ctx, grads: timed(ctx.grads) });
@@ -351,7 +321,7 @@ async function runCompiled(
       firstStep: first,
       checkpointEvery: outDir && saveEvery > 0 ? saveEvery : undefined,
       onCheckpoint: async (step) => {
-        const sel = every > 0 ? snapshotOf(w, plainValues()) : undefined;
+        const sel = every > 0 ? snapshotOf(w, plain.values()) : undefined;
         const state = await captureState(w.exec, w.build, step, feeder.loader, seed, sel);
         const saved = saveState(resolve(outDir!), state);
         if (!saved.ok) throw new FeedError(saved.diagnostics);
@@ -398,6 +368,3 @@ async function runCompiled(
     w.exec.destroy();
   }
 }
-
-/** Batches of gradient statistics a selection over this build computes. */
-const nStats = (b: TrainingBuild) => Math.max(1, b.trainSpec.reselectBatches);

@@ -10,6 +10,11 @@
 //   denseBuild(source, file, opts) -> TrainingBuild   the recipe with its `apply`s removed:
 //       the plain model, every parameter trainable; its gradient at initialisation is what a
 //       first selection reads (no method has trained anything yet)
+//   plainModel(source, file, opts, seed) -> { build(), values() }   denseBuild and its
+//       initial full values, made on first use
+//   startContext(plain, dir, carry?, snapshot?) -> SelectionContext   what a stage's first
+//       compile reads: nothing trained and the plain model's gradient on the first batches;
+//       the previous stage's weights and gradient; or, resuming, the checkpoint's snapshot
 //   peekFeeds(feeder, step, n)   the inputs of steps step..step+n-1 without consuming them
 //   firstFeeds(spec, dir, n)     the inputs of steps 1..n of a data spec
 
@@ -21,8 +26,11 @@ import type { DataSpec } from '../../compiler/train/data-spec.ts';
 import type * as A from '../../grammar/ast.ts';
 import { parse } from '../../grammar/index.ts';
 import type { TypedArray } from '../cpu/index.ts';
-import { openFeeder, type Feeder } from './feed.ts';
+import { FeedError, openFeeder, type Feeder } from './feed.ts';
+import { gradientStats } from './grad-stats.ts';
 import { TrackedMap } from './reselect.ts';
+import type { SelectionSnapshot } from './resume.ts';
+import { fullParams, type ParamStore } from './stages.ts';
 
 export interface SelectionContext {
   weights: ReadonlyMap<string, Float32Array>;
@@ -97,4 +105,62 @@ export function firstFeeds(spec: DataSpec, dir: string, n: number): Map<string, 
   const f = openFeeder(spec, dir);
   if (!f.ok) throw new Error(f.diagnostics.map((d) => d.message).join('; '));
   return peekFeeds(f.value, 1, n);
+}
+
+/** Batches of gradient statistics a selection over this build computes. */
+export const nStats = (b: TrainingBuild) => Math.max(1, b.trainSpec.reselectBatches);
+
+export interface PlainModel {
+  build(): TrainingBuild;
+  /** Its initial leaves (seeded). */
+  store(): ParamStore;
+  /** Initial full values by parameter name (what checkpoints diff selection weights against). */
+  values(): Map<string, Float32Array>;
+}
+
+export function plainModel(
+  source: string,
+  file: string,
+  opts: { recipe?: string; stage?: string },
+  seed: number,
+): PlainModel {
+  let b: TrainingBuild | undefined;
+  let st: ParamStore | undefined;
+  let v: Map<string, Float32Array> | undefined;
+  const build = () => {
+    if (b) return b;
+    const d = denseBuild(source, file, opts);
+    if (!('graph' in d)) throw new FeedError(d.diagnostics);
+    return (b = d);
+  };
+  const store = () => (st ??= build().initialValues(seed));
+  return { build, store, values: () => (v ??= fullParams(build(), store())) };
+}
+
+export function startContext(
+  plain: PlainModel,
+  dir: string,
+  carry?: { build: TrainingBuild; store: ParamStore },
+  snapshot?: SelectionSnapshot,
+): SelectionContext {
+  if (snapshot)
+    return {
+      weights: snapshot.step > 0 ? new Map([...plain.values(), ...snapshot.weights]) : new Map(),
+      grads: () => snapshot.grads,
+    };
+  if (carry)
+    return {
+      weights: fullParams(carry.build, carry.store),
+      grads: () =>
+        gradientStats(carry.build, carry.store, firstFeeds(carry.build.dataSpec, dir, nStats(carry.build))),
+    };
+  return {
+    weights: new Map(),
+    grads: () =>
+      gradientStats(
+        plain.build(),
+        plain.store(),
+        firstFeeds(plain.build().dataSpec, dir, nStats(plain.build())),
+      ),
+  };
 }
