@@ -15,9 +15,12 @@
 //   startContext(plain, dir, carry?, snapshot?) -> SelectionContext   what a stage's first
 //       compile reads: nothing trained and the plain model's gradient on the first batches;
 //       the previous stage's weights and gradient; or, resuming, the checkpoint's snapshot
+//   compileAtStart(source, file, opts, seed?) -> Compiled   a recipe as `ftl run` compiles its
+//       first stage (for tools such as `ftl compile`: SpIEL's first selection needs gradients)
 //   peekFeeds(feeder, step, n)   the inputs of steps step..step+n-1 without consuming them
 //   firstFeeds(spec, dir, n)     the inputs of steps 1..n of a data spec
 
+import { dirname } from 'node:path';
 import { compile, type CompileOptions, type Compiled } from '../../compiler/compile.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import { withWeights } from '../../compiler/features/selection.ts';
@@ -163,4 +166,14 @@ export function startContext(
         firstFeeds(plain.build().dataSpec, dir, nStats(plain.build())),
       ),
   };
+}
+
+export function compileAtStart(source: string, file: string, opts: CompileOptions, seed = 0): Compiled {
+  const plain = plainModel(source, file, { recipe: opts.recipe, stage: opts.stage }, seed);
+  try {
+    return compileSelected(source, file, opts, startContext(plain, dirname(file))).compiled;
+  } catch (e) {
+    if (e instanceof FeedError) return { diagnostics: e.diagnostics };
+    throw e;
+  }
 }

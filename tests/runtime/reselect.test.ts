@@ -3,7 +3,7 @@
 // mask), keeps trained values of tensors that leave the trainable set and takes re-initialised
 // frozen values; TrackedMap computes lazily and records reads; `ftl check` validates the
 // train keys and a run refuses a negative interval with a diagnostic.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { checkSource } from '../../compiler/check/index.ts';
 import type { ParamEntry, TrainingBuild } from '../../compiler/train/build.ts';
 import { carryWindow, TrackedMap } from '../../runtime/train/reselect.ts';
 import { runRecipe } from '../../runtime/train/run.ts';
+import { compileAtStart } from '../../runtime/train/select.ts';
 
 type Fake = Pick<TrainingBuild, 'params' | 'tree' | 'initialValues'>;
 const param = (
@@ -184,6 +185,15 @@ recipe r {
     expect(a.ok && b.ok, JSON.stringify([...a.diagnostics, ...b.diagnostics])).toBe(true);
     expect(a.reselections).toEqual([]);
     expect(a.loop!.losses).toEqual(b.loop!.losses);
+  });
+
+  it('compileAtStart compiles a first SpIEL selection (plain compile lacks the gradients)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ftl-reselect-')), 'r.ftl');
+    writeFileSync(file, text('steps: 2'));
+    const c = compileAtStart(readFileSync(file, 'utf8'), file, {});
+    expect(c.diagnostics).toEqual([]);
+    const leaves = c.build!.params.filter((p) => p.trainable).map((p) => p.name);
+    expect(leaves).toEqual([`blocks.0.mlp.fc.weight#mask[${Math.round(0.05 * 32 * 8)}]`]);
   });
 
   it('a negative interval is a diagnostic', async () => {
