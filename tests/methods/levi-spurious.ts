@@ -52,7 +52,7 @@ export function spuriousBatch(n: number, ood: boolean, seed: number) {
 const labelMask = (n: number) => Float32Array.from({ length: n * T }, (_, i) => (i % T === T - 1 ? 1 : 0));
 
 /** The tiny GPT-2 recipe with `apply` and local method declarations `methods`. */
-export const spuriousRecipe = (apply: string, methods: string, B: number) => `
+export const spuriousRecipe = (apply: string, methods: string, B: number, lr: number) => `
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw
@@ -63,7 +63,7 @@ recipe r {
   data = text("x.txt") |> chunks(seq: ${T}) |> batch(${B})
   ${apply}
   loss = causal_lm
-  optim = adamw(lr: 1e-2)
+  optim = adamw(lr: ${lr})
   train(steps: 100)
 }`;
 
@@ -90,12 +90,12 @@ export const probeMethod = `method probe() {
 }`;
 
 /**
- * Train `apply` for `steps` steps of B training-distribution examples from the core-blind
- * "pretrained" weights drawn with `seed`; returns the accuracy (label logit 13 vs 12 at
- * position T - 2) on 256 fresh training-distribution and 256 OOD examples.
+ * Train `apply` for `steps` steps of B training-distribution examples (AdamW at `lr`) from
+ * the core-blind "pretrained" weights drawn with `seed`; returns the accuracy (label logit
+ * 13 vs 12 at position T - 2) on 256 fresh training-distribution and 256 OOD examples.
  */
-export function spuriousRun(apply: string, methods: string, seed: number, B = 32, steps = 100) {
-  const text = spuriousRecipe(apply, methods, B);
+export function spuriousRun(apply: string, methods: string, seed: number, lr = 3e-2, steps = 40, B = 32) {
+  const text = spuriousRecipe(apply, methods, B, lr);
   const b = train(text);
   const f = forward(text);
   const store = b.initialValues(seed) as Map<string, TypedArray>;

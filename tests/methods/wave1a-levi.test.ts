@@ -68,11 +68,15 @@ describe('levi', () => {
 });
 
 describe('levi on a spurious feature (OOD split)', () => {
-  // Measured on seeds 1..5 (100 steps, batch 32): LEVI OOD accuracy 1.000 on all five; the
-  // probe 0.457 on all five (= always following the spurious token); full fine-tuning 0.664,
-  // then 1.000 on seeds 2..5. With the spurious token at the predicting position instead
-  // (position 4, core at 0..3) nothing is robust: probe and full FT 0.457 on all five seeds,
-  // LEVI 0.457, 0.699, 0.457, 0.457, 1.000 (still >= the probe on every seed).
+  // 40 steps of batch 32; LEVI and full fine-tuning at AdamW lr 3e-2, the probe at 5e-2 (at
+  // 3e-2 it fits the training split in 40 steps on 1 seed of 5; what is asserted of it, that
+  // it fits and then follows the spurious token, does not depend on its rate). Measured on
+  // seeds 1..5: LEVI OOD accuracy 1.000 on all five; the probe 0.457 on all five (= always
+  // following the spurious token); full fine-tuning 1.000 on seeds 1..4 and does not fit the
+  // training split on seed 5. (At lr 1e-2, 100 steps: LEVI 1.000 on all five, full FT 0.664
+  // on seed 1. With the spurious token at the predicting position instead, position 4, core
+  // at 0..3, nothing is robust: probe and full FT 0.457 on all five seeds, LEVI 0.457,
+  // 0.699, 0.457, 0.457, 1.000 at lr 1e-2, 100 steps.)
   const levi = 'apply levi(small_d: 8, small_layers: 1, small_heads: 2, adapter: 4, ctx: 8)';
   const follower = spuriousFollowerOod();
   const leviRuns = new Map<number, ReturnType<typeof spuriousRun>>();
@@ -84,7 +88,7 @@ describe('levi on a spurious feature (OOD split)', () => {
   it.each([1, 2])(
     'seed %i: LEVI is right out of distribution, the linear probe follows the spurious token',
     (seed) => {
-      const p = spuriousRun('apply probe', probeMethod, seed);
+      const p = spuriousRun('apply probe', probeMethod, seed, 5e-2);
       const l = leviRun(seed);
       // both fit the training distribution
       expect(p.train).toBe(1);
