@@ -32,7 +32,7 @@ describe('samwise', () => {
     expect(Array.from(y)).toEqual(Array.from(logits(forward(tiny('')), p, batchInputs(4, 8, 0))));
   });
 
-  it('trains exactly the adapters and tracking modules; the backbone stays bit-identical', () => {
+  it('trains exactly the adapters and tracking modules (loss falls); the backbone stays bit-identical', () => {
     const b = train(tiny(apply, opts));
     const names = trainableNames(b);
     expect(names.every((n) => /^blocks\.\d\.samwise_(adapter|tracking)\./.test(n))).toBe(true);
@@ -46,7 +46,11 @@ describe('samwise', () => {
     expect(count).toBe(LAYERS * (adapter + tracking));
     const store: Store = b.initialValues(2);
     const before = new Map(store);
+    const lossOn = (inp: ReturnType<typeof batchInputs>) =>
+      evaluate(b.graph, { params: store as never, inputs: inp as never }).outputs.loss[0];
+    const l0 = lossOn(batchInputs(4, 8, 1, 1));
     for (let s = 1; s <= 3; s++) step(b.graph, store, batchInputs(4, 8, s, s));
+    expect(lossOn(batchInputs(4, 8, 1, 1))).toBeLessThan(l0);
     for (const [k, v] of before) {
       if (k.includes(':') || /samwise_(adapter|tracking)/.test(k)) continue;
       expect(store.get(k), k).toEqual(v);
