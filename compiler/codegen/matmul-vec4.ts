@@ -1,7 +1,8 @@
 // Vectorized register-blocked matmuls: each invocation computes a block of C, loading
-// operands as vec4 along a contiguous axis. Operands must be plain row-major buffers, seen
-// at most through `reshape`, or such a buffer transposed by a `permute` of its last two
-// axes (the backward of a linear layer: dX = dY W^T, dW = X^T dY).
+// operands as vec4 along a contiguous axis. Operands must be views of buffers (reshape /
+// permute chains, view.ts) whose last axis runs contiguously in aligned fours: plain
+// buffers, attention's split or merged heads; or whose transpose is such a view (the
+// backward of a linear layer: dX = dY W^T, dW = X^T dY; attention's Q K^T).
 //
 //   NN: A [.., M, K]  B  [.., K, N]   K % 4 == 0, N % 4 == 0   TM rows x TV vec4 columns of C
 //   NT: A [.., M, K]  Bt [.., N, K]   K % 4 == 0               TM x TN dot products per k-step
@@ -29,41 +30,44 @@ import {
   type CodegenOptions,
 } from './builder.ts';
 import { epilogueValue, matmulShape, storeBlock } from './matmul-kernel.ts';
-import { dimsOfFlat } from './index-math.ts';
+import { add, dimsOfFlat } from './index-math.ts';
+import { axisTerm, vec4View, viewOf, type View } from './view.ts';
 import type { Emitter } from './emitter.ts';
 
 const WG = 64;
 
 export interface Vec4Layout {
   readonly kind: 'NN' | 'NT' | 'TN';
-  /** The buffers holding A (or A^T) and B (or B^T) row-major. */
-  readonly a: Node;
-  readonly b: Node;
+  /** A (or A^T) and B (or B^T) as vec4 views along their last axis (view.ts). */
+  readonly a: View;
+  readonly b: View;
 }
 
-/** The materialized buffer holding `n` in row-major order (through reshapes), if any. */
-function plainBuffer(n: Node, mat: (n: Node) => boolean): Node | undefined {
-  while (!mat(n) && n.op === 'reshape') n = n.src[0];
-  return mat(n) && n.dtype === 'f32' ? n : undefined;
+/** `n` as a view loadable as vec4 along its last axis, if it is one. */
+function vecView(n: Node, mat: (n: Node) => boolean): View | undefined {
+  const v = viewOf(n, mat);
+  return v && vec4View(v);
 }
 
-/** `n` = a plain buffer transposed in its last two axes: that buffer. */
-function transposedBuffer(n: Node, mat: (n: Node) => boolean): Node | undefined {
-  if (mat(n) || n.op !== 'permute') return undefined;
-  const perm = (n.arg as { perm: readonly number[] }).perm;
-  const r = perm.length;
-  const swap = perm.every((p, i) => (i < r - 2 ? p === i : p === (i === r - 2 ? r - 1 : r - 2)));
-  return swap ? plainBuffer(n.src[0], mat) : undefined;
+/** `n`'s transpose (last two axes swapped) as a view loadable as vec4 along its last axis. */
+function transposedView(n: Node, mat: (n: Node) => boolean): View | undefined {
+  const v = viewOf(n, mat);
+  if (!v) return undefined;
+  const axes = [...v.axes];
+  const r = axes.length;
+  [axes[r - 2], axes[r - 1]] = [axes[r - 1], axes[r - 2]];
+  return vec4View({ buf: v.buf, axes });
 }
 
 export function vec4Layout(mm: Node, mat: (n: Node) => boolean): Vec4Layout | undefined {
-  const { M, K, N } = matmulShape(mm);
-  const [a, b] = [plainBuffer(mm.src[0], mat), plainBuffer(mm.src[1], mat)];
-  const bt = b ? undefined : transposedBuffer(mm.src[1], mat);
-  const at = a ? undefined : transposedBuffer(mm.src[0], mat);
-  if (a && b && K % 4 === 0 && N % 4 === 0) return { kind: 'NN', a, b };
-  if (a && bt && K % 4 === 0) return { kind: 'NT', a, b: bt };
-  if (at && b && M % 4 === 0 && N % 4 === 0) return { kind: 'TN', a: at, b };
+  const [A, B] = mm.src;
+  const a = vecView(A, mat);
+  const b = vecView(B, mat);
+  if (a && b) return { kind: 'NN', a, b };
+  const bt = transposedView(B, mat);
+  if (a && bt) return { kind: 'NT', a, b: bt };
+  const at = transposedView(A, mat);
+  if (at && b) return { kind: 'TN', a: at, b };
   return undefined;
 }
 
@@ -91,9 +95,15 @@ export function vec4Matmul(
   const { batch, M, K, N } = matmulShape(mm);
   // NT stores scalars (any N); NN and TN store vec4 rows.
   const b = new KernelBuilder(out, mat, lay.kind !== 'NT');
-  const A = b.bufferOfVec4(lay.a);
-  const B = b.bufferOfVec4(lay.b);
+  const A = b.bufferOfVec4(lay.a.buf);
+  const B = b.bufferOfVec4(lay.b.buf);
   const bd = dimsOfFlat('bi', batch);
+  // Buffer index terms of a view: its batch axes, its row axis, its (vec4) column axis.
+  const r = batch.length + 2;
+  const batchOf = (v: View) => bd.reduce((t, d, i) => add(t, axisTerm(v, i, d)), '0');
+  const rowOf = (v: View, d: string) => axisTerm(v, r - 2, d);
+  const colOf = (v: View, d: string) => axisTerm(v, r - 1, d);
+  const [va, vb] = [lay.a, lay.b];
   const e = b.root;
   let count: number;
   let tag: string;
@@ -107,12 +117,16 @@ export function vec4Matmul(
     e.line(`let rem = gi % ${mt * nt};`);
     e.line(`let m0 = rem / ${nt};`);
     e.line(`let n0 = rem % ${nt};`);
-    for (const i of range(TM)) e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i * mt}, ${M - 1}) * ${k4};`);
-    for (const j of range(TN)) e.line(`let br${j} = bi * ${N * k4} + min(n0 + ${j * nt}, ${N - 1}) * ${k4};`);
+    for (const i of range(TM))
+      e.line(`let ar${i} = ${add(batchOf(va), rowOf(va, `min(m0 + ${i * mt}, ${M - 1})`))};`);
+    for (const j of range(TN))
+      e.line(`let br${j} = ${add(batchOf(vb), rowOf(vb, `min(n0 + ${j * nt}, ${N - 1})`))};`);
     for (const i of range(TM)) for (const j of range(TN)) e.line(`var c${i}_${j} = 0.0f;`);
     e.line(`for (var k = 0i; k < ${k4}; k++) {`);
-    for (const i of range(TM)) e.line(`  let a${i} = ${A}[ar${i} + k];`);
-    for (const j of range(TN)) e.line(`  let b${j} = ${B}[br${j} + k];`);
+    e.line(`  let ka = ${colOf(va, 'k')};`);
+    e.line(`  let kb = ${colOf(vb, 'k')};`);
+    for (const i of range(TM)) e.line(`  let a${i} = ${A}[ar${i} + ka];`);
+    for (const j of range(TN)) e.line(`  let b${j} = ${B}[br${j} + kb];`);
     for (const i of range(TM))
       for (const j of range(TN)) e.line(`  c${i}_${j} = c${i}_${j} + dot(a${i}, b${j});`);
     e.line('}');
@@ -152,7 +166,8 @@ export function vec4Matmul(
     e.line(`let rem = gi % ${mt * nq};`);
     e.line(`let nv = rem % ${nq};`);
     for (const j of range(TV)) e.line(`let cv${j} = min(nv + ${j * nq}, ${n4 - 1});`);
-    e.line(`let bbase = bi * ${K * n4};`);
+    e.line(`let bb = ${batchOf(vb)};`);
+    for (const j of range(TV)) e.line(`let bc${j} = ${colOf(vb, `cv${j}`)};`);
     // rows[r]: the C row of accumulator r, as an expression; valid[r]: whether it exists.
     const rows: string[] = [];
     if (lay.kind === 'NN') {
@@ -160,16 +175,17 @@ export function vec4Matmul(
       const k4 = K / 4;
       e.line(`let m0 = (rem / ${nq}) * ${TR};`);
       for (const i of range(TR)) {
-        e.line(`let ar${i} = bi * ${M * k4} + min(m0 + ${i}, ${M - 1}) * ${k4};`);
+        e.line(`let ar${i} = ${add(batchOf(va), rowOf(va, `min(m0 + ${i}, ${M - 1})`))};`);
         rows.push(`m0 + ${i}`);
       }
       for (const i of range(TR)) for (const j of range(TV)) e.line(`var c${i}_${j} = vec4<f32>();`);
       e.line(`for (var k = 0i; k < ${k4}; k++) {`);
+      e.line(`  let ka = ${colOf(va, 'k')};`);
+      for (const kk of range(4)) e.line(`  let kb${kk} = bb + ${rowOf(vb, `k * 4 + ${kk}`)};`);
       for (const j of range(TV))
-        for (const kk of range(4))
-          e.line(`  let b${j}_${kk} = ${B}[bbase + (k * 4 + ${kk}) * ${n4} + cv${j}];`);
+        for (const kk of range(4)) e.line(`  let b${j}_${kk} = ${B}[kb${kk} + bc${j}];`);
       for (const i of range(TR)) {
-        e.line(`  let a${i} = ${A}[ar${i} + k];`);
+        e.line(`  let a${i} = ${A}[ar${i} + ka];`);
         for (const j of range(TV))
           e.line(
             `  c${i}_${j} = c${i}_${j} + a${i}.x * b${j}_0 + a${i}.y * b${j}_1 + a${i}.z * b${j}_2 + a${i}.w * b${j}_3;`,
@@ -181,11 +197,14 @@ export function vec4Matmul(
       e.line(`let mv = rem / ${nq};`);
       for (const i of range(TR)) e.line(`let av${i} = min(mv + ${i * mt}, ${m4 - 1});`);
       for (const i of range(TR)) for (const r of range(4)) rows.push(`(mv + ${i * mt}) * 4 + ${r}`);
-      e.line(`let abase = bi * ${K * m4};`);
+      e.line(`let ab = ${batchOf(va)};`);
+      for (const i of range(TR)) e.line(`let ac${i} = ${colOf(va, `av${i}`)};`);
       for (const a of range(rows.length)) for (const j of range(TV)) e.line(`var c${a}_${j} = vec4<f32>();`);
       e.line(`for (var k = 0i; k < ${K}; k++) {`);
-      for (const i of range(TR)) e.line(`  let a${i} = ${A}[abase + k * ${m4} + av${i}];`);
-      for (const j of range(TV)) e.line(`  let b${j} = ${B}[bbase + k * ${n4} + cv${j}];`);
+      e.line(`  let ka = ab + ${rowOf(va, 'k')};`);
+      e.line(`  let kb = bb + ${rowOf(vb, 'k')};`);
+      for (const i of range(TR)) e.line(`  let a${i} = ${A}[ka + ac${i}];`);
+      for (const j of range(TV)) e.line(`  let b${j} = ${B}[kb + bc${j}];`);
       for (const i of range(TR))
         for (const r of range(4))
           for (const j of range(TV))
