@@ -23,6 +23,17 @@ function trainStage(text: string, stage: string): TrainingBuild {
   if (r.diagnostics.length) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return r as TrainingBuild;
 }
+/** The training loss with every offset `lofit_v` set to fixed non-zero values. */
+function lossWithOffsets(b: TrainingBuild): number {
+  const st = b.initialValues(1);
+  for (const p of b.params)
+    if (p.name.endsWith('lofit_v'))
+      st.set(
+        p.name,
+        Float32Array.from({ length: p.shape[0] * p.shape[1] }, (_, j) => 0.3 * Math.sin(j + 1)),
+      );
+  return evaluate(b.graph, { params: st, inputs: tokenInputs(4, 8, 16, 2) }).outputs.loss[0];
+}
 const A_NAMES = [0, 1, 2].map((l) => `blocks.${l}.attn.lofit_a`); // H = 2 heads of dh = 8
 const out = (apply: string, st?: Store) => {
   const f = forward(rec(apply));
@@ -84,8 +95,16 @@ describe('lofit', () => {
     const stage2 = (k: number) =>
       'import std.methods.lofit\n' +
       gptRecipe(`stage one { apply lofit_scale() } stage two { apply lofit_bias(k: ${k}) }`);
+    // the k largest norms (ties: lower layer, then head), as a `heads:` literal in layer order
+    const topOf = (k: number) =>
+      [...norms].sort((a, b) => b.norm - a.norm || a.l - b.l || a.h - b.h).slice(0, k);
+    const literal = (k: number) =>
+      `[${topOf(k)
+        .sort((a, b) => a.l - b.l || a.h - b.h)
+        .map((t) => `[${t.l}, ${t.h}]`)
+        .join(', ')}]`;
     for (const k of [1, 3, 4]) {
-      const top = [...norms].sort((a, b) => b.norm - a.norm || a.l - b.l || a.h - b.h).slice(0, k);
+      const top = topOf(k);
       const b = withWeights(values, () => trainStage(stage2(k), 'two'));
       const trainable = b.params.filter((p) => p.trainable);
       // one [count, dh] offset per layer with chosen heads: the count is the top-K's
@@ -95,7 +114,18 @@ describe('lofit', () => {
         expect(v?.shape ?? [0, 8]).toEqual([count, 8]);
       }
       expect(trainable.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0)).toBe(k * 8);
+      // the same model as naming those heads: equal losses with the same non-zero offsets
+      const named = trainStage(
+        stage2(0).replace('lofit_bias(k: 0)', `lofit_bias(heads: ${literal(k)})`),
+        'two',
+      );
+      expect(lossWithOffsets(b)).toBe(lossWithOffsets(named));
     }
+    // a stage whose model lacks the scales reads them from the earlier stage by name
+    const lit = literal(2);
+    const alone = withWeights(values, () => train(rec('apply lofit_bias(k: 2)')));
+    const named = train(rec(`apply lofit_bias(heads: ${lit})`));
+    expect(lossWithOffsets(alone)).toBe(lossWithOffsets(named));
   });
 
   it('lofit_bias(k:) without trained scales, and bad group counts, are diagnostics', () => {
