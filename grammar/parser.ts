@@ -245,9 +245,14 @@ class FtlParser extends CstParser {
       this.SUBRULE(this.expr, { LABEL: 'init' });
     });
     this.OPTION2(() => this.OR([A(() => this.CONSUME(T.Trainable)), A(() => this.CONSUME(T.Frozen))]));
-    this.OPTION3(() => {
-      this.CONSUME(T.If);
-      this.SUBRULE2(this.expr, { LABEL: 'when' });
+    // `param b: f32[n] init zeros if bias`: the condition must start on the param's own
+    // line, so an `if` statement on the next line is a statement, not a condition.
+    this.OPTION3({
+      GATE: () => this.LA(1).startLine === this.LA(0).endLine,
+      DEF: () => {
+        this.CONSUME(T.If);
+        this.SUBRULE2(this.expr, { LABEL: 'when' });
+      },
     });
   });
 

@@ -10,7 +10,6 @@ method spdf_sparse(sparsity: float = 0.75, targets: pattern = "**", seed: int = 
   for m: linear in modules(targets) {
     param m.spdf_mask: f32[m.out, m.in] init indicator(random_mask(m["weight"], 1.0 - sparsity, seed: seed), [m.out, m.in]) frozen
     merge m.weight = m.weight * m.spdf_mask
-    // (Not right after the `param` line: `param ... frozen` followed by `if` reads as a conditional param.)
     if has_param(m, "bias") {
       wrap m(x) = x @ (m.weight * m.spdf_mask)^T + m.bias
     } else {
