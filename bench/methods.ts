@@ -143,9 +143,9 @@ export async function compilerRemoves(
   file: string,
 ): Promise<FullBaseline | { unavailable: string }> {
   try {
-    const { compile } = await import('../compiler/compile.ts');
+    const { compileAtStart } = await import('../runtime/train/select.ts');
     const { fullBaseline } = await import('../compiler/optimize/baseline.ts');
-    const c = compile(source, file);
+    const c = compileAtStart(source, file, {});
     const bad = c.diagnostics.find((d) => d.severity === 'error');
     if (bad) return { unavailable: `compile: ${bad.code} ${bad.message}` };
     return fullBaseline(source, file, c) ?? { unavailable: 'same as full fine-tuning' };

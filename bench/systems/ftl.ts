@@ -55,6 +55,7 @@ interface ExecutorModule {
 
 const COMPILER = new URL('../../compiler/compile.ts', import.meta.url).href;
 const EXECUTOR = new URL('../../runtime/webgpu/executor.ts', import.meta.url).href;
+const SELECT = new URL('../../runtime/train/select.ts', import.meta.url).href;
 
 async function load<T>(url: string, what: string): Promise<T | string> {
   try {
@@ -138,7 +139,11 @@ async function prepare(
   const file = join(dir, `${w.name}.ftl`);
   const source = recipeFor(w, dataPath);
   writeFileSync(file, source);
-  const res = await compiler.compile(source, file, options);
+  // As `ftl run` compiles a first stage (selections reading gradient statistics get them).
+  const start = await load<{ compileAtStart?: CompilerModule['compile'] }>(SELECT, 'runtime/train/select.ts');
+  const compileFn =
+    typeof start !== 'string' && start.compileAtStart ? start.compileAtStart : compiler.compile;
+  const res = await compileFn(source, file, options);
   const errors = res.diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
   if (errors.length || !res.plan) {
     const first = errors[0];

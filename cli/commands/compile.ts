@@ -6,7 +6,8 @@
 
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { compile, PASSES } from '../../compiler/compile.ts';
+import { PASSES } from '../../compiler/compile.ts';
+import { compileAtStart } from '../../runtime/train/select.ts';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.ts';
 import { printGraph } from '../../compiler/ir/print.ts';
 import { fullBaseline } from '../../compiler/optimize/baseline.ts';
@@ -75,7 +76,9 @@ export function register(program: Command): void {
           if (isDeviceError(h)) return fail(`${h.error} ${h.fix} (or use --target default)`);
           [limits, isCPU, release] = [h.limits, h.isCPU, () => h.destroy()];
         } else if (needPlan) limits = DEFAULT_LIMITS;
-        const c = compile(source, file, { recipe: o.recipe, disable, limits, isCPU });
+        // As `ftl run` compiles a first stage: selections that read gradient statistics
+        // (SpIEL, ...) get them from the plain model at its initial values.
+        const c = compileAtStart(source, file, { recipe: o.recipe, disable, limits, isCPU });
         release();
         printDiagnostics(c.diagnostics);
         if (hasErrors(c.diagnostics)) return void (process.exitCode = 1);
