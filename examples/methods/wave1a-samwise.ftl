@@ -1,7 +1,7 @@
 // SAMWISE-style tuning: frozen backbone; after every block a zero-initialised adapter mixes
 // in the previous position and a caption vector (the first 4 tokens), and a zero-initialised
-// tracking-bias module moves the features toward the block's input where that input matches
-// the caption better than the block's output (std.nn.tracking_bias).
+// tracking-bias module adds a learned map of (block input - output), gated by how much better
+// the block's input than its output matches the caption (std.nn.tracking_bias).
 import std.models.gpt2
 import std.losses.causal_lm
 import std.optim.adamw

@@ -5,8 +5,8 @@ import std.nn.tracking_bias
 /// Text-Driven Video Segmentation"): the backbone stays frozen and, after every block
 /// matched by `targets`, an adapter injects temporal context (the previous position) and a
 /// text cue into the features, and a tracking-bias module (std.nn.tracking_bias, with
-/// `tracking: true`) moves the result toward the block's input where that input matches the
-/// caption better than the block's output does:
+/// `tracking: true`) adds a learned low-rank map of (block input - result), gated per
+/// position by how much better the block's input than the result matches the caption:
 ///   y = block(x) + adapter(block(x), c)
 ///   out = y + tracking(x, y, c),   c = mean of the first `caption` positions of x,
 /// the first `caption` tokens playing the caption. SAM2 and its video memory are not in

@@ -8,7 +8,9 @@ import std.nn.linear
 /// have (the block's output), c (B, 1, d) the caption. With s = size:
 ///   q = text(c),  a_u = <q, key(u_t)> / sqrt(s),  a_y = <q, key(y_t)> / sqrt(s)      (B, T, 1)
 ///   g_t = sigmoid(w * (a_u - a_y) + b)         how much more u_t than y_t matches the text
-///   out_t = g_t * up(down(u_t - y_t))          a learned move from y_t toward u_t    (B, T, d)
+///   out_t = g_t * up(down(u_t - y_t))          a learned low-rank map of the difference (B, T, d)
+/// so what is added to y_t depends on how u_t differs from it, and is let through in
+/// proportion to how much better u_t than y_t matches the caption (w, b learned).
 /// w starts at 1 and b at 0; `up` starts at zero, so the module starts as the zero function
 /// (added to y, the model is unchanged at step 0). text, key, down: d -> s without bias;
 /// up: s -> d with bias; 4 d s + d + 2 parameters.
