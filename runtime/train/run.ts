@@ -336,11 +336,15 @@ async function runCompiled(
     });
     const params = new Map<string, Float32Array>();
     for (const name of w.persistent) params.set(name, await w.exec.getParam(name));
+    // Every leaf, frozen ones the step never reads included (a pruned LM head, a Locret
+    // model's unused MLPs): the output folder holds the whole model, so export and
+    // generation do not depend on what this recipe's graph happened to use.
+    const store = await readStore(w);
     if (outDir) {
       const weights = Object.fromEntries(
         w.build.params
-          .filter((p) => p.role === 'param' && !p.reference && params.has(p.name))
-          .map((p) => [p.name, f32(p.shape, params.get(p.name)!)]),
+          .filter((p) => p.role === 'param' && !p.reference && store.has(p.name))
+          .map((p) => [p.name, f32(p.shape, Float32Array.from(store.get(p.name)!))]),
       );
       const wr = writeSafetensors(resolve(outDir, 'model.safetensors'), weights, {
         metadata: { format: 'pt', producer: 'ftl' },
@@ -355,7 +359,7 @@ async function runCompiled(
       loop,
       dispatchesPerStep: w.exec.dispatchesPerStep,
       params,
-      store: await readStore(w),
+      store,
       outDir,
       ...(every > 0 ? { reselections } : {}),
     };
