@@ -92,18 +92,22 @@ export function oneParam(tree: ModelTree, a: Args): ParamSpec {
 let current: ReadonlyMap<string, Float32Array> | undefined;
 /** Accumulated |gradient| per parameter (runtime/train/grad-stats.ts), for `grad_mask`. */
 let gradients: ReadonlyMap<string, Float32Array> | undefined;
+/** The seed the run draws initial values with: what "the initial value" means without a checkpoint. */
+let initSeed = 0;
 export function withWeights<R>(
   weights: ReadonlyMap<string, Float32Array>,
   f: () => R,
   grads?: ReadonlyMap<string, Float32Array>,
+  seed = 0,
 ): R {
-  const prev = [current, gradients] as const;
+  const prev = [current, gradients, initSeed] as const;
   current = weights;
   gradients = grads;
+  initSeed = seed;
   try {
     return f();
   } finally {
-    [current, gradients] = prev;
+    [current, gradients, initSeed] = prev;
   }
 }
 
@@ -118,7 +122,7 @@ export function currentValue(p: ParamSpec, span?: A.Span): Float32Array {
   return current?.get(p.name) ?? weightValue(p, span);
 }
 
-/** A parameter's value at initialisation (checkpoint data, else seed 0). */
+/** A parameter's value at initialisation (checkpoint data, else the run's seed; 0 outside a run). */
 export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
   if (p.init.kind === 'expr')
     err(
@@ -126,7 +130,7 @@ export function weightValue(p: ParamSpec, span?: A.Span): Float32Array {
       `\`${p.name}\` is initialised from other parameters; statistics need a plain init`,
       span,
     );
-  return initTensor(p.init, p.shape, 0, nameStream(p.stream ?? p.name));
+  return initTensor(p.init, p.shape, initSeed, nameStream(p.stream ?? p.name));
 }
 
 const numel = (p: ParamSpec) => p.shape.reduce((a, b) => a * b, 1);

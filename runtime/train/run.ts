@@ -291,6 +291,7 @@ async function runCompiled(
     const r = compileSelected(source, file, copts, {
       weights: fullParams(prev.build, store),
       grads: timed(() => gradientStats(prev.build, store, peekFeeds(feeder, step, nStats(prev.build)))),
+      seed,
     });
     const nb = r.compiled.build;
     if (!nb || !r.compiled.graph || (handle && !r.compiled.plan)) throw new FeedError(r.compiled.diagnostics);

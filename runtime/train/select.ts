@@ -38,6 +38,8 @@ import { fullParams, type ParamStore } from './stages.ts';
 export interface SelectionContext {
   weights: ReadonlyMap<string, Float32Array>;
   grads: () => ReadonlyMap<string, Float32Array>;
+  /** The run's init seed: a selection's "initial value" of a parameter without a checkpoint. */
+  seed?: number;
 }
 
 /** What a selection read: the statistics its trainable set is a function of. */
@@ -57,7 +59,7 @@ export function compileSelected(
   const weights = new TrackedMap(ctx.weights);
   const grads = new TrackedMap([], ctx.grads);
   const t0 = performance.now();
-  const compiled = withWeights(weights, () => compile(source, file, opts), grads);
+  const compiled = withWeights(weights, () => compile(source, file, opts), grads, ctx.seed ?? 0);
   const ms = performance.now() - t0;
   return {
     compiled,
@@ -119,6 +121,7 @@ export interface PlainModel {
   store(): ParamStore;
   /** Initial full values by parameter name (what checkpoints diff selection weights against). */
   values(): Map<string, Float32Array>;
+  readonly seed: number;
 }
 
 export function plainModel(
@@ -137,7 +140,7 @@ export function plainModel(
     return (b = d);
   };
   const store = () => (st ??= build().initialValues(seed));
-  return { build, store, values: () => (v ??= fullParams(build(), store())) };
+  return { build, store, values: () => (v ??= fullParams(build(), store())), seed };
 }
 
 export function startContext(
@@ -150,15 +153,18 @@ export function startContext(
     return {
       weights: snapshot.step > 0 ? new Map([...plain.values(), ...snapshot.weights]) : new Map(),
       grads: () => snapshot.grads,
+      seed: plain.seed,
     };
   if (carry)
     return {
       weights: fullParams(carry.build, carry.store),
+      seed: plain.seed,
       grads: () =>
         gradientStats(carry.build, carry.store, firstFeeds(carry.build.dataSpec, dir, nStats(carry.build))),
     };
   return {
     weights: new Map(),
+    seed: plain.seed,
     grads: () =>
       gradientStats(
         plain.build(),
