@@ -47,7 +47,7 @@ export class KernelBuilder implements KernelContext {
     /** The node this kernel writes (binding 0, named `out`). */
     readonly out: Node,
     private readonly materialized: (n: Node) => boolean,
-    /** Bind the output as array<vec4<f32>> (vectorized templates). */
+    /** Bind the output(s) as array<vec4<f32>> (vectorized templates). */
     private readonly outVec4 = false,
     /** Further nodes this kernel writes (multi-output elementwise kernels), bound `out1`, `out2`, ... */
     readonly extraOuts: readonly Node[] = [],
@@ -96,7 +96,7 @@ export class KernelBuilder implements KernelContext {
       { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
       ...this.extraOuts.map((n, i): KernelBinding => ({
         name: `out${i + 1}`,
-        type: storageType(n.dtype),
+        type: this.outVec4 ? 'vec4<f32>' : storageType(n.dtype),
         access: 'read_write',
       })),
       ...this.inputs.map((n): KernelBinding => ({

@@ -25,6 +25,7 @@ import {
 import { dimsOfFlat } from './index-math.ts';
 import { toStorage, type Emitter } from './emitter.ts';
 import { vec4Layout, vec4Matmul } from './matmul-vec4.ts';
+import { transposeOf } from './group-matmul.ts';
 
 export interface MatmulShape {
   readonly batch: readonly number[];
@@ -42,18 +43,22 @@ export function matmulShape(out: Node): MatmulShape {
 /**
  * The kernel computing matmul `mm`. With `epilogue` (a materialized elementwise node whose
  * region reaches `mm`, not materialized, only through elementwise ops), the kernel writes
- * `epilogue` instead: its value is computed from the accumulators before the store.
+ * `epilogue` instead: its value is computed from the accumulators before the store. `also`:
+ * further such nodes of C's shape it writes too (a multi-output group, group.ts: a weight's
+ * whole optimizer update in its gradient's matmul), bound `out1`, `out2`, ... in order.
  */
 export function matmulKernel(
   mm: Node,
   mat: (n: Node) => boolean,
   opts: CodegenOptions,
   epilogue?: Node,
+  also: readonly Node[] = [],
 ): BuiltKernel {
-  if (opts.matmul === 'tiled') return tiledMatmul(mm, mat, opts, epilogue);
+  if (opts.matmul === 'tiled') return tiledMatmul(mm, mat, opts, epilogue, also);
   const layout = opts.matmul === 'register' ? vec4Layout(mm, mat) : undefined;
-  if (layout && (epilogue ?? mm).dtype === 'f32') return vec4Matmul(mm, layout, mat, opts, epilogue);
-  return registerMatmul(mm, mat, opts, epilogue);
+  const f32 = [epilogue ?? mm, ...also].every((n) => n.dtype === 'f32');
+  if (layout && f32) return vec4Matmul(mm, layout, mat, opts, epilogue, also);
+  return registerMatmul(mm, mat, opts, epilogue, also);
 }
 
 const TM = 4;
@@ -62,13 +67,19 @@ const WG = 64;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+function registerMatmul(
+  mm: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  epi?: Node,
+  also: readonly Node[] = [],
+): BuiltKernel {
   const [A, B] = mm.src;
   const out = epi ?? mm;
   const { batch, M, K, N } = matmulShape(mm);
   const mt = Math.ceil(M / TM);
   const nt = Math.ceil(N / TN);
-  const b = new KernelBuilder(out, mat);
+  const b = new KernelBuilder(out, mat, false, also);
   const { groups, prologue } = linearInvocations(numel(batch) * mt * nt, WG);
   const e = b.root;
   e.line(`let bi = gi / ${mt * nt};`);
@@ -98,9 +109,10 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
     TN,
     (i) => `m0 + ${i}`,
     (j) => `n0 + ${j * nt}`,
+    also,
   );
   return b.finish(
-    `${kernelName(out)}_reg${TM}x${TN}`,
+    `${kernelName(out)}_reg${TM}x${TN}${multi(also)}`,
     `${prologue}\n${e.lines.join('\n')}`,
     [WG, 1, 1],
     groups,
@@ -108,9 +120,21 @@ function registerMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOption
   );
 }
 
+/** Kernel-name suffix of a multi-output matmul. */
+export const multi = (also: readonly Node[]) => (also.length ? `_x${also.length + 1}` : '');
+
+/**
+ * What the kernel stores: [binding name, node] per output, `also` first (bound out1, out2,
+ * ... by KernelBuilder), then `epi` (or the plain product) as `out`.
+ */
+export function storeTargets(epi: Node | undefined, also: readonly Node[]): [string, Node | undefined][] {
+  return [...also.map((n, i): [string, Node] => [`out${i + 1}`, n]), ['out', epi]];
+}
+
 /**
  * Guarded stores of the c{i}_{j} accumulators (rows row(i), columns col(j) of batch `bi`),
- * through the epilogue when there is one: `epi` evaluated with `mm`'s value preset.
+ * through the epilogue when there is one: `epi` (and each of `also`) evaluated with `mm`'s
+ * value preset.
  */
 export function storeBlock(
   e: Emitter,
@@ -121,15 +145,18 @@ export function storeBlock(
   tn: number,
   row: (i: number) => string,
   col: (j: number) => string,
+  also: readonly Node[] = [],
 ) {
   const { M, N } = matmulShape(mm);
   e.line(`let base = bi * ${M * N};`);
   for (const i of range(tm))
     for (const j of range(tn)) {
-      const at = `out[base + (${row(i)}) * ${N} + ${col(j)}]`;
       e.line(`if (${row(i)} < ${M} && ${col(j)} < ${N}) {`);
       const s = e.child();
-      s.line(`${at} = ${epilogueValue(s, mm, epi, [...bd, row(i), col(j)], `c${i}_${j}`)};`);
+      for (const [name, t] of storeTargets(epi, also))
+        s.line(
+          `${name}[base + (${row(i)}) * ${N} + ${col(j)}] = ${epilogueValue(s, mm, t, [...bd, row(i), col(j)], `c${i}_${j}`)};`,
+        );
       e.splice(s);
       e.line('}');
     }
@@ -146,6 +173,12 @@ export function epilogueValue(
   if (!epi) return acc;
   const ix = { shape: mm.shape, dims };
   e.preset(mm, ix, acc);
+  // A transposed product computed for a group (group-matmul.ts): the original at (.., j, i).
+  const orig = transposeOf.get(mm);
+  if (orig) {
+    const r = dims.length;
+    e.preset(orig, { shape: orig.shape, dims: [...dims.slice(0, r - 2), dims[r - 1], dims[r - 2]] }, acc);
+  }
   return toStorage(e.value(epi, ix, true), epi.dtype);
 }
 
@@ -153,14 +186,20 @@ const T = 16; // tile edge of C, A and B
 const TW = 8; // invocations per tile edge; each computes (T/TW) x (T/TW) outputs
 const R = T / TW;
 
-function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, epi?: Node): BuiltKernel {
+function tiledMatmul(
+  mm: Node,
+  mat: (n: Node) => boolean,
+  opts: CodegenOptions,
+  epi?: Node,
+  also: readonly Node[] = [],
+): BuiltKernel {
   const [A, B] = mm.src;
   const out = epi ?? mm;
   const { batch, M, K, N } = matmulShape(mm);
   const mt = Math.ceil(M / T);
   const nt = Math.ceil(N / T);
   const groups = numel(batch) * mt * nt;
-  const b = new KernelBuilder(out, mat);
+  const b = new KernelBuilder(out, mat, false, also);
   const e = b.root;
   // Surplus workgroups of a 2-D grid recompute the last block and store nothing, so every
   // invocation reaches every barrier.
@@ -215,9 +254,17 @@ function tiledMatmul(mm: Node, mat: (n: Node) => boolean, opts: CodegenOptions, 
     R,
     (i) => `m0 + ty + ${i * TW}`,
     (j) => `n0 + tx + ${j * TW}`,
+    also,
   );
   e.splice(st);
   e.line('}');
   const decl = `var<workgroup> As: array<f32, ${T * T}>;\nvar<workgroup> Bs: array<f32, ${T * T}>;`;
-  return b.finish(`${kernelName(out)}_tiled${T}`, e.lines.join('\n'), [TW * TW, 1, 1], groups, opts, decl);
+  return b.finish(
+    `${kernelName(out)}_tiled${T}${multi(also)}`,
+    e.lines.join('\n'),
+    [TW * TW, 1, 1],
+    groups,
+    opts,
+    decl,
+  );
 }

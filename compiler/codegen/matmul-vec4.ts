@@ -29,7 +29,7 @@ import {
   type BuiltKernel,
   type CodegenOptions,
 } from './builder.ts';
-import { epilogueValue, matmulShape, storeBlock } from './matmul-kernel.ts';
+import { epilogueValue, matmulShape, multi, storeBlock, storeTargets } from './matmul-kernel.ts';
 import { add, dimsOfFlat } from './index-math.ts';
 import { axisTerm, vec4View, viewOf, type View } from './view.ts';
 import type { Emitter } from './emitter.ts';
@@ -78,6 +78,19 @@ export function blockSize(target: number, extent: number): number {
   return t;
 }
 
+/** At least this many invocations (4 workgroups): fewer leave llvmpipe's threads idle. */
+const MIN_INVOCATIONS = 256;
+
+/** Blocks halved (the larger side first) until the grid has MIN_INVOCATIONS or blocks are 1 x 1. */
+function spread(tr: number, tc: number, rows: number, cols: number, batch: number): [number, number] {
+  const count = () => batch * Math.ceil(rows / tr) * Math.ceil(cols / tc);
+  while (count() < MIN_INVOCATIONS && (tr > 1 || tc > 1)) {
+    if (tr >= tc) tr /= 2;
+    else tc /= 2;
+  }
+  return [tr, tc];
+}
+
 /** Block shape per layout (see the header): NN rows x vec4 columns, NT rows x columns, TN vec4 x vec4. */
 export const BLOCKS = { NN: [16, 2], NT: [8, 16], TN: [4, 4] } as const;
 
@@ -90,11 +103,12 @@ export function vec4Matmul(
   mat: (n: Node) => boolean,
   opts: CodegenOptions,
   epi?: Node,
+  also: readonly Node[] = [],
 ): BuiltKernel {
   const out = epi ?? mm;
   const { batch, M, K, N } = matmulShape(mm);
   // NT stores scalars (any N); NN and TN store vec4 rows.
-  const b = new KernelBuilder(out, mat, lay.kind !== 'NT');
+  const b = new KernelBuilder(out, mat, lay.kind !== 'NT', also);
   const A = b.bufferOfVec4(lay.a.buf);
   const B = b.bufferOfVec4(lay.b.buf);
   const bd = dimsOfFlat('bi', batch);
@@ -109,7 +123,7 @@ export function vec4Matmul(
   let tag: string;
   if (lay.kind === 'NT') {
     const k4 = K / 4;
-    const [TM, TN] = [blockSize(BLOCKS.NT[0], M), blockSize(BLOCKS.NT[1], N)];
+    const [TM, TN] = spread(blockSize(BLOCKS.NT[0], M), blockSize(BLOCKS.NT[1], N), M, N, numel(batch));
     const [mt, nt] = [Math.ceil(M / TM), Math.ceil(N / TN)];
     count = numel(batch) * mt * nt;
     tag = `${TM}x${TN}`;
@@ -153,13 +167,20 @@ export function vec4Matmul(
         (i) => `m0 + ${i} * ${mt}`,
         (j) => `n0 + ${j} * ${nt}`,
         N,
+        also,
       );
   } else {
     const [n4, m4] = [N / 4, M / 4];
-    const TV = blockSize(BLOCKS[lay.kind][1], n4);
+    const rowUnits = lay.kind === 'NN' ? M : m4;
+    const [TR, TV] = spread(
+      lay.kind === 'NN' ? blockSize(BLOCKS.NN[0], M) : blockSize(BLOCKS.TN[0], m4),
+      blockSize(BLOCKS[lay.kind][1], n4),
+      rowUnits,
+      n4,
+      numel(batch),
+    );
     const nq = Math.ceil(n4 / TV);
     // Row blocks: NN takes TR contiguous rows; TN takes TR vec4s of rows, strided by mq.
-    const TR = lay.kind === 'NN' ? blockSize(BLOCKS.NN[0], M) : blockSize(BLOCKS.TN[0], m4);
     const mt = lay.kind === 'NN' ? Math.ceil(M / TR) : Math.ceil(m4 / TR);
     count = numel(batch) * mt * nq;
     e.line(`let bi = gi / ${mt * nq};`);
@@ -225,12 +246,13 @@ export function vec4Matmul(
         lay.kind === 'NN'
           ? (i: string) => `m0 + ${i}`
           : (i: string) => `(mv + (${i} / 4) * ${mt}) * 4 + ${i} % 4`;
-      storeLoop(e, mm, epi, bd, 'vec4', rows.length, TV, row, (j) => `nv + ${j} * ${nq}`, n4);
+      storeLoop(e, mm, epi, bd, 'vec4', rows.length, TV, row, (j) => `nv + ${j} * ${nq}`, n4, also);
     }
   }
   const { groups, prologue } = linearInvocations(count, WG);
   const body = `${prologue}\n${e.lines.join('\n')}`;
-  return b.finish(`${kernelName(out)}_vec4${lay.kind.toLowerCase()}.${tag}`, body, [WG, 1, 1], groups, opts);
+  const name = `${kernelName(out)}_vec4${lay.kind.toLowerCase()}.${tag}${multi(also)}`;
+  return b.finish(name, body, [WG, 1, 1], groups, opts);
 }
 
 /**
@@ -250,6 +272,7 @@ function storeLoop(
   row: (i: string) => string,
   col: (j: string) => string,
   cols: number,
+  also: readonly Node[] = [],
 ) {
   const { M, N } = matmulShape(mm);
   const ty = kind === 'f32' ? 'f32' : 'vec4<f32>';
@@ -262,14 +285,17 @@ function storeLoop(
   s.line(`if (${r} < ${M} && ${c} < ${cols}) {`);
   const t = s.child();
   const v = `acc[ai * ${tc} + aj]`;
-  if (kind === 'f32')
-    t.line(`out[bi * ${M * N} + ${r} * ${N} + ${c}] = ${epilogueValue(t, mm, epi, [...bd, r, c], v)};`);
-  else {
-    const x = range(4).map((cc) =>
-      epilogueValue(t, mm, epi, [...bd, r, `${c} * 4 + ${cc}`], `${v}.${'xyzw'[cc]}`),
-    );
-    t.line(`out[bi * ${(M * N) / 4} + ${r} * ${cols} + ${c}] = vec4<f32>(${x.join(', ')});`);
-  }
+  for (const [name, target] of storeTargets(epi, also))
+    if (kind === 'f32')
+      t.line(
+        `${name}[bi * ${M * N} + ${r} * ${N} + ${c}] = ${epilogueValue(t, mm, target, [...bd, r, c], v)};`,
+      );
+    else {
+      const x = range(4).map((cc) =>
+        epilogueValue(t, mm, target, [...bd, r, `${c} * 4 + ${cc}`], `${v}.${'xyzw'[cc]}`),
+      );
+      t.line(`${name}[bi * ${(M * N) / 4} + ${r} * ${cols} + ${c}] = vec4<f32>(${x.join(', ')});`);
+    }
   s.splice(t);
   s.line('}');
   e.splice(s);

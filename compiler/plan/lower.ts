@@ -1,5 +1,6 @@
 // lowerToPlan: Graph -> Plan. Decides what to materialize (compiler/codegen/fuse.ts),
-// merges same-shape elementwise kernels into multi-output ones (group.ts) and, for serial
+// merges same-shape elementwise kernels into multi-output ones (group.ts; one whose members
+// read a matmul computes it, group-matmul.ts) and, for serial
 // reductions, a reduction into the one over the same rows that reads it (reduce-pairs.ts), generates one
 // kernel per materialized computed node (or group) in topological order, gives every
 // materialized node a buffer, and appends the end-of-step copies that commit updates.
@@ -14,11 +15,13 @@ import type { Graph } from '../ir/graph.ts';
 import { roots as graphRoots, toposort } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
+import { OpGroup } from '../ir/ops.ts';
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { pairReductions } from '../codegen/reduce-pairs.ts';
+import { groupMatmuls } from '../codegen/group-matmul.ts';
 import { packMerges } from './pack.ts';
 import { planArena } from './arena.ts';
 import { hoistCommits } from './commits.ts';
@@ -27,6 +30,17 @@ import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
 import { scatterAddKernel } from '../codegen/scatter-kernel.ts';
 import type { BufferRole, Plan, PlanBuffer, PlanKernel, PlanParam, PlanSlot, PlanStep } from './plan.ts';
+
+/** Ops codegen has a kernel or an inline form for: every op except autodiff-only markers. */
+const KNOWN_OPS = new Set<string>([
+  ...OpGroup.Leaf,
+  ...OpGroup.Elementwise,
+  ...OpGroup.Reduce,
+  ...OpGroup.Movement,
+  'matmul',
+  'gather',
+  'scatter_add',
+]);
 
 /** The device limits lowering honours (a structural subset of runtime/device DeviceLimits). */
 export interface PlanLimits {
@@ -67,8 +81,11 @@ export function buildKernel(
   also: readonly Node[] = [],
   /** A reduction this reduction's kernel computes first and also writes (reduce-pairs.ts). */
   pre?: Node,
+  /** The matmul a multi-output group's kernel computes (group-matmul.ts). */
+  groupMatmul?: Node,
 ): BuiltKernel {
   const isMat = (x: Node) => mat.has(x);
+  if (also.length && groupMatmul) return matmulKernel(groupMatmul, isMat, opts, n, also);
   if (also.length) return elementwiseKernel(n, isMat, opts, also);
   if (pre) return reduceKernel(n, isMat, opts, pre);
   const mm = epilogueMatmul(n, mat);
@@ -98,10 +115,23 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   const topo = toposort([...rootNodes, ...targets]);
   // Leaves have no sources, so leaves first and then the schedule is still topological.
   const order = opts.order ? [...topo.filter((n) => n.src.length === 0), ...opts.order] : topo;
+  // Markers that only autodiff reads (custom_vjp) have no kernel; they must be gone by now.
+  const marker = order.find((n) => !KNOWN_OPS.has(n.op));
+  if (marker)
+    throw new Error(
+      `lowerToPlan: %${marker.id} is a '${marker.op}' node, which has no kernel; strip it before codegen (compiler/ir: stripCustomVjp)`,
+    );
   const mat = chooseMaterialized(order, rootNodes, {
     maxStorageBuffers: limits.maxStorageBuffersPerShaderStage,
     fuse: opts.fuse ?? true,
   });
+
+  const fuse = opts.fuse ?? true;
+  const groups = fuse ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage) : undefined;
+  // Before buffers are assigned: a matmul computed by a group's kernel gets none.
+  const groupMm = groups
+    ? groupMatmuls(groups, order, mat, new Set(rootNodes), limits.maxStorageBuffersPerShaderStage)
+    : new Map<Node, Node>();
 
   const buffers: PlanBuffer[] = [];
   const bufOf = new Map<Node, number>();
@@ -129,8 +159,6 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     else bufOf.set(n, addBuffer(`%${n.id}.${n.op}`, 'temp', n));
   }
 
-  const fuse = opts.fuse ?? true;
-  const groups = fuse ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage) : undefined;
   // Serial reductions (CPU adapters) absorb a reduction over the same rows that they read.
   const pairs =
     fuse && copts.reduce === 'serial'
@@ -143,7 +171,7 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     if (absorbed.has(n)) continue; // written by the kernel of the reduction that reads it
     const leader = groups?.leaderOf.get(n);
     if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
-    built.push(buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n)));
+    built.push(buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n), groupMm.get(n)));
   }
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];

@@ -1,0 +1,82 @@
+// Matmul epilogues of multi-output groups: a materialized matmul (shape S, not an output)
+// read only by the members of one elementwise group of shape S (group.ts), and only through
+// elementwise ops at the same index, is computed by that group's kernel instead: the matmul
+// template stores every member from the accumulators (matmul-kernel.ts `also`). For a
+// weight's gradient dW = X^T dY feeding its AdamW update (new m, v, W), the gradient is never
+// written to memory and the update costs no dispatch of its own.
+//
+// Runs after grouping, before buffers are assigned: the matmul is un-materialized.
+
+import type { Node } from '../ir/node.ts';
+import { mk, sameShape } from '../ir/node.ts';
+import { OpGroup } from '../ir/ops.ts';
+import { kernelRegion } from './fuse.ts';
+import type { Groups } from './group.ts';
+
+/**
+ * `mm` transposed in its last two axes, as a matmul: (A B)^T = B^T A^T. Its value at
+ * (.., i, j) is `mm`'s at (.., j, i) (recorded so the epilogue can preset both).
+ */
+export const transposeOf = new WeakMap<Node, Node>();
+
+const swapPerm = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+const isSwap = (n: Node) =>
+  n.op === 'permute' &&
+  (n.arg as { perm: readonly number[] }).perm.join() === swapPerm(n.shape.length).join();
+
+/**
+ * Group leader -> the matmul its kernel computes; each such matmul removed from `mat`. A
+ * gradient the group reads transposed (dW^T of a weight stored [out, in]) is computed as
+ * the transposed product, whose accumulators are then also `mm`'s values at swapped indices.
+ */
+export function groupMatmuls(
+  groups: Groups,
+  order: readonly Node[],
+  mat: Set<Node>,
+  roots: ReadonlySet<Node>,
+  maxBuffers: number,
+): Map<Node, Node> {
+  // Kernels reading each buffer.
+  const readers = new Map<Node, Node[]>();
+  for (const n of order) {
+    if (!mat.has(n) || n.src.length === 0) continue;
+    for (const s of kernelRegion(n, mat).inputs) (readers.get(s) ?? readers.set(s, []).get(s)!).push(n);
+  }
+  const out = new Map<Node, Node>();
+  const drop: Node[] = [];
+  for (const [leader, others] of groups.others) {
+    const members = new Set([...others, leader]);
+    if ([...members].some((m) => m.dtype !== 'f32')) continue;
+    const regions = [...members].map((m) => kernelRegion(m, mat));
+    const inputs = new Set(regions.flatMap((r) => [...r.inputs]));
+    const inlined = regions.flatMap((r) => r.inlined);
+    const S = leader.shape;
+    // Uses are elementwise at the member's own index.
+    const atIndex = (n: Node) =>
+      [...members, ...inlined]
+        .filter((u) => u.src.includes(n))
+        .every((u) => OpGroup.Elementwise.has(u.op) && sameShape(u.shape, S));
+    for (const mm of inputs) {
+      if (mm.op !== 'matmul' || roots.has(mm) || mm.shape.length !== S.length) continue;
+      if (!(readers.get(mm) ?? []).every((k) => members.has(k))) continue;
+      const users = [...members, ...inlined].filter((u) => u.src.includes(mm));
+      let compute: Node;
+      if (sameShape(mm.shape, S) && atIndex(mm)) compute = mm;
+      else if (users.every((u) => isSwap(u) && sameShape(u.shape, S) && atIndex(u))) {
+        const [a, b] = mm.src;
+        const perm = swapPerm(S.length);
+        compute = mk('matmul', [mk('permute', [b], { perm }), mk('permute', [a], { perm })], null);
+        transposeOf.set(compute, mm);
+      } else continue;
+      const reads = new Set([...inputs, ...kernelRegion(mm, mat).inputs]);
+      reads.delete(mm);
+      for (const m of members) reads.delete(m);
+      if (reads.size + members.size > maxBuffers) continue;
+      out.set(leader, compute);
+      drop.push(mm);
+      break;
+    }
+  }
+  for (const mm of drop) mat.delete(mm);
+  return out;
+}
