@@ -210,6 +210,7 @@ export type Stmt =
   | WrapStmt
   | MergeStmt
   | ApplyStmt
+  | DropStmt
   | StateDecl
   | UpdateBlock
   | StageDecl
@@ -346,6 +347,17 @@ export interface ApplyStmt extends NodeBase {
   readonly kind: 'ApplyStmt';
   readonly callee: Expr;
   readonly args: readonly Arg[];
+}
+
+/**
+ * `drop lofit_scale` or `drop spdf_sparse merged`, in a stage: this stage and later ones no
+ * longer apply the method (an earlier stage applied it). `merged`: its parameters are folded
+ * into the base weights with the method's `merge` rules before the stage starts.
+ */
+export interface DropStmt extends NodeBase {
+  readonly kind: 'DropStmt';
+  readonly method: Expr;
+  readonly merged: boolean;
 }
 
 /** `state m = zeros_like(param)`: per-parameter optimizer state. */

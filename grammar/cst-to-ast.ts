@@ -295,6 +295,13 @@ export class AstBuilder extends ExprBuilder {
           args: this.args(sub(s, 'args')),
           span,
         };
+      case 'dropStmt':
+        return {
+          kind: 'DropStmt',
+          method: this.path(sub(s, 'path')).full,
+          merged: tok(s, 'merged') !== undefined,
+          span,
+        };
       case 'updateBlock':
         return { kind: 'UpdateBlock', body: this.block(sub(s, 'block'), 'code'), span };
       case 'stageDecl':

@@ -4,7 +4,7 @@
 //   - hard keywords (`let`, `for`, `if`, `else`, `return`, `fn`, `import`, `forward`,
 //     `freeze`, `unfreeze`, `true`, `false`) can never be a variable name;
 //   - soft keywords (`model`, `loss`, `param`, `schedule`, `merge`, `state`, `update`,
-//     `stage`, `apply`, `wrap`, `init`, `trainable`, `in`, ...) are in the Identifier
+//     `stage`, `apply`, `drop`, `wrap`, `init`, `trainable`, `in`, ...) are in the Identifier
 //     category, so `model.tokenizer`, `zeros_like(param)`, `schedule: schedule` and
 //     `linear(in: int)` read as names wherever a name is expected.
 // Every keyword uses `longer_alt: Identifier`, so `models` or `input` lex as identifiers.
@@ -74,6 +74,7 @@ export const Param = soft('param');
 export const State = soft('state');
 export const Update = soft('update');
 export const Apply = soft('apply');
+export const Drop = soft('drop');
 export const Wrap = soft('wrap');
 export const Init = soft('init');
 export const Trainable = soft('trainable');
@@ -175,6 +176,7 @@ export const softKeywords = [
   State,
   Update,
   Apply,
+  Drop,
   Wrap,
   Init,
   Trainable,

@@ -9,7 +9,8 @@
 //                name formals? (-> type)? (= expr | block) (backward formals (= expr | block))?
 //   block     := { (stmt | ;)* }
 //   stmt      := let | for | if | return | freeze/unfreeze | param | module | forward | wrap
-//              | merge | apply | state | update | stage | expr (assignop expr)?
+//              | merge | apply | drop | state | update | stage | expr (assignop expr)?
+//   drop      := drop path merged?   (`merged`: a plain name, on the drop's line)
 //   expr      := pipe: range (|> range)*;  range: or (.. or)?;  or: and (|| and)*;
 //                and: cmp (&& cmp)*;  cmp: add (op add)?;  add: mul (+|- mul)*;
 //                mul: unary (*|/|%|@ unary)*;  unary: (-|!) unary | pow;
@@ -158,6 +159,7 @@ class FtlParser extends CstParser {
       A(() => this.SUBRULE(this.wrapStmt)),
       A(() => this.SUBRULE(this.mergeStmt)),
       A(() => this.SUBRULE(this.applyStmt)),
+      A(() => this.SUBRULE(this.dropStmt)),
       A(() => this.SUBRULE(this.stateDecl)),
       A(() => this.SUBRULE(this.updateBlock)),
       A(() => this.SUBRULE(this.stageDecl)),
@@ -291,6 +293,16 @@ class FtlParser extends CstParser {
     this.CONSUME(T.Apply);
     this.SUBRULE(this.path);
     this.OPTION(() => this.SUBRULE(this.args));
+  });
+
+  /** `drop lofit_scale` or `drop spdf_sparse merged` (in a stage). */
+  dropStmt = this.RULE('dropStmt', () => {
+    this.CONSUME(T.Drop);
+    this.SUBRULE(this.path);
+    this.OPTION({
+      GATE: () => this.LA(1).image === 'merged' && this.LA(1).startLine === this.LA(0).endLine,
+      DEF: () => this.CONSUME2(T.Identifier, { LABEL: 'merged' }),
+    });
   });
 
   stateDecl = this.RULE('stateDecl', () => {

@@ -240,6 +240,9 @@ export class Binder {
         this.expr(s.callee, scope);
         for (const a of s.args) this.expr(a.value, scope);
         return;
+      case 'DropStmt':
+        this.expr(s.method, scope);
+        return;
       case 'StateDecl':
         if (s.type) this.type(s.type, scope, false);
         this.expr(s.value, scope);

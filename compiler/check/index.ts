@@ -17,6 +17,7 @@ import { Binder } from './bind.ts';
 import { builtinConstants, builtins } from './builtins.ts';
 import { registerBackwardChecks } from './checks/backward.ts';
 import { registerCallChecks } from './checks/calls.ts';
+import { registerDropChecks } from './checks/drops.ts';
 import { registerMethodCycleChecks } from './checks/method-cycles.ts';
 import { registerNameChecks } from './checks/names.ts';
 import { registerPlacementChecks } from './checks/placement.ts';
@@ -53,6 +54,7 @@ export function defaultRegistry(): CheckRegistry {
   registerShapeChecks(r);
   registerTargetChecks(r);
   registerMethodCycleChecks(r);
+  registerDropChecks(r);
   registerBackwardChecks(r);
   return r;
 }

@@ -38,7 +38,7 @@ import { typeName, type AppliedV, type Value } from '../trace/values.ts';
 import { dataSpec, type DataSpec } from './data-spec.ts';
 import { estimateGradients } from './gradient.ts';
 import { lowerOptimizer, type StateInit } from './optimizer.ts';
-import { asApplied, batchRecord, readRecipe, trainSpecOf, type TrainSpec } from './recipe.ts';
+import { asApplied, batchRecord, readRecipe, trainSpecOf, type StageDrop, type TrainSpec } from './recipe.ts';
 import { modelTree, newSession, type Session } from './session.ts';
 
 export { recipeStages, type TrainSpec } from './recipe.ts';
@@ -72,6 +72,8 @@ export interface TrainingBuild {
   /** The stage this graph trains (recipes with stages), and all stages in order. */
   readonly stage?: string;
   readonly stages: readonly string[];
+  /** The methods this stage drops (`drop NAME [merged]`): the carry into it reads these. */
+  readonly drops?: readonly StageDrop[];
 }
 
 export interface BuildOptions {
@@ -159,6 +161,7 @@ export function buildTrainingGraph(
       diagnostics: s.diagnostics,
       stage: parts.stage,
       stages: parts.stages,
+      drops: parts.drops,
     };
   } catch (e) {
     if (e instanceof TraceError) return { diagnostics: [...s.diagnostics, toDiagnostic(e, at)] };

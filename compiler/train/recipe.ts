@@ -3,7 +3,8 @@
 //
 // With stages, the parts are those of one stage (default: the first): recipe-level fields
 // overridden by the stage's own, and the methods applied at recipe level and in every stage
-// up to this one. `train(...)` options become a TrainSpec.
+// up to this one, less those a stage up to this one removed with `drop NAME` (matched by
+// method declaration). `train(...)` options become a TrainSpec.
 
 import type * as A from '../../grammar/ast.ts';
 import { TraceCodes } from '../trace/errors.ts';
@@ -50,16 +51,38 @@ export interface RecipeParts {
   /** Every stage of the recipe in order, and the one these parts are for. */
   stages: string[];
   stage?: string;
+  /** The methods this stage drops (`drop NAME [merged]`), for the carry from the previous stage. */
+  drops: StageDrop[];
 }
+
+/** `drop NAME` / `drop NAME merged` in the stage being built. */
+export interface StageDrop {
+  readonly method: A.MethodDecl;
+  /** Fold the method's parameters into the base weights (its `merge` rules) when carrying. */
+  readonly merged: boolean;
+  readonly span: A.Span;
+}
+
+/** Does merge rule `body` (an AST expression) lie in `method`'s declaration? */
+export const ruleOf = (method: A.MethodDecl, body: unknown): boolean => {
+  const sp = (body as { span?: A.Span }).span;
+  return (
+    sp !== undefined &&
+    sp.file === method.span.file &&
+    sp.start >= method.span.start &&
+    sp.end <= method.span.end
+  );
+};
 
 /**
  * Evaluate a recipe's statements into its parts (nothing is traced yet). With stages, the
  * parts are those of `stage` (default: the first): recipe-level fields overridden by the
  * stage's own, and the methods applied at recipe level and in every stage up to this one
- * (a model keeps its adapters from stage to stage; weights carry over by name at run time).
+ * (a model keeps its adapters from stage to stage; weights carry over by name at run time),
+ * except those a `drop` in a stage up to this one removed.
  */
 export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): RecipeParts {
-  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [] };
+  const parts: RecipeParts = { applies: [], train: new Map(), span: decl.span, stages: [], drops: [] };
   const scope = s.scope.child();
   const all = decl.body.stmts
     .filter((st): st is A.StageDecl => st.kind === 'StageDecl')
@@ -74,6 +97,8 @@ export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): Reci
     );
   let applyOnly = false; // inside a stage before the target: only its methods count
   let done = false; // past the target stage
+  let inTarget = false;
+  let inStage = 0;
   s.it.withStmtHook(
     (st, sc, it) => {
       if (st.kind === 'StageDecl') {
@@ -83,9 +108,18 @@ export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): Reci
         const prev = applyOnly;
         applyOnly = !isTarget;
         if (isTarget) parts.stage = st.name.name;
+        inTarget = isTarget;
+        inStage++;
         it.execStmts(st.body.stmts, sc.child());
+        inStage--;
+        inTarget = false;
         applyOnly = prev;
         done = isTarget;
+        return true;
+      }
+      if (st.kind === 'DropStmt') {
+        if (!inStage) err(TraceCodes.badArgument, '`drop` goes in a stage', st.span, '`stage b { drop m }`');
+        dropMethod(parts, st, it.eval(st.method, sc), inTarget);
         return true;
       }
       if (applyOnly && st.kind !== 'ApplyStmt') return true;
@@ -122,6 +156,28 @@ export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): Reci
     () => s.it.execStmts(decl.body.stmts, scope),
   );
   return parts;
+}
+
+/** Remove every earlier `apply` of the method `st` names (by declaration) from `parts`. */
+function dropMethod(parts: RecipeParts, st: A.DropStmt, v: Value, inTarget: boolean): void {
+  const m = asApplied(v)?.decl.decl;
+  if (m?.kind !== 'MethodDecl')
+    err(
+      TraceCodes.badArgument,
+      '`drop` needs a method',
+      st.method.span,
+      'write `drop NAME` with a method name',
+    );
+  const before = parts.applies.length;
+  parts.applies = parts.applies.filter((a) => asApplied(a.callee)?.decl.decl !== m);
+  if (parts.applies.length === before)
+    err(
+      TraceCodes.badArgument,
+      `cannot drop \`${m.name.name}\`: no earlier stage applies it`,
+      st.method.span,
+      '`drop` removes a method an earlier stage applied: `stage a { apply m } stage b { drop m }`',
+    );
+  if (inTarget) parts.drops.push({ method: m, merged: st.merged, span: st.span });
 }
 
 export const asApplied = (v: Value): AppliedV | undefined =>

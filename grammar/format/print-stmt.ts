@@ -241,6 +241,8 @@ export function printStmtNode(path: Path, text: string, print: Print): Doc | und
       return ['merge ', print('target'), printRhs(n.op, n.value, print('value'))];
     case 'ApplyStmt':
       return ['apply ', print('callee'), n.args.length > 0 ? printArgs(path, print, 'args') : ''];
+    case 'DropStmt':
+      return ['drop ', print('method'), n.merged ? ' merged' : ''];
     case 'UpdateBlock':
       return ['update ', print('body')];
     case 'StageDecl':

@@ -41,6 +41,8 @@ import {
   type SelectionRecord,
 } from './select.ts';
 import { carryInto, fullParams, type ParamStore } from './stages.ts';
+import { ruleOf } from '../../compiler/train/recipe.ts';
+import type { MergeRule } from '../../compiler/elaborate/tree.ts';
 import { openWindow, readStore, snapshotOf } from './window.ts';
 
 export interface RunOptions {
@@ -178,6 +180,12 @@ export async function runRecipe(file: string, opts: RunOptions): Promise<RunResu
   }
 }
 
+/** `drop m merged` in this stage: the previous stage's merge rules of those methods. */
+function mergedDrops(build: TrainingBuild): ((rule: MergeRule) => boolean) | undefined {
+  const ms = (build.drops ?? []).filter((d) => d.merged).map((d) => d.method);
+  return ms.length ? (rule) => ms.some((m) => ruleOf(m, rule.body)) : undefined;
+}
+
 async function runCompiled(
   file: string,
   source: string,
@@ -231,7 +239,7 @@ async function runCompiled(
   const start0 = resumed
     ? restoredStore(init, resumed)
     : carry
-      ? carryInto(carry.build, carry.store, build, seed)
+      ? carryInto(carry.build, carry.store, build, seed, { mergeOnly: mergedDrops(build) })
       : init;
   const opened = await openWindow(compiled, handle, start0, init, first0.record, snap?.step ?? 0);
   if (Array.isArray(opened)) return { ok: false, compiled, diagnostics: opened };

@@ -7,8 +7,12 @@
 // leaves, which start from them instead of their initialisation. Optimizer state is not
 // carried (each stage has its own optimizer; a re-selection inside a stage carries it,
 // reselect.ts); a leaf the next stage adds (a new head, a LoRA factor) keeps its initial value.
+// A method the next stage drops (`drop m`) has no leaves there, so its parameters do not
+// carry; `drop m merged` folds them into the base weights first (`mergeOnly`: that method's
+// `merge` rules, compiler/train/merge.ts), so the base weights carry merged.
 
 import type { ParamEntry, TrainingBuild } from '../../compiler/train/build.ts';
+import type { MergeRule } from '../../compiler/elaborate/tree.ts';
 import { applyMaskDelta } from '../../compiler/features/mask-leaves.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
 
@@ -66,11 +70,16 @@ export function carryInto(
   prevStore: ParamStore,
   next: Pick<TrainingBuild, 'params' | 'initialValues'>,
   seed = 0,
-  opts: { merge?: boolean } = {},
+  opts: { merge?: boolean; mergeOnly?: (rule: MergeRule) => boolean } = {},
 ): ParamStore {
   // merge: fold the previous build's `merge` rules in (a method the next stage drops, such
-  // as a sparsity mask, leaves its effect in the weights).
+  // as a sparsity mask, leaves its effect in the weights); mergeOnly: only the rules it keeps.
   const values = opts.merge ? mergedParams(prev.tree, prevStore) : fullParams(prev, prevStore);
+  if (!opts.merge && opts.mergeOnly) {
+    const rules = prev.tree.merges.filter(opts.mergeOnly);
+    if (rules.length)
+      for (const [k, v] of mergedParams({ ...prev.tree, merges: rules }, prevStore)) values.set(k, v);
+  }
   const out: ParamStore = new Map(next.initialValues(seed));
   for (const e of next.params) {
     if (e.role !== 'param' || e.reference) continue;

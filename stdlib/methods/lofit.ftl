@@ -25,11 +25,11 @@ method lofit_scale(l1: float = 1e-3, targets: pattern = "blocks.*.attn") {
 /// stage of the same recipe trained (`scales` names that parameter in each module). Ties go
 /// to the lower layer, then the lower head. Exactly K * dh parameters train. `merge` folds
 /// the offsets into the bias of `o` (o(z + v) = o(z) + W_o v).
-/// Written as `stage select { apply lofit_scale(...) } stage tune { apply lofit_bias(k: K) }`,
-/// stage 2 still applies step 1 (a stage keeps the methods of earlier stages): its scales
-/// act frozen at their trained values, o((z + v) * (1 + A)), and its loss still carries the
-/// constant l1 * sum |A|. The paper's final model uses the offsets only (A = 0); a stage
-/// cannot drop an earlier stage's method yet.
+/// Written as `stage select { apply lofit_scale(...) }
+/// stage tune { drop lofit_scale; apply lofit_bias(k: K) }`: stage 2 trains the offsets on
+/// the base model without the scales (A = 0), as the paper does; `value_of` still reads the
+/// scales from stage 1's weights. Without the `drop`, stage 2 keeps step 1 (a stage keeps
+/// the methods of earlier stages): its scales act frozen, o((z + v) * (1 + A)).
 method lofit_bias(heads: [[int]] = [], k: int = 0, scales: string = "lofit_a", targets: pattern = "blocks.*.attn") {
   freeze all
   let sites = modules(targets)

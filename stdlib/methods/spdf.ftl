@@ -3,9 +3,9 @@
 /// 1 - `sparsity` fraction of its weight entries; the layer computes x (W * M)^T + b (one
 /// matmul, as dense-with-mask sparse training does), so the masked weights are exactly zero
 /// in the function and get zero gradient. `merge` writes
-/// W * M into the weight: the dense phase is a recipe without this method that starts from
-/// the merged weights (runtime/train/stages.ts `carryInto(..., { merge: true })`), where the
-/// zeroed entries learn again.
+/// W * M into the weight: the dense phase is a stage that drops this method and starts from
+/// the merged weights, `stage sparse { apply spdf_sparse(...) } stage dense { drop
+/// spdf_sparse merged }`, where the zeroed entries learn again.
 method spdf_sparse(sparsity: float = 0.75, targets: pattern = "**", seed: int = 0) {
   for m: linear in modules(targets) {
     param m.spdf_mask: f32[m.out, m.in] init indicator(random_mask(m["weight"], 1.0 - sparsity, seed: seed), [m.out, m.in]) frozen

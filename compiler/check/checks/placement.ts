@@ -12,7 +12,7 @@ const code: K[] = ['LetStmt', 'AssignStmt', 'ExprStmt', 'ForStmt', 'IfStmt', 'Re
 /** Allowed statement kinds per body. */
 const allowed: Record<string, readonly K[]> = {
   recipe: ['Field', 'StageDecl', 'ApplyStmt', 'TrainStmt', 'LetStmt', 'ForStmt', 'IfStmt', 'ExprStmt'],
-  stage: ['Field', 'ApplyStmt', 'TrainStmt', 'LetStmt', 'ForStmt', 'IfStmt', 'ExprStmt'],
+  stage: ['Field', 'ApplyStmt', 'DropStmt', 'TrainStmt', 'LetStmt', 'ForStmt', 'IfStmt', 'ExprStmt'],
   module: ['ParamDecl', 'SubmoduleDecl', 'ForwardDecl', 'LetStmt', 'IfStmt', 'ForStmt'],
   method: ['FreezeStmt', 'ParamDecl', 'SubmoduleDecl', 'WrapStmt', 'MergeStmt', 'ApplyStmt', ...code],
   optimizer: ['StateDecl', 'UpdateBlock', 'LetStmt', 'IfStmt'],
@@ -23,6 +23,7 @@ const word: Partial<Record<K, string>> = {
   Field: 'a recipe key',
   StageDecl: '`stage`',
   ApplyStmt: '`apply`',
+  DropStmt: '`drop`',
   TrainStmt: '`train(...)`',
   LetStmt: '`let`',
   ForStmt: '`for`',
@@ -44,7 +45,16 @@ function checkBody(stmts: readonly A.Stmt[], body: string, ctx: CheckContext): v
   for (const s of stmts) {
     if (!allowed[body]!.includes(s.kind)) {
       ctx.report(
-        diag('misplaced-statement', `${word[s.kind] ?? s.kind} is not allowed in a ${body} body`, s.span),
+        diag(
+          'misplaced-statement',
+          `${word[s.kind] ?? s.kind} is not allowed in a ${body} body`,
+          s.span,
+          s.kind === 'DropStmt'
+            ? {
+                hint: '`drop` goes in a stage, after the stage that applies the method: `stage b { drop m }`',
+              }
+            : {},
+        ),
       );
       continue;
     }
