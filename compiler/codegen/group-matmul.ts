@@ -80,3 +80,59 @@ export function groupMatmuls(
   for (const mm of drop) mat.delete(mm);
   return out;
 }
+
+/**
+ * Raw matmuls written by their consumer's kernel: a materialized matmul `mm` read by an
+ * elementwise kernel `e` (ungrouped, or a group's leader) at e's own index, e.g. a layer's
+ * pre-activation (kept for the backward pass) and its activation. e's kernel becomes the
+ * matmul template storing both e (and its group) and `mm` itself, so the activation costs
+ * no dispatch. Safe when every other kernel reading `mm` comes after e in the order (mm is
+ * now written where e runs). Returns e -> mm; such mm keep their buffer but get no kernel.
+ */
+export function rawMatmuls(
+  groups: Groups | undefined,
+  order: readonly Node[],
+  mat: ReadonlySet<Node>,
+  taken: ReadonlySet<Node>,
+  maxBuffers: number,
+): Map<Node, Node> {
+  const pos = new Map(order.map((n, i) => [n, i]));
+  const readers = new Map<Node, Node[]>();
+  const regionOf = new Map<Node, ReturnType<typeof kernelRegion>>();
+  for (const n of order) {
+    if (!mat.has(n) || n.src.length === 0) continue;
+    const r = kernelRegion(n, mat);
+    regionOf.set(n, r);
+    for (const s of r.inputs) (readers.get(s) ?? readers.set(s, []).get(s)!).push(n);
+  }
+  const out = new Map<Node, Node>();
+  const used = new Set<Node>();
+  for (const e of order) {
+    if (!mat.has(e) || taken.has(e) || !OpGroup.Elementwise.has(e.op) || e.dtype !== 'f32') continue;
+    const leader = groups?.leaderOf.get(e);
+    if (leader && leader !== e) continue;
+    const members = [...(groups?.others.get(e) ?? []), e];
+    if (members.some((m) => m.dtype !== 'f32' || !sameShape(m.shape, e.shape))) continue;
+    const regions = members.map((m) => regionOf.get(m)!);
+    const inputs = new Set(regions.flatMap((r) => [...r.inputs]));
+    const inlined = regions.flatMap((r) => r.inlined);
+    // Must not already apply an inlined matmul as its epilogue.
+    if (inlined.some((s) => s.op === 'matmul')) continue;
+    for (const mm of inputs) {
+      if (mm.op !== 'matmul' || used.has(mm) || mm.dtype !== 'f32' || !sameShape(mm.shape, e.shape)) continue;
+      const atIndex = [...members, ...inlined]
+        .filter((u) => u.src.includes(mm))
+        .every((u) => OpGroup.Elementwise.has(u.op) && sameShape(u.shape, e.shape));
+      if (!atIndex) continue;
+      if ((readers.get(mm) ?? []).some((k) => !members.includes(k) && pos.get(k)! < pos.get(e)!)) continue;
+      const reads = new Set([...inputs, ...regionOf.get(mm)!.inputs]);
+      reads.delete(mm);
+      for (const m of members) reads.delete(m);
+      if (reads.size + members.length + 1 > maxBuffers) continue;
+      out.set(e, mm);
+      used.add(mm);
+      break;
+    }
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { pairReductions } from '../codegen/reduce-pairs.ts';
-import { groupMatmuls } from '../codegen/group-matmul.ts';
+import { groupMatmuls, rawMatmuls } from '../codegen/group-matmul.ts';
 import { packMerges } from './pack.ts';
 import { planArena } from './arena.ts';
 import { hoistCommits } from './commits.ts';
@@ -164,14 +164,23 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     fuse && copts.reduce === 'serial'
       ? pairReductions(order, mat, limits.maxStorageBuffersPerShaderStage)
       : new Map<Node, Node>();
-  const absorbed = new Set(pairs.values());
+  // Matmuls written by the elementwise kernel that reads them (their activation).
+  const raw = fuse
+    ? rawMatmuls(groups, order, mat, new Set(groupMm.keys()), limits.maxStorageBuffersPerShaderStage)
+    : new Map<Node, Node>();
+  const absorbed = new Set([...pairs.values(), ...raw.values()]);
   const built: BuiltKernel[] = [];
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
     if (absorbed.has(n)) continue; // written by the kernel of the reduction that reads it
     const leader = groups?.leaderOf.get(n);
     if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
-    built.push(buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n), groupMm.get(n)));
+    const mm = raw.get(n);
+    built.push(
+      mm
+        ? matmulKernel(mm, (x) => mat.has(x), copts, n, [...(groups?.others.get(n) ?? []), mm])
+        : buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n), groupMm.get(n)),
+    );
   }
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];

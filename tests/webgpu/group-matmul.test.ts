@@ -3,6 +3,7 @@
 // the weight stored as dW's shape (direct) or transposed ([out, in]: the group reads dW^T,
 // computed as dY^T X). WebGPU vs the CPU reference executor with fresh inputs on awkward
 // sizes; each case checks that the gradient got no kernel (one dispatch) and its template.
+// Also an activation kernel that stores the raw matmul it reads (group-matmul.ts rawMatmuls).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk, type Node } from '../../compiler/ir/node.ts';
@@ -81,4 +82,44 @@ describe('group computing its matmul vs CPU', () => {
           expect(m.worst, `${key} seed ${first}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
         }
       });
+});
+
+describe('an activation kernel writing its raw matmul vs CPU', () => {
+  // pre = x w + b is kept (a later kernel reads it: relu's backward mask); act = relu(pre)'s
+  // kernel stores both, so there is no kernel for pre alone.
+  for (const [T, I, O] of [
+    [1, 4, 4],
+    [3, 8, 12],
+    [33, 12, 36],
+    [65, 20, 7],
+  ])
+    it(`[${T}, ${I}] x [${I}, ${O}]`, async () => {
+      const params = new Map<string, TypedArray>();
+      const first = seed;
+      const p = (name: string, shape: number[]) => {
+        params.set(
+          name,
+          randomF32(
+            shape.reduce((a, b) => a * b, 1),
+            seed++,
+          ),
+        );
+        return mk('param', [], { name, role: 'param' }, { shape });
+      };
+      const pre = mk('matmul', [p('x', [T, I]), p('w', [I, O])], null);
+      const act = bin('max', pre, c(0, [T, O]));
+      const dy = p('dy', [T, O]);
+      // The mask reads pre through a reduction over rows, so it is a kernel of its own after act.
+      const masked = mk('reduce_sum', [mk('where', [bin('lt', c(0, [T, O]), pre), dy, c(0, [T, O])], null)], {
+        axes: [0],
+      });
+      const graph = { outputs: { act, masked }, updates: [] };
+      const res = await runBoth(h, graph, params, new Map(), { matmul: 'register', merge: false });
+      expect(res.plan.kernels.map((k) => k.name).join(' ')).toMatch(/^max_\d+_\w+_(vec4|reg)\S*_x2 /);
+      expect(res.dispatches).toBe(2);
+      for (const name of ['act', 'masked']) {
+        const m = mismatch(res.gpu[name], res.cpu[name], 1e-5, Math.sqrt(I * T));
+        expect(m.worst, `${name} seed ${first}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+      }
+    });
 });
