@@ -12,6 +12,12 @@ recipe spdf_tiny {
   data = text("../data/corpus.txt") |> tokenize("bytes") |> chunks(seq: 32) |> batch(8)
   loss = causal_lm
   optim = adamw(lr: 3e-3)
-  stage sparse { apply spdf_sparse(sparsity: 0.75, targets: "blocks.*.mlp.*"); train(steps: 20, log_every: 5) }
-  stage dense { drop spdf_sparse merged; train(steps: 10, log_every: 5) }
+  stage sparse {
+    apply spdf_sparse(sparsity: 0.75, targets: "blocks.*.mlp.*")
+    train(steps: 20, log_every: 5)
+  }
+  stage dense {
+    drop spdf_sparse merged
+    train(steps: 10, log_every: 5)
+  }
 }

@@ -40,9 +40,7 @@ import {
   type SelectionContext,
   type SelectionRecord,
 } from './select.ts';
-import { carryInto, fullParams, type ParamStore } from './stages.ts';
-import { ruleOf } from '../../compiler/train/recipe.ts';
-import type { MergeRule } from '../../compiler/elaborate/tree.ts';
+import { fullParams, stageCarry, type ParamStore } from './stages.ts';
 import { openWindow, readStore, snapshotOf } from './window.ts';
 
 export interface RunOptions {
@@ -152,7 +150,9 @@ export async function runRecipe(file: string, opts: RunOptions): Promise<RunResu
     const stages = first.compiled?.build?.stages ?? [];
     if (!first.ok || opts.stage || stages.length < 2) return first;
     // A recipe with stages: each stage compiles to its own graph and starts from the
-    // previous stage's weights (runtime/train/stages.ts); each writes to <out>/<stage>/.
+    // previous stage's weights (runtime/train/stages.ts stageCarry: the parameters of a
+    // method the stage drops do not carry; `drop m merged` folds them into the base
+    // weights first); each writes to <out>/<stage>/.
     if (opts.resume)
       return {
         ok: false,
@@ -178,12 +178,6 @@ export async function runRecipe(file: string, opts: RunOptions): Promise<RunResu
   } finally {
     if (handle && !opts.handle) handle.destroy();
   }
-}
-
-/** `drop m merged` in this stage: the previous stage's merge rules of those methods. */
-function mergedDrops(build: TrainingBuild): ((rule: MergeRule) => boolean) | undefined {
-  const ms = (build.drops ?? []).filter((d) => d.merged).map((d) => d.method);
-  return ms.length ? (rule) => ms.some((m) => ruleOf(m, rule.body)) : undefined;
 }
 
 async function runCompiled(
@@ -239,7 +233,7 @@ async function runCompiled(
   const start0 = resumed
     ? restoredStore(init, resumed)
     : carry
-      ? carryInto(carry.build, carry.store, build, seed, { mergeOnly: mergedDrops(build) })
+      ? stageCarry(carry.build, carry.store, build, seed)
       : init;
   const opened = await openWindow(compiled, handle, start0, init, first0.record, snap?.step ?? 0);
   if (Array.isArray(opened)) return { ok: false, compiled, diagnostics: opened };

@@ -13,6 +13,7 @@
 
 import type { ParamEntry, TrainingBuild } from '../../compiler/train/build.ts';
 import type { MergeRule } from '../../compiler/elaborate/tree.ts';
+import { ruleOf } from '../../compiler/train/recipe.ts';
 import { applyMaskDelta } from '../../compiler/features/mask-leaves.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
 
@@ -106,6 +107,21 @@ export function carryInto(
     );
   }
   return out;
+}
+
+/**
+ * The carry between two stages of one recipe: `carryInto`, with the merge rules of the
+ * methods `next` drops with `drop m merged` folded into the base weights first.
+ */
+export function stageCarry(
+  prev: Pick<TrainingBuild, 'params' | 'tree'>,
+  prevStore: ParamStore,
+  next: Pick<TrainingBuild, 'params' | 'initialValues' | 'drops'>,
+  seed = 0,
+): ParamStore {
+  const ms = (next.drops ?? []).filter((d) => d.merged).map((d) => d.method);
+  const mergeOnly = ms.length ? (rule: MergeRule) => ms.some((m) => ruleOf(m, rule.body)) : undefined;
+  return carryInto(prev, prevStore, next, seed, { mergeOnly });
 }
 
 function sliceOf(full: Float32Array, e: ParamEntry): Float32Array {

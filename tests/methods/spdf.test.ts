@@ -2,11 +2,20 @@
 // exactly zero at masked entries after every step and the model computes the same loss as
 // a dense model holding W * M; the dense phase starts from the merged weights and the
 // previously zero entries receive non-zero updates (CPU; sparse phase also on WebGPU).
+// Both phases in one recipe (`stage dense { drop spdf_sparse merged }`, the stage carry of
+// runtime/train/stages.ts `stageCarry`): the dense stage has no mask, starts from exactly
+// W * M of the sparse stage's final weights (without `merged`: from W itself), and its
+// masked entries move in its first step; examples/methods/spdf.ftl runs end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergedParams } from '../../compiler/train/merge.ts';
 import { evaluate, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { carryInto } from '../../runtime/train/stages.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSafetensors } from '../../runtime/checkpoint/safetensors.ts';
+import { runRecipe } from '../../runtime/train/run.ts';
+import { carryInto, stageCarry } from '../../runtime/train/stages.ts';
 import { gpu } from '../webgpu/harness.ts';
 import { batchFor, build, gpuVsCpu, runCpu } from './helpers.ts';
 
@@ -63,6 +72,85 @@ describe('spdf', () => {
       const moved = zeros.get(m)!.filter((i) => (after.get(`${m}.weight`) as Float32Array)[i] !== 0);
       expect(moved.length).toBeGreaterThan(zeros.get(m)!.length / 2);
     }
+  });
+
+  describe('in one recipe: stage `dense` drops spdf_sparse merged', () => {
+    const staged = (merged: string) =>
+      recipe(`stage sparse { apply spdf_sparse(sparsity: 0.75, targets: "blocks.*.mlp.*") }
+  stage dense { drop spdf_sparse${merged} }`);
+    const sp = build(staged(' merged'), 'sparse');
+    const dn = build(staged(' merged'), 'dense');
+    const s1 = runCpu(sp, 3, new Map(sp.initialValues(0))).store;
+    const get = (st: Map<string, unknown>, n: string) => st.get(n) as Float32Array;
+
+    it('the dense stage has no mask and its drop says merged', () => {
+      expect(dn.drops?.map((d) => [d.method.name.name, d.merged])).toEqual([['spdf_sparse', true]]);
+      expect(dn.params.filter((p) => p.name.includes('spdf'))).toEqual([]);
+      expect(dn.params.map((p) => p.name).sort()).toEqual(dense.params.map((p) => p.name).sort());
+    });
+
+    it('starts from exactly W * M of the sparse stage (masked entries 0), and they move', () => {
+      const start = stageCarry(sp, s1, dn);
+      for (const m of W) {
+        const w = get(s1, `${m}.weight`);
+        const mask = get(s1, `${m}.spdf_mask`);
+        // the sparse stage left the masked entries of W itself non-zero (zero gradient)
+        expect(masked(m).filter((i) => w[i] !== 0).length).toBeGreaterThan(masked(m).length / 2);
+        expect(Array.from(get(start, `${m}.weight`))).toEqual(Array.from(w, (x, i) => x * mask[i]));
+      }
+      // every other weight carries as it was
+      for (const p of dn.params)
+        if (!W.some((m) => p.name === `${m}.weight`) && p.role === 'param')
+          expect(Array.from(get(start, p.name)), p.name).toEqual(Array.from(get(s1, p.name)));
+      // the dense model at its start computes the sparse model's loss
+      const feed = batchFor(sp, 4);
+      const a = evaluate(sp.graph, { params: s1 as Map<string, TypedArray>, inputs: feed }).outputs.loss[0];
+      const b = evaluate(dn.graph, { params: start as Map<string, TypedArray>, inputs: feed }).outputs
+        .loss[0];
+      expect(Math.abs(a - b)).toBeLessThan(1e-5);
+      const after = runCpu(dn, 1, new Map(start)).store;
+      for (const m of W) {
+        const moved = masked(m).filter((i) => get(after, `${m}.weight`)[i] !== 0);
+        expect(moved.length).toBeGreaterThan(masked(m).length / 2);
+      }
+    });
+
+    it('without `merged` the dense stage starts from W itself', () => {
+      const plainDrop = build(staged(''), 'dense');
+      expect(plainDrop.drops?.map((d) => d.merged)).toEqual([false]);
+      const start = stageCarry(sp, s1, plainDrop);
+      for (const m of W)
+        expect(Array.from(get(start, `${m}.weight`))).toEqual(Array.from(get(s1, `${m}.weight`)));
+    });
+
+    it('examples/methods/spdf.ftl runs both stages; the dense stage starts its masked entries at 0', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'spdf-'));
+      try {
+        const r = await runRecipe('examples/methods/spdf.ftl', { device: 'cpu', out, steps: 1 });
+        expect(r.ok, JSON.stringify(r.diagnostics)).toBe(true);
+        expect(r.stages!.map((s) => s.name)).toEqual(['sparse', 'dense']);
+        const f = readSafetensors(join(out, 'sparse', 'model.safetensors'));
+        if (!f.ok) throw new Error(f.diagnostics[0].message);
+        const store = r.store as Map<string, Float32Array>;
+        expect([...store.keys()].filter((n) => n.includes('spdf'))).toEqual([]);
+        // One AdamW step (lr 3e-3, no weight decay) moves an entry by at most lr: entries that
+        // started at 0 end within lr of 0; the sparse stage's own W there is mostly farther.
+        const lr = 3e-3;
+        for (const l of [0, 1])
+          for (const p of ['fc', 'proj']) {
+            const t = f.value.tensors;
+            const mask = t[`blocks.${l}.mlp.${p}.spdf_mask`].data;
+            const w1 = t[`blocks.${l}.mlp.${p}.weight`].data;
+            const zeros = [...mask.keys()].filter((i) => mask[i] === 0);
+            expect(zeros.filter((i) => Math.abs(w1[i]) > lr).length).toBeGreaterThan(zeros.length / 2);
+            const w = store.get(`blocks.${l}.mlp.${p}.weight`)!;
+            expect(zeros.filter((i) => Math.abs(w[i]) > lr * 1.0001)).toEqual([]);
+            expect(zeros.filter((i) => Math.abs(w[i]) > lr / 10).length).toBeGreaterThan(zeros.length / 2);
+          }
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 
   describe('on WebGPU', () => {

@@ -1,11 +1,12 @@
 // LoFiT in one multi-stage `runRecipe` (examples/methods/wave1b-lofit.ftl): stage `select`
-// trains per-head scales A; stage `tune`'s `lofit_bias(k: 2)` chooses its heads from those
-// trained values at compile time. Checked against an independent computation: the top-2
-// heads by ||A_h|| recomputed here from the scales stage 1 wrote to <out>/select/; stage 2
+// trains per-head scales A; stage `tune` drops them (`drop lofit_scale`) and its
+// `lofit_bias(k: 2)` chooses its heads from stage 1's trained values at compile time.
+// Checked against an independent computation: the top-2 heads by ||A_h|| recomputed here
+// from the scales stage 1 wrote to <out>/select/; stage 2 has no scale parameter at all,
 // trains exactly those heads' offsets (K * dh parameters, every other leaf unchanged), and
-// its loss equals a plain GPT-2 whose o weight and bias have the scales and the offsets
-// folded in at exactly those heads (the offsets on other heads give a different loss). The
-// same on WebGPU, whose stage losses match the CPU's.
+// its loss equals a plain GPT-2 whose o bias has only the offsets folded in at exactly those
+// heads (no scales, no L1 term; the offsets on other heads give a different loss). The same
+// on WebGPU, whose stage losses match the CPU's.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { gpu } from '../webgpu/harness.ts';
 import { tokenInputs } from './wave1b-helpers.ts';
 
 const FILE = 'examples/methods/wave1b-lofit.ftl'; // gpt2(d: 32, heads: 2, layers: 2), k: 2
-const [L, H, DH, K, L1] = [2, 2, 16, 2, 1e-3]; // L1: lofit_scale(l1:)
+const [L, H, DH, K] = [2, 2, 16, 2];
 const D = H * DH;
 
 /** The recipe's plain model (no methods) in stage `tune`: the reference the folds go into. */
@@ -52,16 +53,11 @@ function topHeads(A: Float32Array[]): [number, number][] {
 }
 
 /**
- * The plain model's loss with everything stage 2 computes folded in: o(((x + P v) * (1 + A)))
- * = W diag(1 + A) x + W ((P v) * (1 + A)) + b, v's rows placed at `heads` (per layer in head
- * order, the order lofit_bias keeps its rows in).
+ * The plain model's loss with everything stage 2 computes folded in: o(x + P v) = W x +
+ * W (P v) + b, v's rows placed at `heads` (per layer in head order, the order lofit_bias
+ * keeps its rows in). No scales: stage 2 dropped them.
  */
-function foldedLoss(
-  store: Map<string, Float32Array>,
-  A: Float32Array[],
-  heads: [number, number][],
-  shift = 0,
-) {
+function foldedLoss(store: Map<string, Float32Array>, heads: [number, number][], shift = 0) {
   const plain = plainBuild();
   const params = new Map(plain.initialValues(0));
   for (const [n] of params) if (store.has(n)) params.set(n, store.get(n)!);
@@ -73,19 +69,15 @@ function foldedLoss(
       .map((h) => (h + shift) % H); // shift 1: every row on the other head (wrong on purpose)
     const w = store.get(`blocks.${l}.attn.o.weight`)!; // [D out, D in]
     const b = Float32Array.from(store.get(`blocks.${l}.attn.o.bias`)!);
-    const z = new Float32Array(D); // (P v) * (1 + A)
+    const z = new Float32Array(D); // P v
     const v = store.get(`blocks.${l}.attn.lofit_v`);
     hs.forEach((h, c) => {
-      for (let j = 0; j < DH; j++) z[h * DH + j] = v![c * DH + j] * (1 + A[l][h * DH + j]);
+      for (let j = 0; j < DH; j++) z[h * DH + j] = v![c * DH + j];
     });
-    const ws = Float32Array.from(w, (x, i) => x * (1 + A[l][i % D]));
     for (let r = 0; r < D; r++) for (let c = 0; c < D; c++) b[r] += w[r * D + c] * z[c];
-    params.set(`blocks.${l}.attn.o.weight`, ws);
     params.set(`blocks.${l}.attn.o.bias`, b);
   }
-  // Stage 2 keeps stage 1's method (frozen), so its loss still adds the constant l1 * sum |A|.
-  const l1 = A.reduce((s, a) => s + a.reduce((t, x) => t + Math.abs(x), 0), 0);
-  return evaluate(plain.graph, { params, inputs: tokenInputs(4, 32, 256, 3) }).outputs.loss[0] + L1 * l1;
+  return evaluate(plain.graph, { params, inputs: tokenInputs(4, 32, 256, 3) }).outputs.loss[0];
 }
 
 function checkRun(r: RunResult, out: string): [number, number][] {
@@ -104,20 +96,22 @@ function checkRun(r: RunResult, out: string): [number, number][] {
     if (count > 0) expect(Math.max(...store.get(v!.name)!.map(Math.abs))).toBeGreaterThan(1e-3);
   }
   expect(trainable.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0)).toBe(K * DH);
-  // Everything else is what stage 2 started from: base weights at their init, the scales
-  // at stage 1's values.
+  // Stage 1 trained non-zero scales; stage 2 dropped them: no scale leaf in its model.
+  expect(Math.max(...A.flatMap((a) => [...a].map(Math.abs)))).toBeGreaterThan(1e-4);
+  expect(b.params.filter((p) => p.name.includes('lofit_a'))).toEqual([]);
+  expect([...store.keys()].filter((n) => n.includes('lofit_a'))).toEqual([]);
+  // Everything else is what stage 2 started from: the base weights at their init.
   const init = plainBuild().initialValues(0);
   for (const p of b.params) {
     if (p.role !== 'param' || p.trainable) continue;
-    const want = p.name.endsWith('lofit_a') ? A[Number(p.name.split('.')[1])] : init.get(p.name);
-    expect(Array.from(store.get(p.name)!), p.name).toEqual(Array.from(want as Float32Array));
+    expect(Array.from(store.get(p.name)!), p.name).toEqual(Array.from(init.get(p.name)!));
   }
   // The function: stage 2's loss = the plain model with the folds at the top-K heads.
   const loss2 = evaluate(b.graph, { params: store, inputs: tokenInputs(4, 32, 256, 3) }).outputs.loss[0];
-  const folded = foldedLoss(store, A, top);
+  const folded = foldedLoss(store, top);
   expect(Math.abs(loss2 - folded)).toBeLessThan(1e-5 * Math.abs(folded));
   // ...and the same offsets on the other head of each layer give a different loss.
-  const other = foldedLoss(store, A, top, 1);
+  const other = foldedLoss(store, top, 1);
   expect(Math.abs(other - folded)).toBeGreaterThan(100 * Math.abs(loss2 - folded));
   return top;
 }

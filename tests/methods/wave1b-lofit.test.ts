@@ -2,7 +2,8 @@
 // l1 * sum |A| to the loss; `lofit_bias(k: K)` chooses exactly the K heads of largest
 // ||A_h|| from the weights the previous stage trained (value_of + group_norms + highest,
 // compiler/features/host-values.ts) and trains exactly K * dh parameters from the base
-// model; both steps merge into the base weights; CPU and WebGPU agree. The two-stage run
+// model (a stage that drops step 1 is exactly the model without it); both steps merge into
+// the base weights; CPU and WebGPU agree. The two-stage run
 // in one `runRecipe` is in wave1b-lofit-run.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withWeights } from '../../compiler/features/selection.ts';
@@ -94,7 +95,9 @@ describe('lofit', () => {
     );
     const stage2 = (k: number) =>
       'import std.methods.lofit\n' +
-      gptRecipe(`stage one { apply lofit_scale() } stage two { apply lofit_bias(k: ${k}) }`);
+      gptRecipe(
+        `stage one { apply lofit_scale() } stage two { drop lofit_scale; apply lofit_bias(k: ${k}) }`,
+      );
     // the k largest norms (ties: lower layer, then head), as a `heads:` literal in layer order
     const topOf = (k: number) =>
       [...norms].sort((a, b) => b.norm - a.norm || a.l - b.l || a.h - b.h).slice(0, k);
@@ -120,6 +123,11 @@ describe('lofit', () => {
         'two',
       );
       expect(lossWithOffsets(b)).toBe(lossWithOffsets(named));
+      // `drop lofit_scale`: stage two is the base model with the offsets only, exactly the
+      // one-stage recipe that never applied the scales
+      expect(b.params.filter((p) => p.name.includes('lofit_a'))).toEqual([]);
+      const only = train(rec(`apply lofit_bias(heads: ${literal(k)})`));
+      expect(lossWithOffsets(named)).toBe(lossWithOffsets(only));
     }
     // a stage whose model lacks the scales reads them from the earlier stage by name
     const lit = literal(2);
