@@ -6,11 +6,11 @@
 // up to this one, less those a stage up to this one removed with `drop NAME` (matched by
 // method declaration). `train(...)` options become a TrainSpec.
 
-import type * as A from '../../grammar/ast.ts';
-import { TraceCodes } from '../trace/errors.ts';
-import { err } from '../trace/interp.ts';
+import * as A from '../../grammar/ast.ts';
+import { TraceCodes, TraceError } from '../trace/errors.ts';
+import { err, type Interp } from '../trace/interp.ts';
 import * as T from '../trace/tensor.ts';
-import { record, type AppliedV, type Value } from '../trace/values.ts';
+import { record, type AppliedV, type DeclV, type Value } from '../trace/values.ts';
 import type { DataSpec } from './data-spec.ts';
 import type { Session } from './session.ts';
 
@@ -58,6 +58,8 @@ export interface RecipeParts {
 /** `drop NAME` / `drop NAME merged` in the stage being built. */
 export interface StageDrop {
   readonly method: A.MethodDecl;
+  /** `method` and the methods it applies in its body (transitively): their merge rules fold. */
+  readonly methods: readonly A.MethodDecl[];
   /** Fold the method's parameters into the base weights (its `merge` rules) when carrying. */
   readonly merged: boolean;
   readonly span: A.Span;
@@ -119,7 +121,7 @@ export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): Reci
       }
       if (st.kind === 'DropStmt') {
         if (!inStage) err(TraceCodes.badArgument, '`drop` goes in a stage', st.span, '`stage b { drop m }`');
-        dropMethod(parts, st, it.eval(st.method, sc), inTarget);
+        dropMethod(parts, st, it.eval(st.method, sc), inTarget, it);
         return true;
       }
       if (applyOnly && st.kind !== 'ApplyStmt') return true;
@@ -159,8 +161,9 @@ export function readRecipe(s: Session, decl: A.RecipeDecl, stage?: string): Reci
 }
 
 /** Remove every earlier `apply` of the method `st` names (by declaration) from `parts`. */
-function dropMethod(parts: RecipeParts, st: A.DropStmt, v: Value, inTarget: boolean): void {
-  const m = asApplied(v)?.decl.decl;
+function dropMethod(parts: RecipeParts, st: A.DropStmt, v: Value, inTarget: boolean, it: Interp): void {
+  const dv = asApplied(v)?.decl;
+  const m = dv?.decl;
   if (m?.kind !== 'MethodDecl')
     err(
       TraceCodes.badArgument,
@@ -177,7 +180,34 @@ function dropMethod(parts: RecipeParts, st: A.DropStmt, v: Value, inTarget: bool
       st.method.span,
       '`drop` removes a method an earlier stage applied: `stage a { apply m } stage b { drop m }`',
     );
-  if (inTarget) parts.drops.push({ method: m, merged: st.merged, span: st.span });
+  if (inTarget) parts.drops.push({ method: m, methods: composed(dv!, it), merged: st.merged, span: st.span });
+}
+
+/**
+ * A method and every method its body applies, transitively (`apply other(...)` composes:
+ * the merge rules it records are part of the method's). A callee that does not name a
+ * declaration in the method's file scope (a formal, say) is skipped.
+ */
+function composed(root: DeclV, it: Interp): A.MethodDecl[] {
+  const out: A.MethodDecl[] = [];
+  const visit = (d: DeclV): void => {
+    if (d.decl.kind !== 'MethodDecl' || out.includes(d.decl)) return;
+    out.push(d.decl);
+    A.walk(d.decl.body, (n) => {
+      if (n.kind !== 'ApplyStmt') return;
+      let callee: Value | undefined;
+      try {
+        callee = it.eval(n.callee, d.scope);
+      } catch (e) {
+        if (e instanceof TraceError) return; // not a top-level name of the method's file
+        throw e;
+      }
+      const inner = callee === undefined ? undefined : asApplied(callee)?.decl;
+      if (inner) visit(inner);
+    });
+  };
+  visit(root);
+  return out;
 }
 
 export const asApplied = (v: Value): AppliedV | undefined =>

@@ -119,7 +119,7 @@ export function stageCarry(
   next: Pick<TrainingBuild, 'params' | 'initialValues' | 'drops'>,
   seed = 0,
 ): ParamStore {
-  const ms = (next.drops ?? []).filter((d) => d.merged).map((d) => d.method);
+  const ms = (next.drops ?? []).filter((d) => d.merged).flatMap((d) => d.methods);
   const mergeOnly = ms.length ? (rule: MergeRule) => ms.some((m) => ruleOf(m, rule.body)) : undefined;
   return carryInto(prev, prevStore, next, seed, { mergeOnly });
 }

@@ -115,6 +115,23 @@ describe('spdf', () => {
       }
     });
 
+    it('a method that composes spdf_sparse (`apply` in its body) merges the same when dropped', () => {
+      const wrapped = recipe(`stage sparse { apply sparse_mlp() }
+  stage dense { drop sparse_mlp merged }`).replace(
+        'recipe r {',
+        'method sparse_mlp() { apply spdf_sparse(sparsity: 0.75, targets: "blocks.*.mlp.*") }\nrecipe r {',
+      );
+      const wsp = build(wrapped, 'sparse');
+      const wdn = build(wrapped, 'dense');
+      expect(wdn.drops?.[0].methods.map((m) => m.name.name)).toEqual(['sparse_mlp', 'spdf_sparse']);
+      const start = stageCarry(wsp, s1, wdn);
+      for (const m of W) {
+        const mask = get(s1, `${m}.spdf_mask`);
+        const w = get(s1, `${m}.weight`);
+        expect(Array.from(get(start, `${m}.weight`))).toEqual(Array.from(w, (x, i) => x * mask[i]));
+      }
+    });
+
     it('without `merged` the dense stage starts from W itself', () => {
       const plainDrop = build(staged(''), 'dense');
       expect(plainDrop.drops?.map((d) => d.merged)).toEqual([false]);
