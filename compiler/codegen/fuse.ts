@@ -16,7 +16,7 @@
 // - finally no kernel may read more buffers than the device's storage buffers per stage
 //   minus one (the output): the inlined sub-chain with most inputs is materialized until
 //   it fits;
-// - matmul epilogue: a matmul whose single consumer chain is elementwise, up to a
+// - matmul epilogue: a matmul whose single consumer chain is elementwise (and reshapes), up to a
 //   materialized elementwise node of the same shape, is not materialized: that node's kernel
 //   is the matmul template with the chain applied to the accumulators before the store
 //   (`epilogueMatmul` finds it).
@@ -108,11 +108,13 @@ export function chooseMaterialized(
     let u = n;
     while ((users.get(u)?.size ?? 0) === 1) {
       const next = [...users.get(u)!][0];
-      if (!OpGroup.Elementwise.has(next.op) || next.src.filter((s) => s === u).length !== 1) break;
+      // A reshape keeps the row-major flat index, so C's store position is still right.
+      const step = OpGroup.Elementwise.has(next.op) || (next.op === 'reshape' && !rootSet.has(next));
+      if (!step || next.src.filter((s) => s === u).length !== 1) break;
       u = next;
       if (mat.has(u)) break;
     }
-    if (u !== n && mat.has(u) && !hasEpilogue.has(u)) {
+    if (u !== n && mat.has(u) && OpGroup.Elementwise.has(u.op) && !hasEpilogue.has(u)) {
       mat.delete(n);
       hasEpilogue.add(u);
     }

@@ -14,7 +14,7 @@
 // stores are guarded.
 
 import type { Node } from '../ir/node.ts';
-import { numel } from '../ir/node.ts';
+import { numel, sameShape } from '../ir/node.ts';
 import {
   KernelBuilder,
   kernelName,
@@ -22,7 +22,7 @@ import {
   type BuiltKernel,
   type CodegenOptions,
 } from './builder.ts';
-import { dimsOfFlat } from './index-math.ts';
+import { dimsOfFlat, flatOfDims } from './index-math.ts';
 import { toStorage, type Emitter } from './emitter.ts';
 import { vec4Layout, vec4Matmul } from './matmul-vec4.ts';
 import { transposeOf } from './group-matmul.ts';
@@ -178,6 +178,12 @@ export function epilogueValue(
   if (orig) {
     const r = dims.length;
     e.preset(orig, { shape: orig.shape, dims: [...dims.slice(0, r - 2), dims[r - 1], dims[r - 2]] }, acc);
+  }
+  if (!sameShape(epi.shape, mm.shape)) {
+    // The chain reshapes C (fuse.ts): same row-major flat index, which the reshape passes on.
+    const flat = e.bind(flatOfDims(dims, mm.shape), 'f');
+    e.preset(mm, { shape: mm.shape, flat }, acc);
+    return toStorage(e.value(epi, { shape: epi.shape, flat }, true), epi.dtype);
   }
   return toStorage(e.value(epi, ix, true), epi.dtype);
 }

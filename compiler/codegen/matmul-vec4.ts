@@ -144,7 +144,7 @@ export function vec4Matmul(
     for (const i of range(TM))
       for (const j of range(TN)) e.line(`  c${i}_${j} = c${i}_${j} + dot(a${i}, b${j});`);
     e.line('}');
-    if (!epi)
+    if (!epi || unrollStores(mm, [epi, ...also], mat, TM * TN))
       storeBlock(
         e,
         mm,
@@ -154,6 +154,7 @@ export function vec4Matmul(
         TN,
         (i) => `m0 + ${i * mt}`,
         (j) => `n0 + ${j * nt}`,
+        also,
       );
     else
       storeLoop(
@@ -233,11 +234,24 @@ export function vec4Matmul(
     }
     e.line('}');
     e.line(`let obase = bi * ${M * n4};`);
-    if (!epi)
+    if (!epi || unrollStores(mm, [epi, ...also], mat, rows.length * TV * 4))
       rows.forEach((row, a) =>
         range(TV).forEach((j) => {
           e.line(`if (${row} < ${M} && nv + ${j * nq} < ${n4}) {`);
-          e.line(`  out[obase + (${row}) * ${n4} + nv + ${j * nq}] = c${a}_${j};`);
+          const s = e.child();
+          for (const [name, t] of storeTargets(epi, also)) {
+            const v = range(4).map((cc) =>
+              epilogueValue(
+                s,
+                mm,
+                t,
+                [...bd, row, `(nv + ${j * nq}) * 4 + ${cc}`],
+                `c${a}_${j}.${'xyzw'[cc]}`,
+              ),
+            );
+            s.line(`${name}[obase + (${row}) * ${n4} + nv + ${j * nq}] = vec4<f32>(${v.join(', ')});`);
+          }
+          e.splice(s);
           e.line('}');
         }),
       );
@@ -253,6 +267,27 @@ export function vec4Matmul(
   const body = `${prologue}\n${e.lines.join('\n')}`;
   const name = `${kernelName(out)}_vec4${lay.kind.toLowerCase()}.${tag}${multi(also)}`;
   return b.finish(name, body, [WG, 1, 1], groups, opts);
+}
+
+/** Inlined epilogue nodes (below `outs`, down to buffers and `mm`) per stored element, at most. */
+const UNROLL_BUDGET = 1024;
+
+/**
+ * Whether to unroll the epilogue per accumulator: llvmpipe runs the store loop's dynamically
+ * indexed accumulator array slowly (a bias add through the loop cost a 512 x 128 projection
+ * ~1.3x), but an unrolled large epilogue compiles slowly; unroll while elements x inlined
+ * epilogue nodes stays within UNROLL_BUDGET.
+ */
+function unrollStores(mm: Node, outs: readonly Node[], mat: (n: Node) => boolean, elements: number): boolean {
+  const seen = new Set<Node>();
+  const stack = outs.flatMap((o) => o.src);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n === mm || seen.has(n) || mat(n)) continue;
+    seen.add(n);
+    stack.push(...n.src);
+  }
+  return elements * (seen.size + outs.length) <= UNROLL_BUDGET;
 }
 
 /**

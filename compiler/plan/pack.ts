@@ -41,6 +41,20 @@ const outputBytes = (k: BuiltKernel) =>
     0,
   );
 
+/** A register-blocked matmul template (its kernel-name suffix, matmul-kernel.ts / matmul-vec4.ts). */
+const isMatmulTemplate = (k: BuiltKernel) => /_(vec4(nn|nt|tn)\.|reg4x4|tiled16)/.test(k.spec.name);
+
+/**
+ * Whether two kernels may share a dispatch. On llvmpipe a register-blocked matmul merged
+ * with a many-workgroup elementwise or reduction kernel made that dispatch several times
+ * slower than the two run apart (tiny GPT: softmax division + value projection 55 ms vs
+ * ~6 ms), so matmul templates share dispatches only with each other and with small kernels.
+ */
+const compatible = (a: BuiltKernel, b: BuiltKernel) =>
+  isMatmulTemplate(a) === isMatmulTemplate(b) || (isMatmulTemplate(a) ? b : a).groups <= SMALL_PARTNER_GROUPS;
+/** A kernel of at most this many workgroups may still share a matmul's dispatch. */
+const SMALL_PARTNER_GROUPS = 64;
+
 export function packMerges(
   built: readonly BuiltKernel[],
   limits: PlanLimits,
@@ -93,6 +107,7 @@ function packRun(
     const next = [...g, k];
     return (
       g[0].spec.workgroupSize.join() === k.spec.workgroupSize.join() &&
+      g.every((x) => compatible(x, k)) &&
       next.length <= MAX_MEMBERS &&
       mergedBindingCount(next) <= limits.maxStorageBuffersPerShaderStage &&
       next.reduce((a, x) => a + workgroupBytes(x), 0) <= WORKGROUP_BYTES

@@ -94,3 +94,31 @@ describe('blocked vec4 matmul vs CPU', () => {
           expect(m.worst, `seed ${first}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
         });
 });
+
+describe('matmul epilogue through a reshape vs CPU', () => {
+  // y = tanh(reshape(x w, [b, t, N]) + bias): the reshape keeps C's flat index, so the
+  // bias and tanh run on the accumulators (one dispatch), vec4 (N % 4 == 0) or scalar.
+  for (const [b, t, K, N] of [
+    [1, 1, 4, 4],
+    [3, 11, 8, 12],
+    [2, 33, 36, 7],
+    [5, 13, 9, 65],
+  ])
+    it(`[${b}, ${t}] x [${K}, ${N}]`, async () => {
+      const first = seed;
+      const params = new Map<string, TypedArray>();
+      const x = param(params, 'x', [b * t, K]);
+      const w = param(params, 'w', [K, N]);
+      const bias = param(params, 'bias', [N]);
+      const mm = mk('reshape', [mk('matmul', [x, w], null)], { shape: [b, t, N] });
+      const bb = mk('expand', [mk('reshape', [bias], { shape: [1, 1, N] })], { shape: [b, t, N] });
+      const y = mk('tanh', [mk('add', [mm, bb], null)], null);
+      const res = await runBoth(h, { outputs: { y }, updates: [] }, params, new Map(), {
+        matmul: 'register',
+      });
+      expect(res.dispatches).toBe(1);
+      expect(res.plan.kernels[0].name).toMatch(/^tanh_\d+_\w+_(vec4|reg)/);
+      const m = mismatch(res.gpu.y, res.cpu.y, 1e-5, Math.sqrt(K));
+      expect(m.worst, `seed ${first}: gpu ${m.g} vs cpu ${m.c} at ${m.at}`).toBeLessThanOrEqual(1);
+    });
+});
