@@ -1,5 +1,6 @@
 // LIFT (stdlib/methods/lift.ftl): the mask is the top-k |W_r| of a rank-r approximation,
-// checked against an independent orthogonal-iteration low-rank projection; only masked
+// checked against an independent orthogonal-iteration low-rank projection (on 32x32 and on
+// the catalog's 64x64 matrices); only masked
 // entries move, on CPU and on WebGPU, and optimizer state has k entries per matrix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
@@ -74,6 +75,20 @@ describe('lift', () => {
       expect(st.map((p) => p.shape)).toEqual([[k], [k]]);
     }
     expect(b.params.filter((p) => p.trainable).map((p) => p.name)).toEqual(names.map((n) => `${n}#mask[51]`));
+  });
+
+  it('on a 64x64 matrix the mask is exactly the reference top-k |W_r| indices', () => {
+    // The catalog's size: d = 64, so q and v are 64x64; selection only, no training.
+    const b64 = build(recipe.replace('d: 32', 'd: 64'));
+    const init = b64.initialValues(0);
+    const k = Math.round(0.05 * 64 * 64);
+    for (const name of names) {
+      expect(b64.params.find((p) => p.name === name)?.shape).toEqual([64, 64]);
+      const ref = topK(refLowRank(init.get(name)!, 64, 64, 4), k);
+      expect(Array.from(init.get(`${name}#mask.idx`)!)).toEqual(ref);
+      const st = b64.params.filter((p) => p.role === 'state' && p.param === `${name}#mask[${k}]`);
+      expect(st.map((p) => p.shape)).toEqual([[k], [k]]);
+    }
   });
 
   it('changes only masked entries on the CPU', () => {
