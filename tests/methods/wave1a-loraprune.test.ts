@@ -3,7 +3,8 @@
 // |(W + sBA) * (G_B A + B G_A)| with G_B taken by central finite differences of the loss on
 // the same calibration batch (B = 0 at the start, so G_A = 0); pruned heads contribute
 // exactly 0; merge reproduces the masked adapter model to 1e-5; no weight gets a gradient
-// (only LoRA factors train); a WebGPU step equals the CPU executor.
+// (only LoRA factors train, and the training step has no matmul of a frozen weight's shape,
+// i.e. no dense dW buffer); a WebGPU step equals the CPU executor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/index.ts';
 import {
@@ -13,7 +14,8 @@ import {
   type TrainingBuild,
 } from '../../compiler/train/build.ts';
 import { mergedParams } from '../../compiler/train/merge.ts';
-import { leavesOf } from '../../compiler/ir/graph.ts';
+import { leavesOf, toposort } from '../../compiler/ir/graph.ts';
+import { simplify } from '../../compiler/passes/simplify.ts';
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
 import { openFeeder } from '../../runtime/train/feed.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
@@ -117,6 +119,31 @@ describe('loraprune', () => {
     expect(Array.from(logits(fwd(recipe(APPLY)), scrambled, inputs(tokens)))).toEqual(Array.from(y));
     const ym = logits(fwd(recipe('')), mergedParams(b.tree, store), inputs(tokens));
     expect(maxAbsDiff(y, ym)).toBeLessThan(1e-5);
+  });
+});
+
+/** Matmuls in the simplified training step whose [rows, cols] is a frozen weight's shape (or
+ *  its transpose): the dense dW products a weight gradient would need. */
+function denseWeightGradMatmuls(b: TrainingBuild): number {
+  const shapes = new Set(
+    b.params
+      .filter((p) => p.role === 'param' && !p.trainable && p.shape.length === 2)
+      .flatMap((p) => [p.shape.join('x'), [...p.shape].reverse().join('x')]),
+  );
+  const g = simplify(b.graph);
+  return toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]).filter(
+    (n) => n.op === 'matmul' && shapes.has(n.shape.join('x')),
+  ).length;
+}
+
+describe('loraprune gradient buffers', () => {
+  it('computes no dense weight gradient (full fine-tuning of the same model does)', () => {
+    const b = trainB(recipe(APPLY));
+    expect(denseWeightGradMatmuls(b)).toBe(0);
+    // Not vacuous: the same count on full fine-tuning finds the dW matmuls.
+    const full = trainB(recipe(''));
+    const frozenFull = { ...full, params: full.params.map((p) => ({ ...p, trainable: false })) };
+    expect(denseWeightGradMatmuls(frozenFull as TrainingBuild)).toBeGreaterThanOrEqual(12);
   });
 });
 
