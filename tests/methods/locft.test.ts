@@ -1,7 +1,14 @@
 // LocFT-BF (stdlib/methods/locft.ftl): only the configured module of the configured layers
-// (negative indices from the end) changes after training; CPU and WebGPU.
+// (negative indices from the end) changes after training; CPU and WebGPU. Breadth-first
+// order: with `shuffle |> batch`, every epoch visits each edit (an 8-byte chunk, cut here
+// from the file's text) exactly once, in mini-batches, in a shuffled order that changes
+// between epochs. (ftl has no depth-first mode to contrast it with.)
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
+import { openFeeder } from '../../runtime/train/feed.ts';
 import { gpu } from '../webgpu/harness.ts';
 import { build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
 
@@ -24,6 +31,42 @@ describe('locft', () => {
   it('changes only the configured module of the configured layers', () => {
     expect(b.params.filter((p) => p.trainable).map((p) => p.name)).toEqual(want);
     expect(changed(values(b, new Map(b.initialValues(0))), values(b, runCpu(b, 2).store))).toEqual(want);
+  });
+
+  it('breadth-first: each epoch visits every edit once, in shuffled mini-batches', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftl-locft-'));
+    const text = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-';
+    writeFileSync(join(dir, 'edits.txt'), text);
+    // The 8 edits: consecutive 8-byte chunks of the file (the byte tokenizer's ids are the bytes).
+    const edits = Array.from({ length: 8 }, (_, i) => text.slice(8 * i, 8 * i + 8));
+    const eb = build(`
+import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.locft
+recipe r {
+  model = gpt2(vocab: 256, ctx: 8, d: 16, heads: 2, layers: 3)
+  data = text("edits.txt") |> tokenize("bytes") |> chunks(seq: 8) |> shuffle(seed: 0) |> batch(2)
+  apply locft(layers: [0, -1], tensors: "mlp.proj.weight")
+  loss = causal_lm
+  optim = adamw(lr: 1e-2)
+  train(steps: 8)
+}`);
+    const f = openFeeder(eb.dataSpec, dir);
+    if (!f.ok) throw new Error(f.diagnostics.map((d) => d.message).join('\n'));
+    const epochs: string[][] = [];
+    for (let e = 0; e < 2; e++) {
+      const order: string[] = [];
+      for (let s = 4 * e + 1; s <= 4 * e + 4; s++) {
+        const t = f.value.feed(s).tokens as Int32Array; // [2, 8]: a mini-batch of two edits
+        expect(t.length).toBe(16);
+        for (let r = 0; r < 2; r++) order.push(String.fromCharCode(...t.subarray(8 * r, 8 * r + 8)));
+      }
+      expect([...order].sort()).toEqual([...edits].sort());
+      expect(order).not.toEqual(edits);
+      epochs.push(order);
+    }
+    expect(epochs[1]).not.toEqual(epochs[0]);
   });
 
   describe('on WebGPU', () => {
