@@ -1,10 +1,18 @@
 // ProMoT (stdlib/methods/promot.ftl) and the phrasing-robust soft prompt
 // (stdlib/methods/robust_prompt.ftl). ProMoT: stage 1 changes only the prompt, stage 2
 // leaves the prompt bit-identical and changes the model; the prompt gradient matches
-// central finite differences of the loss. Robust prompt: only the prompt changes, and
+// central finite differences of the loss; a two-stage `runRecipe` keeps "model + prompt"
+// (the stage's checkpoint holds the trained prompt) and `exportRun` writes "model" (the
+// same trained base tensors, no prompt). Robust prompt: only the prompt changes, and
 // training on paraphrase pairs cuts the distance between their final representations by
 // more than half. Both train on WebGPU like on the CPU.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../runtime/checkpoint/safetensors.ts';
+import { exportRun } from '../../runtime/export/export-run.ts';
+import { runRecipe } from '../../runtime/train/run.ts';
 import { parse } from '../../grammar/index.ts';
 import { buildTrainingGraph, type TrainingBuild } from '../../compiler/train/build.ts';
 import { evaluate, step, type TypedArray } from '../../runtime/cpu/index.ts';
@@ -88,6 +96,59 @@ describe('promot', () => {
   });
 });
 
+describe('promot exports', () => {
+  it('the run keeps "model + prompt"; the export is "model" without the prompt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftl-promot-'));
+    const file = join(dir, 'promot.ftl');
+    const corpus = join(process.cwd(), 'examples/data/corpus.txt');
+    writeFileSync(
+      file,
+      `import std.models.gpt2
+import std.losses.causal_lm
+import std.optim.adamw
+import std.methods.prompt_tuning
+import std.methods.promot
+recipe r {
+  model = gpt2(vocab: 256, ctx: 16, d: 16, heads: 2, layers: 1)
+  data = text("${corpus}") |> tokenize("bytes") |> chunks(seq: 8) |> batch(2)
+  loss = causal_lm
+  optim = adamw(lr: 1e-2)
+  stage prompt { apply prompt_tuning(length: ${P}); train(steps: 2) }
+  stage tune { apply promot_model_tuning; train(steps: 2) }
+}
+`,
+    );
+    const out = join(dir, 'run');
+    const r = await runRecipe(file, { device: 'cpu', out });
+    expect(r.ok, JSON.stringify(r.diagnostics)).toBe(true);
+    const read = (f: string) => {
+      const t = readSafetensors(f);
+      if (!t.ok) throw new Error(JSON.stringify(t.diagnostics));
+      return t.value.tensors;
+    };
+    const s1 = read(join(out, 'prompt', 'model.safetensors'));
+    const s2 = read(join(out, 'tune', 'model.safetensors'));
+    // "model + prompt": stage 2's checkpoint holds the prompt stage 1 trained, unchanged.
+    expect(Array.from(s2[PROMPT].data as Float32Array)).toEqual(Array.from(s1[PROMPT].data as Float32Array));
+    const wte = (t: typeof s2) => Array.from(t['wte.weight'].data as Float32Array);
+    expect(wte(s2)).not.toEqual(wte(s1)); // stage 2 trained the model
+    // "model": the exported folder has the tuned base tensors and nothing of the prompt.
+    const ex = exportRun(join(out, 'tune'), join(dir, 'hf'));
+    expect(ex.ok, JSON.stringify(ex)).toBe(true);
+    const hf = read(join(dir, 'hf', 'model.safetensors'));
+    expect(Object.keys(hf).filter((k) => k.includes('prompt'))).toEqual([]);
+    // minus the prompt, and q, k, v weights and biases fused into c_attn's two tensors
+    expect(Object.keys(hf).length).toBe(Object.keys(s2).length - 1 - 4);
+    expect(wte(hf)).toEqual(wte(s2));
+    // HF's Conv1D c_fc is fc.weight transposed: [in, out] vs ftl's [out, in] = [64, 16].
+    const fc = s2['blocks.0.mlp.fc.weight'].data as Float32Array;
+    const cfc = hf['h.0.mlp.c_fc.weight'].data as Float32Array;
+    expect(Array.from(cfc)).toEqual(
+      Array.from({ length: 16 * 64 }, (_, i) => fc[(i % 64) * 16 + Math.floor(i / 64)]),
+    );
+  });
+});
+
 describe('robust_prompt', () => {
   it('only the prompt trains; paraphrase representations get > 50% closer', () => {
     // loss = pair distance only (task weight 0), so the loss output is the distance.
@@ -132,6 +193,15 @@ describe('on WebGPU', () => {
     h = await gpu();
   });
   afterAll(() => h?.destroy());
+  it('promot: a stage-2 training step (prompt attached, frozen) equals the CPU executor', async () => {
+    // SGD: Adam's first step divides by |g|, so near-zero gradients of a full fine-tuning
+    // would compare rounding noise (the same choice as the finite-difference check above).
+    const sgd = promot('optim = sgd(lr: 0.1)').replace(
+      'import std.optim.adamw',
+      'import std.optim.adamw\nimport std.optim.sgd',
+    );
+    await gpuStepMatchesCpu(h, build(sgd, 'tune'), batchInputs(4, 8, 4)); // SGD reads no step
+  });
   it('robust_prompt: a training step equals the CPU executor', async () => {
     const b = train(tiny('apply robust_prompt(length: 2)', { imports: ['robust_prompt'], layers: 1 }));
     await gpuStepMatchesCpu(h, b, batchInputs(4, 8, 4, 1));
