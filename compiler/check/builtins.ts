@@ -140,6 +140,7 @@ const builtinTable: Row[] = [
   ['pad', 'data', 'src, seq: int, truncate?: string', 'pad (or cut) to seq tokens with a loss mask'],
   ['filter', 'data', 'src, keep: fn', 'keep records where keep(record) is true'], ['map', 'data', 'src, f: fn', 'transform records'],
   ['take', 'data', 'src, n: int', 'the first n records'], ['repeat', 'data', 'src, times?: int', 'repeat the dataset'],
+  ['repeat_each', 'data', 'src, n: int', 'each item n times in a row before the next (a depth-first order)'],
   ['score', 'data', 'src, f: fn, as?: string', 'attach a per-example score field'],
   ['select_top', 'data', 'src, by: string, k?: int, fraction?: float', 'keep the best-scoring examples'],
   ['mix', 'data', '...sources, weights?: list, seed?: int', 'interleave sources'],

@@ -41,7 +41,7 @@ export interface DataSpec {
 }
 
 const SOURCES = new Set(['text', 'jsonl', 'parquet', 'synthetic_classification']);
-const TRANSFORMS = new Set(['tokenize', 'chunks', 'shuffle', 'batch', 'take', 'pad']);
+const TRANSFORMS = new Set(['tokenize', 'chunks', 'shuffle', 'batch', 'take', 'pad', 'repeat_each']);
 
 function stageArgs(a: Args, names: readonly string[]): Record<string, StageArg> {
   const out: Record<string, StageArg> = {};
@@ -83,6 +83,7 @@ const ARG_NAMES: Record<string, string[]> = {
   shuffle: ['seed'],
   batch: ['size'],
   take: ['n'],
+  repeat_each: ['n'],
   pad: ['seq'],
 };
 

@@ -6,7 +6,7 @@
 //
 //   text(path, documents?)  jsonl(path, shape?)  parquet(path, shape?, columns?)
 //   tokenize(tokenizer, eos?, bos?, template?)  chunks(seq)  pad(seq, truncate?)
-//   shuffle(seed, buffer?)  take(n)  batch(size)
+//   shuffle(seed, buffer?)  take(n)  repeat_each(n)  batch(size)
 // tokenize's `template: "model"` is the tokenizer folder's chat_template; any other string is
 // the Jinja template itself. parquet's `columns: "text=content"` renames record fields.
 
@@ -23,6 +23,7 @@ import { tokenize } from './tokenize.ts';
 import { chunks, pad } from './pack.ts';
 import { shuffle } from './shuffle.ts';
 import { take } from './take.ts';
+import { repeatEach } from './repeat-each.ts';
 import { batch } from './batch.ts';
 import { pipeline, type DataLoader } from './loader.ts';
 
@@ -140,11 +141,17 @@ export function loaderFromSpec(stages: readonly StageSpec[], ctx: SpecContext): 
       case 'take':
         built.push(take(num(s, 'n')));
         break;
+      case 'repeat_each':
+        built.push(repeatEach(num(s, 'n')));
+        break;
       case 'batch':
         built.push(batch(num(s, 'size')) as Stage<unknown, unknown>);
         break;
       default:
-        bad(`unknown data stage \`${s.op}\``, 'stages: tokenize, chunks, pad, shuffle, take, batch');
+        bad(
+          `unknown data stage \`${s.op}\``,
+          'stages: tokenize, chunks, pad, shuffle, take, repeat_each, batch',
+        );
     }
   }
   if (diagnostics.length || !source) return { ok: false, diagnostics };

@@ -1,5 +1,5 @@
 // The data pipeline's public API, in the order a recipe writes it:
-//   text(path) | jsonl(path) | parquet(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> take(n)? |> batch(n)
+//   text(path) | jsonl(path) | parquet(path) |> tokenize(tok) |> chunks({seq}) | pad({seq}) |> shuffle({seed}) |> take(n)? |> repeat_each(n)? |> batch(n)
 // composed by pipeline(...) (or loaderFromSpec for the compiler's stage list) into a
 // DataLoader (next / position / restore / batchesPerEpoch).
 
@@ -10,6 +10,7 @@ export { chunks, pad } from './pack.ts';
 export { shuffle } from './shuffle.ts';
 export { batch } from './batch.ts';
 export { take } from './take.ts';
+export { repeatEach } from './repeat-each.ts';
 export { loaderFromSpec, type StageSpec, type SpecContext, type StageArg } from './from-spec.ts';
 export { pipeline, DataLoader, type DataPosition } from './loader.ts';
 export type { Batch, Example, PairExample, Cursor, Source, Stage } from './stage.ts';
