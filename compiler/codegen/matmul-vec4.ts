@@ -91,8 +91,15 @@ function spread(tr: number, tc: number, rows: number, cols: number, batch: numbe
   return [tr, tc];
 }
 
-/** Block shape per layout (see the header): NN rows x vec4 columns, NT rows x columns, TN vec4 x vec4. */
-export const BLOCKS = { NN: [16, 2], NT: [8, 16], TN: [4, 4] } as const;
+/**
+ * Block shape per layout (see the header): NN rows x vec4 columns, NT rows x columns, TN vec4 x
+ * vec4. Bigger blocks run faster on llvmpipe only up to a point, while its shader compile time
+ * (paid at a plan's first step, per kernel) grows with the unrolled block. Measured on the
+ * bench's tiny GPT with Mesa's shader cache off: {NN 16x2, NT 8x16, TN 4x4} 188 ms/step and
+ * 39 s to the end of the first step; these {8x2, 8x8, 4x2} 174 ms/step (same within noise)
+ * and 17 s; {8x1, 4x8, 2x2} 235 ms/step and 11 s.
+ */
+export const BLOCKS = { NN: [8, 2], NT: [8, 8], TN: [4, 2] } as const;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
