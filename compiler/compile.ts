@@ -16,6 +16,7 @@ import type { Graph } from './ir/graph.ts';
 import { verify } from './ir/verify.ts';
 import { scheduleEarlyUpdates, scheduleNaive, type Schedule } from './optimize/schedule.ts';
 import { simplify } from './passes/simplify.ts';
+import { splitWideConcats } from './passes/split-concats.ts';
 import { checkPlanLimits, lowerToPlan, type PlanLimits } from './plan/lower.ts';
 import type { Plan } from './plan/plan.ts';
 import { buildTrainingGraph, type TrainingBuild } from './train/build.ts';
@@ -76,6 +77,9 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
     graph = simplify(graph);
     verify(graph, 'simplify');
   }
+  // A concat of more pieces than one kernel can bind becomes a tree of narrower concats
+  // (the output and one other buffer stay free), so fusion can keep every kernel in bounds.
+  if (opts.limits) graph = splitWideConcats(graph, opts.limits.maxStorageBuffersPerShaderStage - 2);
   out.graph = graph;
   // Pruning is not a rewrite: autodiff only walks loss→trainable paths and every later
   // phase works from the graph's roots, so pruned nodes are never built. `--no-opt prune`

@@ -12,19 +12,11 @@ import { hasErrors } from '../../compiler/diagnostics/diagnostic.ts';
 import { printGraph } from '../../compiler/ir/print.ts';
 import { fullBaseline } from '../../compiler/optimize/baseline.ts';
 import { compileReport, formatReport } from '../../compiler/optimize/report.ts';
-import type { PlanLimits } from '../../compiler/plan/lower.ts';
+import { DEFAULT_LIMITS, type PlanLimits } from '../../compiler/plan/lower.ts';
 import { acquireDevice, isDeviceError } from '../../runtime/device/index.ts';
 import { parsePasses, printDiagnostics } from './run.ts';
 
 const EMITS = ['ast', 'ir', 'train', 'optimized', 'plan', 'wgsl'] as const;
-
-/** WebGPU's guaranteed minimum limits: a plan for these runs on any conforming device. */
-const DEFAULT_LIMITS: PlanLimits = {
-  maxStorageBuffersPerShaderStage: 8,
-  maxComputeWorkgroupsPerDimension: 65535,
-  maxStorageBufferBindingSize: 128 * 2 ** 20,
-  maxBufferSize: 256 * 2 ** 20,
-};
 
 export function register(program: Command): void {
   program

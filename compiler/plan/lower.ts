@@ -103,6 +103,14 @@ export function buildKernel(
   }
 }
 
+/** WebGPU's guaranteed minimum limits: a plan for these runs on any conforming device. */
+export const DEFAULT_LIMITS: PlanLimits = {
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxStorageBufferBindingSize: 128 * 2 ** 20,
+  maxBufferSize: 256 * 2 ** 20,
+};
+
 export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions = {}): Plan {
   const copts: CodegenOptions = {
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
