@@ -6,17 +6,15 @@
 // value: "taylor" on a tiny GPT-2: the optimum for importance = first-order loss change of
 // one update, -sum(g * dW), where the test measures dW by running one real SGD step of full
 // fine-tuning on the same calibration batch (importance = sum(dW^2) / lr).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileReport } from '../../compiler/optimize/report.ts';
 import { scheduleEarlyUpdates } from '../../compiler/optimize/schedule.ts';
 import { simplify } from '../../compiler/passes/simplify.ts';
 import type { TrainingBuild } from '../../compiler/train/build.ts';
-import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { gpu } from '../webgpu/harness.ts';
 import { withWeights } from '../../compiler/features/selection.ts';
 import { gradientStats } from '../../runtime/train/grad-stats.ts';
 import { openFeeder } from '../../runtime/train/feed.ts';
-import { batchFor, build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { batchFor, build, changed, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const dims = [4, 8, 6, 10, 5, 7, 3];
 const recipe = (apply: string) => `
@@ -102,21 +100,7 @@ describe('greentrainer', () => {
     );
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('moves exactly the chosen tensors, like the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(
-        b.params
-          .filter((p) => p.trainable)
-          .map((p) => p.name)
-          .sort(),
-      );
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu('moves exactly the chosen tensors, like the CPU', () => b);
 });
 
 describe('greentrainer value: "taylor"', () => {

@@ -11,6 +11,8 @@ import { step as cpuStep, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { WebGPUExecutor } from '../../runtime/webgpu/executor.ts';
 import { fullParams, type ParamStore } from '../../runtime/train/stages.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gpu } from '../webgpu/harness.ts';
 
 export const file = 'examples/inline.ftl';
 
@@ -119,4 +121,34 @@ export async function gpuVsCpu(h: DeviceHandle, b: TrainingBuild, steps: number,
     ...g.losses.map((l, i) => Math.abs(l - c.losses[i]) / Math.max(1e-6, Math.abs(c.losses[i]))),
   );
   return { changed: changed(before, after), after, cpuAfter: values(b, c.store), maxLossGap };
+}
+
+/** The build's trainable leaf names, sorted: what a run of it should change. */
+export const trainableNames = (b: TrainingBuild): string[] =>
+  b.params
+    .filter((p) => p.trainable)
+    .map((p) => p.name)
+    .sort();
+
+/**
+ * A `describe('on WebGPU')` block: two steps on WebGPU and on the CPU from the same store;
+ * losses agree within 1e-4 relative and exactly `want()` changed (default: the trainable
+ * leaves). Builds are thunks so a failing build fails the test, not the file.
+ */
+export function webgpuChangesLikeCpu(title: string, b: () => TrainingBuild, want?: () => string[]): void {
+  describe('on WebGPU', () => {
+    let h: DeviceHandle;
+    beforeAll(async () => (h = await gpu()));
+    afterAll(() => h?.destroy());
+    it(
+      title,
+      async () => {
+        const build = b();
+        const r = await gpuVsCpu(h, build, 2);
+        expect(r.maxLossGap).toBeLessThan(1e-4);
+        expect(r.changed).toEqual(want ? want() : trainableNames(build));
+      },
+      60_000,
+    );
+  });
 }

@@ -2,11 +2,9 @@
 // eigenvalue computation of W^T W (power iteration for the largest and smallest
 // eigenvalue), the trained set is the `count` lowest-kappa matrices, and nothing else moves
 // (CPU and WebGPU).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asMatrix, conditionNumber } from '../../compiler/features/host-linalg.ts';
-import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { gpu } from '../webgpu/harness.ts';
-import { build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { build, changed, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const recipe = `
 import std.models.gpt2
@@ -102,19 +100,5 @@ describe('kappatune', () => {
     expect(changed(values(b, new Map(init)), after)).toEqual(want);
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('changes exactly the selected matrices, like the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(
-        b.params
-          .filter((p) => p.trainable)
-          .map((p) => p.name)
-          .sort(),
-      );
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu('changes exactly the selected matrices, like the CPU', () => b);
 });

@@ -7,11 +7,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceHandle } from '../../runtime/device/index.ts';
+import { describe, expect, it } from 'vitest';
 import { openFeeder } from '../../runtime/train/feed.ts';
-import { gpu } from '../webgpu/harness.ts';
-import { build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { build, changed, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const b = build(`
 import std.models.gpt2
@@ -93,14 +91,9 @@ recipe r {
     expect(resumed).toEqual(want.slice(5, 12));
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('changes the same tensors as the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(want);
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu(
+    'changes the same tensors as the CPU',
+    () => b,
+    () => want,
+  );
 });

@@ -16,7 +16,16 @@ import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
 import { call, session, valueAndGrads } from '../autodiff/custom-fns.ts';
 import { freshInput } from '../cpu/util.ts';
-import { batchFor, build, changed, gpuVsCpu, runCpu, runGpu, values } from './helpers.ts';
+import {
+  batchFor,
+  build,
+  changed,
+  gpuVsCpu,
+  runCpu,
+  runGpu,
+  values,
+  webgpuChangesLikeCpu,
+} from './helpers.ts';
 
 const b = build(`
 import std.models.gpt2
@@ -43,21 +52,7 @@ describe('mobiletl', () => {
     expect(compileReport(b.graph, g, scheduleEarlyUpdates(g)).backwardStopsAt).toMatch(/^blocks\.1\./);
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('changes the same tensors as the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(
-        b.params
-          .filter((p) => p.trainable)
-          .map((p) => p.name)
-          .sort(),
-      );
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu('changes the same tensors as the CPU', () => b);
 });
 
 describe('mobiletl approximate backward', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
-import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const recipe = (apply: string, heads = 2) => `
 import std.models.gpt2
@@ -69,16 +69,11 @@ describe('s2ft', () => {
     }
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('trains the same submatrices as the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(['blocks.0.mlp.proj.weight', 'blocks.1.mlp.proj.weight']);
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu(
+    'trains the same submatrices as the CPU',
+    () => b,
+    () => ['blocks.0.mlp.proj.weight', 'blocks.1.mlp.proj.weight'],
+  );
 });
 
 describe('s2ft attention heads', () => {

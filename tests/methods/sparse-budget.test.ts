@@ -3,13 +3,11 @@
 // cost = 4 bytes x (1 + 2 Adam slots) per entry); the compile report's gradient + optimizer
 // state bytes fit the budget and its `trains` line names the choice; only the chosen
 // tensors move (CPU and WebGPU).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileReport, formatReport } from '../../compiler/optimize/report.ts';
 import { scheduleEarlyUpdates } from '../../compiler/optimize/schedule.ts';
 import { simplify } from '../../compiler/passes/simplify.ts';
-import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { gpu } from '../webgpu/harness.ts';
-import { build, changed, gpuVsCpu, runCpu, values } from './helpers.ts';
+import { build, changed, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const recipe = `
 import std.models.gpt2
@@ -65,19 +63,5 @@ describe('sparse_update_budget', () => {
     );
   });
 
-  describe('on WebGPU', () => {
-    let h: DeviceHandle;
-    beforeAll(async () => (h = await gpu()));
-    afterAll(() => h?.destroy());
-    it('moves exactly the chosen tensors, like the CPU', async () => {
-      const r = await gpuVsCpu(h, b, 2);
-      expect(r.maxLossGap).toBeLessThan(1e-4);
-      expect(r.changed).toEqual(
-        b.params
-          .filter((p) => p.trainable)
-          .map((p) => p.name)
-          .sort(),
-      );
-    }, 60_000);
-  });
+  webgpuChangesLikeCpu('moves exactly the chosen tensors, like the CPU', () => b);
 });
