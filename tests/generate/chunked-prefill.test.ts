@@ -2,36 +2,17 @@
 // graph gives the same next-token logits as feeding it token by token, within 1e-5, for a
 // random GPT-2 and a random Llama (GQA, RoPE), with a padded last chunk; the chunk graph's
 // per-token logits equal the rows of the uncached forward. CPU executor and WebGPU.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuExecutor } from '../../runtime/cpu/executor.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { initModel } from '../../runtime/export/init-model.ts';
 import { decodeGraph, fullGraph } from '../../runtime/generate/decode-graph.ts';
 import { Generator } from '../../runtime/generate/generate.ts';
 import { folderModel } from '../../runtime/generate/model-folder.ts';
 import { gpu } from '../webgpu/harness.ts';
+import { tinyModelFolder } from './tiny-models.ts';
 
-const models = new Map<string, string>();
 function model(arch: 'gpt2' | 'llama'): { source: string; file: string } {
-  if (!models.has(arch)) {
-    const out = join(mkdtempSync(join(tmpdir(), 'ftl-chunk-')), arch);
-    const r = initModel({
-      arch,
-      layers: 2,
-      d: 16,
-      heads: 4,
-      kvHeads: arch === 'llama' ? 2 : undefined,
-      ctx: 32,
-      out,
-      seed: 5,
-    });
-    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    models.set(arch, out);
-  }
-  const f = folderModel(models.get(arch)!);
+  const f = folderModel(tinyModelFolder(arch, 32, 5));
   if (!f.ok) throw new Error(JSON.stringify(f.diagnostics));
   return f.value;
 }

@@ -2,38 +2,17 @@
 // Llama (GQA, RoPE) written by init-model, every step's next-token logits from the KV-cache
 // decode graph match the last row of the uncached forward over the same prefix within 1e-5,
 // so greedy decoding picks the same tokens. On the CPU executor and on WebGPU.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuExecutor } from '../../runtime/cpu/executor.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
-import { initModel } from '../../runtime/export/init-model.ts';
 import { decodeGraph, fullGraph } from '../../runtime/generate/decode-graph.ts';
 import { Generator } from '../../runtime/generate/generate.ts';
 import { folderModel } from '../../runtime/generate/model-folder.ts';
 import { argmax } from '../../runtime/generate/sample.ts';
 import { gpu } from '../webgpu/harness.ts';
+import { tinyModelFolder } from './tiny-models.ts';
 
-const models = new Map<string, string>();
-function model(arch: 'gpt2' | 'llama'): string {
-  if (!models.has(arch)) {
-    const out = join(mkdtempSync(join(tmpdir(), 'ftl-gen-')), arch);
-    const r = initModel({
-      arch,
-      layers: 2,
-      d: 16,
-      heads: 4,
-      kvHeads: arch === 'llama' ? 2 : undefined,
-      ctx: 16,
-      out,
-      seed: 3,
-    });
-    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    models.set(arch, out);
-  }
-  return models.get(arch)!;
-}
+const model = (arch: 'gpt2' | 'llama'): string => tinyModelFolder(arch, 16, 3);
 
 /** Last-position logits of the uncached forward over `ids`. */
 async function fullLogits(source: string, file: string, ids: number[]): Promise<Float32Array> {
