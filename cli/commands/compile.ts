@@ -87,7 +87,7 @@ export function register(program: Command): void {
             );
         if (o.report) {
           const r = compileReport(c.trainIR!, c.graph!, c.schedule!, c.plan);
-          const full = fullBaseline(source, file, c, o.recipe);
+          const full = fullBaseline(source, file, c, { recipe: o.recipe, report: r });
           if (full) r.versusFull = full;
           console.log(json ? JSON.stringify(r, null, 2) : formatReport(r));
         }

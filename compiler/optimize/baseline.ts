@@ -8,7 +8,7 @@
 
 import { compile, type Compiled } from '../compile.ts';
 import { hasErrors } from '../diagnostics/diagnostic.ts';
-import { compileReport, versusFull, type FullBaseline } from './report.ts';
+import { compileReport, versusFull, type CompileReport, type FullBaseline } from './report.ts';
 import { peakTemporaryBytes } from './schedule.ts';
 
 /**
@@ -21,11 +21,12 @@ export function fullBaseline(
   source: string,
   file: string,
   c: Compiled,
-  recipe?: string,
-  stage?: string,
+  opts: { recipe?: string; stage?: string; report?: CompileReport } = {},
 ): FullBaseline | undefined {
   if (!c.graph || !c.schedule || !c.trainIR) return undefined;
-  const method = compileReport(c.trainIR, c.graph, c.schedule);
+  // FLOPs, parameters and state do not depend on the Plan: a caller's report is reused.
+  const method = opts.report ?? compileReport(c.trainIR, c.graph, c.schedule);
+  const { recipe, stage } = opts;
   const base = compile(source, file, { recipe, stage, methods: false, skipCheck: true });
   if (hasErrors(base.diagnostics) || !base.graph || !base.schedule) return undefined;
   const full = compileReport(base.trainIR!, base.graph, base.schedule);
