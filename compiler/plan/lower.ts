@@ -23,6 +23,7 @@ import { groupElementwise } from '../codegen/group.ts';
 import { pairReductions } from '../codegen/reduce-pairs.ts';
 import { groupMatmuls, rawMatmuls } from '../codegen/group-matmul.ts';
 import { packMerges } from './pack.ts';
+import { tensorBytes } from './bytes.ts';
 import { planArena } from './arena.ts';
 import { hoistCommits } from './commits.ts';
 import { kernelSource } from '../codegen/kernel.ts';
@@ -153,7 +154,7 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
       role,
       dtype: n.dtype,
       shape: [...n.shape],
-      byteSize: Math.max(4, numel(n.shape) * 4),
+      byteSize: tensorBytes(n.dtype, n.shape),
     });
     return id;
   };
