@@ -5,7 +5,7 @@
 import { frontendLine } from './frontend.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { methodGrid } from './methods.ts';
+import { methodGrid, methodNotes } from './methods.ts';
 import { ablationGrid, measurementGrid, ratioGrid, type BenchRecord, type Grid } from './report.ts';
 
 /** Markdown table; `|` in cells escaped. */
@@ -47,6 +47,8 @@ export function recordMarkdown(r: BenchRecord): string {
       '',
       markdownTable(methodGrid(r.methods, full)),
     );
+    const notes = methodNotes(r.methods);
+    if (notes.length) out.push('', ...notes.map((n) => `\${n}`));
   }
   if (r.compileTime)
     out.push(

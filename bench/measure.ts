@@ -21,6 +21,11 @@ export interface MeasureOptions {
   minSteps?: number;
   /** Called once the session exists (the harness takes ftl's initial values from it). */
   onSession?: (s: Session) => void;
+  /**
+   * Called after the last step, before the session is disposed, when every step succeeded
+   * (the harness reads the weights ftl's full fine-tuning reached: LT-SFT's theta1).
+   */
+  onFinish?: (s: Session) => Promise<void>;
   /** Called with a short progress note. */
   progress?: (msg: string) => void;
 }
@@ -73,6 +78,7 @@ export async function measure(
     }
     const kernelsPerStep = sys.dispatchesKernels ? counters.dispatches : null;
     const st = stepStats(times);
+    await o.onFinish?.(session);
     return {
       ...base,
       status: 'ok',

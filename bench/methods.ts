@@ -6,6 +6,7 @@
 // state the method removes against full fine-tuning. Multi-stage methods (HFT, LP-FT, SpIEL's
 // later stages) are measured on their first stage: each stage is one compiled graph.
 
+import type { Compiled } from '../compiler/compile.ts';
 import type { FullBaseline } from '../compiler/optimize/report.ts';
 import { fmt, type Grid, type Measurement } from './report.ts';
 import type { GptConfig, Workload } from './workloads.ts';
@@ -18,6 +19,11 @@ export interface MethodRow {
   /** stdlib module to import (`std.methods.X`) and the `apply` line on the tiny GPT. */
   module: string;
   apply: string;
+  /**
+   * Its selection reads the weights a full fine-tuning reached (LT-SFT phase 2's
+   * |theta1 - theta0|): the harness runs phase 1 as ftl's full fine-tuning of the same model.
+   */
+  phase1?: boolean;
 }
 
 const T = '"blocks.*.{attn,mlp}.*.weight"';
@@ -43,7 +49,13 @@ export const METHOD_ROWS: MethodRow[] = [
     apply: 'spdf_sparse(sparsity: 0.75, targets: "blocks.*.mlp.*")',
   },
   { name: 'm-mobiletl', paper: '#57 MobileTL', module: 'mobiletl', apply: 'mobiletl(blocks: 1)' },
-  { name: 'm-lt-sft', paper: '#12 LT-SFT', module: 'lt_sft', apply: `lt_sft(density: 0.05, targets: ${T})` },
+  {
+    name: 'm-lt-sft',
+    paper: '#12 LT-SFT',
+    module: 'lt_sft',
+    apply: `lt_sft(density: 0.05, targets: ${T})`,
+    phase1: true,
+  },
   {
     name: 'm-kappatune',
     paper: '#198 KappaTune',
@@ -72,9 +84,9 @@ export const METHOD_ROWS: MethodRow[] = [
   },
 ];
 
-/** One workload per method: the tiny GPT config of `full` with the method applied. */
-export function methodWorkloads(full: Workload, quick: boolean): Workload[] {
-  return METHOD_ROWS.map((m) => ({
+/** One workload per method (all of `rows`): the tiny GPT config of `full` with the method applied. */
+export function methodWorkloads(full: Workload, quick: boolean, rows = METHOD_ROWS): Workload[] {
+  return rows.map((m) => ({
     name: m.name,
     title: `tiny GPT + ${m.apply} (${m.paper})`,
     config: {
@@ -96,17 +108,19 @@ export interface MethodResult {
   measurement: Measurement;
   /** What the compiler says it removes, or why not. */
   removes?: FullBaseline | { unavailable: string };
+  /** Where the row's inputs came from when that is not obvious (LT-SFT: its theta1). */
+  note?: string;
 }
 
 /** Methods vs ftl's own full fine-tuning (measured in the same run). */
 export function methodGrid(rs: readonly MethodResult[], full?: Measurement): Grid {
   const MiB = 2 ** 20;
   const ratio = (a?: number | null, b?: number | null) => (a && b ? `${fmt(a / b)}x` : '-');
-  const rows = rs.map(({ row, measurement: m, removes }) => {
+  const rows = rs.map(({ row, measurement: m, removes, note }) => {
     const r = removes && 'backwardFlops' in removes ? removes : undefined;
     const ok = m.status === 'ok';
     return [
-      row.apply.replace(/\(.*/, ''),
+      row.apply.replace(/\(.*/, '') + (note ? ' *' : ''),
       row.paper,
       ok ? fmt(m.medianMs) : '-',
       ok ? ratio(m.medianMs, full?.medianMs) : '-',
@@ -133,19 +147,26 @@ export function methodGrid(rs: readonly MethodResult[], full?: Measurement): Gri
   };
 }
 
+/** The notes of rows marked `*` in methodGrid, one line each. */
+export const methodNotes = (rs: readonly MethodResult[]): string[] =>
+  rs.filter((r) => r.note).map((r) => `* ${r.row.apply.replace(/\(.*/, '')}: ${r.note}`);
+
 /**
- * The compiler's side: the method's recipe compiled to IR (no device) and compared with the
- * same recipe without its `apply` (compiler/optimize/baseline.ts). `source` names the corpus
- * the harness wrote, which calibration-based selections read at compile time.
+ * The compiler's side: the method's compile result compared with the same recipe without
+ * its `apply` (compiler/optimize/baseline.ts), as `ftl compile --report` does. `compiled` is
+ * the result the measured run used (lowered for the device, selections fed as in the run);
+ * without it the recipe is compiled here to IR (no device), as `ftl run` compiles a first
+ * stage. `source` names the corpus the harness wrote, which calibration-based selections
+ * read at compile time.
  */
 export async function compilerRemoves(
   source: string,
   file: string,
+  compiled?: Compiled,
 ): Promise<FullBaseline | { unavailable: string }> {
   try {
-    const { compileAtStart } = await import('../runtime/train/select.ts');
     const { fullBaseline } = await import('../compiler/optimize/baseline.ts');
-    const c = compileAtStart(source, file, {});
+    const c = compiled ?? (await import('../runtime/train/select.ts')).compileAtStart(source, file, {});
     const bad = c.diagnostics.find((d) => d.severity === 'error');
     if (bad) return { unavailable: `compile: ${bad.code} ${bad.message}` };
     return fullBaseline(source, file, c) ?? { unavailable: 'same as full fine-tuning' };

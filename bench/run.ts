@@ -2,13 +2,14 @@
 //
 //   npx tsx bench/run.ts [--quick] [--only NAME[,NAME]] [--systems tfjs-webgpu,tfjs-cpu,ftl] [--out FILE]
 //
+// NAME: a workload, `matmul`, `frontend`, `methods` (every method row) or one method row (`m-lt-sft`).
+//
 // Systems: the peer (TensorFlow.js, WebGPU backend, on the same Dawn device kind ftl uses),
 // tfjs's CPU backend (a second reference) and ftl. Prints the measurements and each ftl/peer
 // ratio beside its target, and writes the JSON record to bench/results/<date>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { globals } from 'webgpu';
 import { acquireDevice, isDeviceError, type Backend } from '../runtime/device/index.ts';
@@ -32,8 +33,8 @@ import { tfjsSystems } from './systems/tfjs.ts';
 import type { BenchData, System, Unavailable } from './systems/types.ts';
 import { TARGETS } from './targets.ts';
 import { gpt2Small, workloads } from './workloads.ts';
-import { compilerRemoves, METHOD_ROWS, methodGrid, methodWorkloads, type MethodResult } from './methods.ts';
-import { recipeFor } from './systems/ftl-recipes.ts';
+import { METHOD_ROWS, methodGrid, methodNotes, type MethodResult } from './methods.ts';
+import { phase1FromRow, runMethods, type Phase1 } from './methods-run.ts';
 
 // ftl first: the peers then start from its initial weights (same names, same values).
 const ALL_SYSTEMS = ['ftl', 'tfjs-webgpu', 'tfjs-cpu', 'ftl-unopt'];
@@ -59,10 +60,13 @@ async function main(): Promise<number> {
       '  --quick: fewer steps; --budget: measurements not started within SECONDS are skipped (500)',
     );
     console.log(`workloads: ${[...all, compileOnly].map((w) => w.name).join(', ')}, matmul, frontend`);
+    console.log(`methods (ftl only): methods (all of them), ${METHOD_ROWS.map((r) => r.name).join(', ')}`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-  const known = [...all, compileOnly].map((w) => w.name).concat('matmul', 'frontend', 'methods');
+  const known = [...all, compileOnly]
+    .map((w) => w.name)
+    .concat('matmul', 'frontend', 'methods', ...METHOD_ROWS.map((r) => r.name));
   const unknown = only.filter((n) => !known.includes(n));
   if (unknown.length) {
     console.error(`bench: unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -95,7 +99,12 @@ async function main(): Promise<number> {
   );
 
   const systems: (System | Unavailable)[] = [];
-  const timeMethods = which.has('ftl') && (!only.length || only.includes('methods'));
+  const methodRows =
+    !only.length || only.includes('methods') ? METHOD_ROWS : METHOD_ROWS.filter((r) => only.includes(r.name));
+  const timeMethods = which.has('ftl') && methodRows.length > 0;
+  // LT-SFT's phase 1: the weights ftl's full fine-tuning (the `gpt` row) reaches in this run.
+  let phase1: Phase1 | { failed: string } | undefined;
+  const wantPhase1 = timeMethods && methodRows.some((r) => r.phase1);
   const want = (name: string) => (selected.length > 0 || (timeMethods && name === 'ftl')) && which.has(name);
   if (want('tfjs-webgpu') || want('tfjs-cpu')) systems.push(...(await tfjsSystems(dawn, which)));
   if (want('ftl')) systems.push(await ftlSystem());
@@ -170,6 +179,9 @@ async function main(): Promise<number> {
           onSession: (s) => {
             if (sys.role === 'ftl' && s.initialValues) wdata.initial = s.initialValues;
           },
+          onFinish: async (s) => {
+            if (wantPhase1 && sys.role === 'ftl' && w.name === 'gpt') phase1 = await phase1FromRow(s, w.name);
+          },
           // Per-measurement cap, shrinking as the run nears its budget (+30 s for the last one).
           maxSeconds: Math.max(15, Math.min(reference ? 45 : 90, budgetS + 30 - (started - t0) / 1000)),
           // Close to the budget, one timed step is enough to report (the note says how many).
@@ -195,36 +207,22 @@ async function main(): Promise<number> {
   const gptW = all.find((w) => w.name === 'gpt')!;
   if (timeMethods && ftl) {
     console.log(`\n== methods: the sparse-update methods on ${gptW.title.replace(/ full.*/, '')}, ftl only`);
-    const wdata: BenchData = { bytes: data.bytes, corpusSource: data.source };
-    const dir = join(tmpdir(), `ftl-bench-methods-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    const corpusPath = join(dir, 'corpus.bin');
-    writeFileSync(corpusPath, data.bytes);
-    for (const w of methodWorkloads(gptW, values.quick!)) {
-      const started = performance.now();
-      const late = (started - t0) / 1000 > budgetS + 120;
-      const m: Measurement = late
-        ? {
-            workload: w.name,
-            system: 'ftl',
-            role: 'ftl',
-            status: 'unavailable',
-            reason: 'skipped: past the budget',
-          }
-        : await measure(ftl, w, wdata, { steps: w.steps, warmup: w.warmup, maxSeconds: 30, minSteps: 1 });
-      const file = join(dir, `${w.name}.ftl`);
-      const removes = late ? undefined : await compilerRemoves(recipeFor(w, corpusPath), file);
-      const row = METHOD_ROWS.find((r) => r.name === w.name)!;
-      methods.push({ row, measurement: m, removes });
-      console.log(
-        m.status === 'ok'
-          ? `  ${w.name}: ${m.medianMs!.toFixed(1)} ms/step, ${((m.peakBytes ?? 0) / 2 ** 20).toFixed(2)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`
-          : `  ${w.name}: ${m.status}: ${m.reason}`,
-      );
-    }
+    methods.push(
+      ...(await runMethods({
+        ftl,
+        gpt: gptW,
+        data,
+        rows: methodRows,
+        quick: values.quick!,
+        phase1,
+        late: () => (performance.now() - t0) / 1000 > budgetS + 120,
+        log: (line) => console.log(line),
+      })),
+    );
     const full = results.find((r) => r.workload === 'gpt' && r.role === 'ftl');
     const g = methodGrid(methods, full);
     console.log(`\n${formatTable(g.headers, g.rows)}`);
+    for (const line of methodNotes(methods)) console.log(line);
   }
   for (const s of systems) if (!('unavailable' in s)) s.destroy();
 

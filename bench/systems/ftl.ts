@@ -15,14 +15,14 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { acquireDevice, isDeviceError, type DeviceHandle } from '../../runtime/device/index.ts';
 import type { Executor, HostArray } from '../../runtime/executor.ts';
 import { mlpBatch, randomBytes, tokenBatch } from '../data.ts';
 import type { Workload } from '../workloads.ts';
 import { recipeFor } from './ftl-recipes.ts';
 import { hostInit } from './ftl-init.ts';
-import type { BenchData, Prepared, System, Unavailable } from './types.ts';
+import type { BenchData, Prepared, System, Unavailable, Weights } from './types.ts';
 
 interface Slot {
   name: string;
@@ -39,15 +39,37 @@ interface DiagnosticLike {
   severity?: string;
   message: string;
 }
+interface ParamEntryLike {
+  name: string;
+  role: string;
+  reference?: unknown;
+}
 interface CompileResult {
   plan?: PlanLike;
-  build?: { initialValues?: (seed: number) => Map<string, Float32Array> };
+  build?: {
+    initialValues?: (seed: number) => Map<string, Float32Array>;
+    params?: readonly ParamEntryLike[];
+  };
   diagnostics: readonly DiagnosticLike[];
 }
 interface CompilerModule {
   /** The passes compile() can switch off (`disable`). */
   PASSES?: readonly string[];
   compile(source: string, file: string, options?: object): CompileResult | Promise<CompileResult>;
+}
+interface SelectModule {
+  compileAtStart: CompilerModule['compile'];
+  plainModel(source: string, file: string, opts: object, seed: number): unknown;
+  startContext(plain: unknown, dir: string): { weights: Weights };
+  compileSelected(
+    source: string,
+    file: string,
+    opts: object,
+    ctx: { weights: Weights; seed: number },
+  ): { compiled: CompileResult };
+}
+interface StagesModule {
+  fullParams(build: object, store: Map<string, Float32Array>): Map<string, Float32Array>;
 }
 interface ExecutorModule {
   WebGPUExecutor: { load(plan: PlanLike, device: GPUDevice, description?: string): Promise<Executor> };
@@ -56,6 +78,7 @@ interface ExecutorModule {
 const COMPILER = new URL('../../compiler/compile.ts', import.meta.url).href;
 const EXECUTOR = new URL('../../runtime/webgpu/executor.ts', import.meta.url).href;
 const SELECT = new URL('../../runtime/train/select.ts', import.meta.url).href;
+const STAGES = new URL('../../runtime/train/stages.ts', import.meta.url).href;
 
 async function load<T>(url: string, what: string): Promise<T | string> {
   try {
@@ -139,11 +162,8 @@ async function prepare(
   const file = join(dir, `${w.name}.ftl`);
   const source = recipeFor(w, dataPath);
   writeFileSync(file, source);
-  // As `ftl run` compiles a first stage (selections reading gradient statistics get them).
-  const start = await load<{ compileAtStart?: CompilerModule['compile'] }>(SELECT, 'runtime/train/select.ts');
-  const compileFn =
-    typeof start !== 'string' && start.compileAtStart ? start.compileAtStart : compiler.compile;
-  const res = await compileFn(source, file, options);
+  const res = await compileStage(compiler, source, file, options, data.selectionWeights);
+  if (typeof res === 'string') return { unavailable: res };
   const errors = res.diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
   if (errors.length || !res.plan) {
     const first = errors[0];
@@ -161,17 +181,58 @@ async function prepare(
   const exec = await executor.WebGPUExecutor.load(plan, dev.device, description);
   const init = res.build?.initialValues?.(0) ?? hostInit(plan.params);
   for (const [name, value] of init) exec.setParam(name, value);
+  let steps = 0;
   return {
     session: {
       step: async (s) => {
         for (const [name, value] of Object.entries(feed(s))) exec.setInput(name, value);
         await exec.step();
+        steps++;
         return (await exec.readOutputs([lossName]))[lossName][0];
       },
       dispose: () => exec.destroy(),
       initialValues: init,
+      trained: async () => ({ values: await trainedValues(exec, res), steps }),
+      compiled: { result: res, source, file },
     },
   };
+}
+
+/**
+ * Compile a workload as `ftl run` compiles a first stage: selections reading gradient
+ * statistics get the plain model's; with `weights` (an earlier phase's, by full parameter
+ * name) the selections read those instead, as a stage after a trained stage does
+ * (runtime/train/select.ts compileSelected; LT-SFT's theta1). A string says why not.
+ */
+async function compileStage(
+  compiler: CompilerModule,
+  source: string,
+  file: string,
+  options: object,
+  weights?: Weights,
+): Promise<CompileResult | string> {
+  const select = await load<SelectModule>(SELECT, 'runtime/train/select.ts');
+  if (typeof select === 'string') return weights ? select : compiler.compile(source, file, options);
+  if (!weights) return select.compileAtStart(source, file, options);
+  const plain = select.plainModel(source, file, {}, 0);
+  try {
+    // Seed 0: delta_mask's theta0 is the init drawn with the seed the bench initialises with.
+    const ctx = { ...select.startContext(plain, dirname(file)), weights, seed: 0 };
+    return select.compileSelected(source, file, options, ctx).compiled;
+  } catch (e) {
+    return `compile with phase 1's weights: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** Every model parameter's value now, by full name (mask and slice leaves joined back). */
+async function trainedValues(exec: Executor, res: CompileResult): Promise<Weights> {
+  const stages = await load<StagesModule>(STAGES, 'runtime/train/stages.ts');
+  if (typeof stages === 'string') throw new Error(stages);
+  if (!res.build?.params) throw new Error('the compile result lists no parameters');
+  const store = new Map<string, Float32Array>();
+  for (const e of res.build.params)
+    if (e.role === 'param' && !e.reference) store.set(e.name, await exec.getParam(e.name));
+  return stages.fullParams(res.build, store);
 }
 
 /** Batch s (0-based) for each input slot, matched by dtype and shape; or why not. */

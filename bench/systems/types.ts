@@ -3,6 +3,9 @@
 
 import type { Workload } from '../workloads.ts';
 
+/** Full parameter values by name (the model's parameters, not optimizer state). */
+export type Weights = ReadonlyMap<string, Float32Array>;
+
 /** Same data for every system (bench/data.ts). */
 export interface BenchData {
   /** Byte corpus for the GPT workloads. */
@@ -13,6 +16,12 @@ export interface BenchData {
    * parameter of that name and size starts from it, so first-step losses are comparable.
    */
   initial?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Weights an earlier phase trained, which the recipe's selection builtins read at compile
+   * time (LT-SFT's phase 1 theta1 for `delta_mask`); ftl only. Training still starts from
+   * the recipe's initial values (theta0).
+   */
+  selectionWeights?: Weights;
 }
 
 export interface Session {
@@ -31,6 +40,17 @@ export interface Session {
   readonly initialValues?: ReadonlyMap<string, Float32Array>;
   /** How many of its parameters came from BenchData.initial. */
   readonly sharedInitial?: number;
+  /**
+   * The values its parameters have reached (by full parameter name) and how many steps it
+   * has run: phase 1's theta1 for LT-SFT (ftl's session provides it).
+   */
+  trained?(): Promise<{ values: Weights; steps: number }>;
+  /**
+   * The compile result it runs (ftl: compiler/compile.ts `Compiled`) and the recipe text and
+   * file name it came from, so the compiler's figures for the same recipe need no second
+   * compile.
+   */
+  readonly compiled?: { result: unknown; source: string; file: string };
 }
 
 export type Prepared = { session: Session } | { unavailable: string };
