@@ -204,7 +204,7 @@ async function prepare(
  * name) the selections read those instead, as a stage after a trained stage does
  * (runtime/train/select.ts compileSelected; LT-SFT's theta1). A string says why not.
  */
-async function compileStage(
+export async function compileStage(
   compiler: CompilerModule,
   source: string,
   file: string,
