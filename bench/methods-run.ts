@@ -74,7 +74,6 @@ export async function runMethods(o: MethodsSection): Promise<MethodResult[]> {
       }
       data = { ...wdata, selectionWeights: phase1.values };
       note = phase1Note(phase1);
-      w.title += `; phase 2, theta1 from ${phase1.from}`;
     }
     let compiled: { result: unknown; source: string; file: string } | undefined;
     const m = await measure(o.ftl, w, data, {
