@@ -6,6 +6,7 @@ import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
 import { specialValues } from './wgsl-values.ts';
 import { Emitter, type KernelContext } from './emitter.ts';
+import { resolveBoolReads, type BoolLayout } from './bool-layout.ts';
 import { dispatchGrid, linearWorkgroup, storageType, type KernelBinding, type KernelSpec } from './kernel.ts';
 
 export interface CodegenOptions {
@@ -19,6 +20,11 @@ export interface CodegenOptions {
   readonly matmul: 'register' | 'scalar' | 'tiled';
   /** Reductions: one invocation per output, a workgroup tree per output, or by size. */
   readonly reduce: 'serial' | 'workgroup' | 'auto';
+  /**
+   * Which bool temps are bit-packed (bool-layout.ts), decided as kernels are finished;
+   * absent: every bool is i32 0/1.
+   */
+  readonly bools?: BoolLayout;
 }
 
 /**
@@ -51,6 +57,11 @@ export class KernelBuilder implements KernelContext {
     private readonly outVec4 = false,
     /** Further nodes this kernel writes (multi-output elementwise kernels), bound `out1`, `out2`, ... */
     readonly extraOuts: readonly Node[] = [],
+    /**
+     * Outputs this kernel writes as packed bool words (only templates that write whole words
+     * pass any; see bool-layout.ts). Every other bool output is written as i32 0/1.
+     */
+    private readonly packedOuts: ReadonlySet<Node> = new Set(),
   ) {
     this.root = new Emitter(this, '  ');
   }
@@ -92,20 +103,23 @@ export class KernelBuilder implements KernelContext {
     opts: CodegenOptions,
     decls = '',
   ): BuiltKernel {
+    // Record how this kernel stores its bool outputs before any later kernel reads them.
+    for (const m of [this.out, ...this.extraOuts])
+      if (m.dtype === 'bool') opts.bools?.written(m, this.packedOuts.has(m));
+    if (!opts.bools && this.packedOuts.size) throw new Error('KernelBuilder: packed outputs without a BoolLayout');
+    const packedIn = new Set(this.inputs.filter((n) => opts.bools?.isPacked(n)));
+    const outType = (n: Node) => (this.outVec4 ? 'vec4<f32>' : storageType(n.dtype, this.packedOuts.has(n)));
     const bindings: KernelBinding[] = [
-      { name: 'out', type: this.outVec4 ? 'vec4<f32>' : storageType(this.out.dtype), access: 'read_write' },
-      ...this.extraOuts.map((n, i): KernelBinding => ({
-        name: `out${i + 1}`,
-        type: this.outVec4 ? 'vec4<f32>' : storageType(n.dtype),
-        access: 'read_write',
-      })),
+      { name: 'out', type: outType(this.out), access: 'read_write' },
+      ...this.extraOuts.map((n, i): KernelBinding => ({ name: `out${i + 1}`, type: outType(n), access: 'read_write' })),
       ...this.inputs.map((n): KernelBinding => ({
         name: this.names.get(n)!,
-        type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype),
+        type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype, packedIn.has(n)),
         access: 'read',
       })),
     ];
-    const fn = `fn kmain(wid: i32, li: u32) {\n${body}\n}`;
+    const reads = resolveBoolReads(body, new Set([...packedIn].map((n) => this.names.get(n)!)));
+    const fn = `fn kmain(wid: i32, li: u32) {\n${reads}\n}`;
     const helpers = [...this.helpers, ...specialValues(`${decls}\n${fn}\n${[...this.helpers].join('\n')}`)];
     const grid = dispatchGrid(Math.max(groups, 1), opts.maxWorkgroupsPerDim);
     const text = [...helpers, decls, fn, entryPoint(workgroupSize, grid, 'kmain(wid, li);')]

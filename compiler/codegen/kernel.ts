@@ -4,14 +4,19 @@
 //
 // Storage element types: f32 tensors are `array<f32>`, i32 tensors `array<i32>`, and bool
 // tensors are stored as `array<i32>` holding 0 or 1 (WGSL has no host-shareable bool; i32
-// keeps every buffer element 4 bytes, so sizes, offsets and copies never special-case bool).
+// keeps every host-visible buffer element 4 bytes). Bool temporaries written by a kernel
+// that writes whole words are bit-packed instead, 32 to an `array<u32>` word
+// (codegen/bool-layout.ts): a `u32` binding is always a packed bool.
 // All kernels here use no uniforms: shapes are static and baked into the WGSL as constants.
 
 import type { DType } from '../ir/ops.ts';
 
 export type Access = 'read' | 'read_write';
-/** Element type of a storage array; `vec4<f32>` only in templates that load 4 floats at once. */
-export type StorageType = 'f32' | 'i32' | 'vec4<f32>';
+/**
+ * Element type of a storage array; `vec4<f32>` only in templates that load 4 floats at once,
+ * `u32` only for packed bools.
+ */
+export type StorageType = 'f32' | 'i32' | 'u32' | 'vec4<f32>';
 
 export interface KernelBinding {
   /** WGSL variable name. */
@@ -35,8 +40,9 @@ export interface KernelSpec {
   readonly body: string;
 }
 
-/** The storage element type of an IR dtype (bool is stored as i32 0/1). */
-export const storageType = (d: DType): StorageType => (d === 'f32' ? 'f32' : 'i32');
+/** The storage element type of an IR dtype (bool as i32 0/1, or u32 words when `packed`). */
+export const storageType = (d: DType, packed = false): StorageType =>
+  d === 'f32' ? 'f32' : packed && d === 'bool' ? 'u32' : 'i32';
 
 /** Both halves of a kernel's interface from its one binding list. */
 export function declareBindings(bindings: readonly KernelBinding[]): { wgsl: string; layout: LayoutEntry[] } {
