@@ -48,7 +48,7 @@ export function recordMarkdown(r: BenchRecord): string {
       markdownTable(methodGrid(r.methods, full)),
     );
     const notes = methodNotes(r.methods);
-    if (notes.length) out.push('', ...notes.map((n) => `\${n}`));
+    if (notes.length) out.push('', ...notes.map((n) => n.replace(/^\*/, '\\*')));
   }
   if (r.compileTime)
     out.push(

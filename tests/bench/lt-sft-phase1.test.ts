@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { METHOD_ROWS, methodNotes, methodWorkloads, type MethodResult } from '../../bench/methods.ts';
 import { phase1Note } from '../../bench/methods-run.ts';
+import { recordMarkdown } from '../../bench/markdown.ts';
+import type { BenchRecord } from '../../bench/report.ts';
 import { compileStage } from '../../bench/systems/ftl.ts';
 import { recipeFor } from '../../bench/systems/ftl-recipes.ts';
 import { workloads } from '../../bench/workloads.ts';
@@ -61,5 +63,23 @@ describe('bench LT-SFT row', () => {
     const rs: MethodResult[] = [{ row, measurement: m, note }];
     expect(methodNotes(rs)).toEqual([`* lt_sft: ${note}`]);
     expect(note).toContain('after 7 steps from theta0 (the `gpt` row of this run)');
+    const rec: BenchRecord = {
+      date: '2026-11-22T00:00:00.000Z',
+      adapter: 'llvmpipe',
+      cpuCores: 2,
+      node: 'v20',
+      quick: true,
+      data: 'x',
+      systems: [],
+      workloads: [],
+      loadAverage: { start: 0, end: 0 },
+      results: [],
+      methods: rs,
+      ratios: [],
+      totalSeconds: 1,
+    };
+    const md = recordMarkdown(rec).split('\n');
+    expect(md.filter((l) => l.startsWith('| lt_sft * | #12 LT-SFT |'))).toHaveLength(1);
+    expect(md).toContain(`\\* lt_sft: ${note}`); // escaped: not a list bullet
   });
 });
