@@ -20,12 +20,17 @@
 //   materialized elementwise node of the same shape, is not materialized: that node's kernel
 //   is the matmul template with the chain applied to the accumulators before the store
 //   (`epilogueMatmul` finds it).
+// - save early (optimize/save-early.ts): a small cheap view or elementwise value of a big
+//   buffer, read only by late kernels, that the order places right after the buffer (the
+//   scheduler hoisted it) is materialized there, so the big buffer dies after its early
+//   readers.
 // `fuse: false` materializes every non-leaf node: one kernel per op (for tests and the
 // unoptimized baseline).
 
 import type { Node } from '../ir/node.ts';
 import { numel } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
+import { findSaveEarly } from '../optimize/save-early.ts';
 
 const KERNEL_OPS = new Set(['reduce_sum', 'reduce_max', 'matmul', 'scatter_add']);
 const ALWAYS_INLINE = new Set(['reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'const', 'iota']);
@@ -40,7 +45,7 @@ export const FUSE_TUNING = { recomputeCost: 10, rowRecomputeCost: 24 };
 export function chooseMaterialized(
   order: readonly Node[],
   roots: readonly Node[],
-  opts: { maxStorageBuffers: number; fuse: boolean },
+  opts: { maxStorageBuffers: number; fuse: boolean; saveEarly?: boolean },
 ): Set<Node> {
   const mat = new Set<Node>();
   for (const n of order) if (n.op === 'param' || n.op === 'input') mat.add(n);
@@ -119,6 +124,9 @@ export function chooseMaterialized(
       hasEpilogue.add(u);
     }
   }
+  if (opts.saveEarly !== false)
+    for (const s of findSaveEarly(order, (n) => mat.has(n), rootSet, 'current'))
+      for (const n of s.saved) mat.add(n);
   fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
   return mat;
 }

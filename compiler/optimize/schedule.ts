@@ -11,9 +11,16 @@
 // the pending update whose value needs the fewest not-yet-emitted nodes. Backward proceeds
 // from the loss, so this picks the last layer's update first, then that parameter's
 // optimizer state, then the layer below, and so on.
+//
+// Then save early (save-early.ts): a small cheap value of a big activation that only late
+// kernels read is moved to right after the activation, so fusion materializes it there and
+// the activation's buffer dies after its early readers.
 
-import { toposort, type Graph, type Update } from '../ir/graph.ts';
-import { numel, type Node } from '../ir/node.ts';
+import { chooseMaterialized } from '../codegen/fuse.ts';
+import { roots, toposort, type Graph, type Update } from '../ir/graph.ts';
+import type { Node } from '../ir/node.ts';
+import { tensorBytes } from '../plan/bytes.ts';
+import { findSaveEarly } from './save-early.ts';
 
 export interface Schedule {
   /** Every non-leaf node, in execution order (a topological order). */
@@ -28,7 +35,7 @@ export function scheduleNaive(g: Graph): Schedule {
   return { order: order.filter((n) => !isLeaf(n)), inPlace: new Set() };
 }
 
-export function scheduleEarlyUpdates(g: Graph): Schedule {
+export function scheduleEarlyUpdates(g: Graph, opts: { saveEarly?: boolean } = {}): Schedule {
   const all = toposort([...Object.values(g.outputs), ...g.updates.map((u) => u.value)]);
   const readers = new Map<Node, Node[]>();
   for (const n of all)
@@ -65,7 +72,36 @@ export function scheduleEarlyUpdates(g: Graph): Schedule {
     emit(u.value);
     if (!blocked && !isLeaf(u.value) && !emittedAfter(order, u.value, others)) inPlace.add(u);
   }
-  return { order, inPlace };
+  // Hoisting only moves nodes earlier, so every reader of a target that ran before its
+  // in-place update still does.
+  return { order: opts.saveEarly === false ? order : hoistSavedEarly(g, order), inPlace };
+}
+
+/**
+ * `order` with each saved-early node (and the inlined nodes it is computed from) moved to
+ * right after its source. Sort key: a moved node takes its source's position + 1/2 (the
+ * earliest, if several), others keep theirs; ties keep the old order. Keys grow along every
+ * edge (a moved node's other inputs precede its source), so the result is topological.
+ */
+function hoistSavedEarly(g: Graph, order: readonly Node[]): Node[] {
+  const rootNodes = roots(g);
+  const leaves = toposort(rootNodes).filter(isLeaf);
+  // Fusion's decisions before saving (the binding limit left out: it only adds buffers).
+  const mat = chooseMaterialized([...leaves, ...order], rootNodes, {
+    maxStorageBuffers: Infinity,
+    fuse: true,
+    saveEarly: false,
+  });
+  const found = findSaveEarly(order, (n) => mat.has(n), new Set(rootNodes), 'hoisted');
+  if (!found.length) return [...order];
+  const pos = new Map(order.map((n, i) => [n, i]));
+  const key = new Map(pos);
+  for (const { source, saved } of found) {
+    const to = pos.get(source)! + 0.5;
+    for (const n of toposort(saved as Node[]))
+      if ((pos.get(n) ?? -1) > pos.get(source)! && to < key.get(n)!) key.set(n, to);
+  }
+  return [...order].sort((a, b) => key.get(a)! - key.get(b)! || pos.get(a)! - pos.get(b)!);
 }
 
 const isLeaf = (n: Node) => n.src.length === 0 || n.op === 'param' || n.op === 'input';
@@ -92,7 +128,7 @@ export function peakTemporaryBytes(g: Graph, s: Schedule): number {
   const delta = new Array<number>(last + 2).fill(0);
   for (const n of s.order) {
     if (inPlaceValues.has(n)) continue;
-    const bytes = numel(n.shape) * 4;
+    const bytes = tensorBytes(n.dtype, n.shape);
     delta[pos.get(n)!] += bytes;
     delta[(end.get(n) ?? pos.get(n)!) + 1] -= bytes;
   }
