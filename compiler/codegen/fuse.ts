@@ -42,17 +42,38 @@ const PRICEY = new Set(['exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'pow', 'div'
  */
 export const FUSE_TUNING = { recomputeCost: 10, rowRecomputeCost: 24 };
 
+export interface FuseOptions {
+  maxStorageBuffers: number;
+  fuse: boolean;
+  /** Apply the save-early rule (default true). */
+  saveEarly?: boolean;
+}
+
 export function chooseMaterialized(
   order: readonly Node[],
   roots: readonly Node[],
-  opts: { maxStorageBuffers: number; fuse: boolean; saveEarly?: boolean },
+  opts: FuseOptions,
 ): Set<Node> {
+  return materialize(order, roots, opts).mat;
+}
+
+/**
+ * chooseMaterialized, plus the buffers the save-early rule added or relies on (saved
+ * values, run right after their source): the kernel packer should place their kernels as
+ * early as it places update kernels, or it moves them next to their late readers.
+ */
+export function materialize(
+  order: readonly Node[],
+  roots: readonly Node[],
+  opts: FuseOptions,
+): { mat: Set<Node>; savedEarly: Set<Node> } {
+  const savedEarly = new Set<Node>();
   const mat = new Set<Node>();
   for (const n of order) if (n.op === 'param' || n.op === 'input') mat.add(n);
   for (const r of roots) mat.add(r);
   if (!opts.fuse) {
     for (const n of order) mat.add(n);
-    return mat;
+    return { mat, savedEarly };
   }
   const users = new Map<Node, Set<Node>>();
   for (const n of order) for (const s of n.src) (users.get(s) ?? users.set(s, new Set()).get(s)!).add(n);
@@ -126,9 +147,12 @@ export function chooseMaterialized(
   }
   if (opts.saveEarly !== false)
     for (const s of findSaveEarly(order, (n) => mat.has(n), rootSet, 'current'))
-      for (const n of s.saved) mat.add(n);
+      for (const n of s.saved) {
+        mat.add(n);
+        savedEarly.add(n);
+      }
   fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
-  return mat;
+  return { mat, savedEarly };
 }
 
 /** The inlined matmul a materialized elementwise node applies as its epilogue, if any. */

@@ -28,7 +28,9 @@
 // The rule runs twice with one function: the scheduler (schedule.ts) asks where the saved
 // nodes *could* run (right after S) and hoists them there; fusion (fuse.ts) asks, on that
 // order, where they *do* run and materializes them only when S then really dies early, so
-// an order that was not hoisted never gains a useless kernel.
+// an order that was not hoisted never gains a useless kernel. fuse.ts `materialize` returns
+// the saved nodes, so the kernel packer (plan/pack.ts) can run them as early as update
+// kernels instead of at their latest level, next to the late readers.
 
 import type { Node } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
@@ -174,7 +176,7 @@ function cutsOf(
   const combine = (n: Node): ReadonlySet<Node> | null => {
     const u = new Set<Node>();
     for (const s of n.src) {
-      const c = s === S ? null : (memo.get(s) ?? none);
+      const c = s === S ? null : memo.has(s) ? memo.get(s)! : none;
       if (c === null) return null;
       c.forEach((x) => u.add(x));
     }

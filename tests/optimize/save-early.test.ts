@@ -9,7 +9,8 @@
 //          at most half the bytes of an f32 one (plan/bytes.ts tensorBytes).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Graph } from '../../compiler/ir/graph.ts';
+import { materialize } from '../../compiler/codegen/fuse.ts';
+import { roots, toposort, type Graph } from '../../compiler/ir/graph.ts';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import { tensorBytes } from '../../compiler/plan/bytes.ts';
 import type { Plan } from '../../compiler/plan/plan.ts';
@@ -149,6 +150,11 @@ describe('save early', () => {
       }
       const saved = bufferOf(on, small);
       expect(saved).toBeDefined();
+      // fuse.ts reports it, for the kernel packer to keep early.
+      const order = scheduleEarlyUpdates(g).order;
+      const leaves = toposort(roots(g)).filter((n) => n.src.length === 0);
+      const limit = { maxStorageBuffers: h.limits.maxStorageBuffersPerShaderStage, fuse: true };
+      expect(materialize([...leaves, ...order], roots(g), limit).savedEarly.has(small)).toBe(true);
       expect(touches(on, saved!.id).first).toBeLessThan(backward(on)); // written in the forward
       expect(hOn.last).toBeLessThan(backward(on)); // H's last reader is in the forward
       expect(planBytes(on)).toBeLessThan(planBytes(off));
