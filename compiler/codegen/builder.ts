@@ -106,12 +106,17 @@ export class KernelBuilder implements KernelContext {
     // Record how this kernel stores its bool outputs before any later kernel reads them.
     for (const m of [this.out, ...this.extraOuts])
       if (m.dtype === 'bool') opts.bools?.written(m, this.packedOuts.has(m));
-    if (!opts.bools && this.packedOuts.size) throw new Error('KernelBuilder: packed outputs without a BoolLayout');
+    if (!opts.bools && this.packedOuts.size)
+      throw new Error('KernelBuilder: packed outputs without a BoolLayout');
     const packedIn = new Set(this.inputs.filter((n) => opts.bools?.isPacked(n)));
     const outType = (n: Node) => (this.outVec4 ? 'vec4<f32>' : storageType(n.dtype, this.packedOuts.has(n)));
     const bindings: KernelBinding[] = [
       { name: 'out', type: outType(this.out), access: 'read_write' },
-      ...this.extraOuts.map((n, i): KernelBinding => ({ name: `out${i + 1}`, type: outType(n), access: 'read_write' })),
+      ...this.extraOuts.map((n, i): KernelBinding => ({
+        name: `out${i + 1}`,
+        type: outType(n),
+        access: 'read_write',
+      })),
       ...this.inputs.map((n): KernelBinding => ({
         name: this.names.get(n)!,
         type: this.vec4.has(n) ? 'vec4<f32>' : storageType(n.dtype, packedIn.has(n)),
