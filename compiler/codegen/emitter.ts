@@ -14,6 +14,7 @@ import { add, addC, dimsOfFlat, flatOfDims, type Ix } from './index-math.ts';
 import { POW_HELPERS, elementwiseExpr, literal, wgslType } from './wgsl-values.ts';
 import { RAND_HELPERS, randExpr } from './rand.ts';
 import { reduceLoop } from './reduce-loop.ts';
+import { boolReadPlaceholder } from './bool-layout.ts';
 import { OpGroup } from '../ir/ops.ts';
 
 /** What a kernel under construction offers the emitter. */
@@ -94,9 +95,10 @@ export class Emitter {
     return v;
   }
 
+  /** A bool's layout (i32 0/1 or packed bits) is settled by the kernel builder: a placeholder here. */
   private load(n: Node, buf: string, ix: Ix): string {
-    const raw = `${buf}[${this.flat(ix)}]`;
-    return this.bind(n.dtype === 'bool' ? `(${raw} != 0i)` : raw, 'v');
+    if (n.dtype === 'bool') return this.bind(boolReadPlaceholder(buf, this.bind(this.flat(ix), 'f')), 'v');
+    return this.bind(`${buf}[${this.flat(ix)}]`, 'v');
   }
 
   private compute(n: Node, ix: Ix): string {
@@ -147,7 +149,7 @@ export class Emitter {
         return this.gather(n, ix);
       case 'reduce_sum':
       case 'reduce_max':
-        // Only a kernel that fuses a reduction (reduce-pairs.ts) gets here, and it presets
+        // Only a kernel that fuses a reduction (row-kernel.ts) gets here, and it presets
         // the value at the index it uses; any other index is still computed correctly.
         return this.bind(reduceLoop(this, n, this.dims(ix)), 'v');
     }
@@ -208,7 +210,7 @@ export class Emitter {
   }
 }
 
-/** `value` converted to its storage representation (bool -> i32 0/1). */
+/** `value` converted to its i32 storage representation (bool -> i32 0/1; packed words: bool-layout.ts). */
 export function toStorage(value: string, dtype: DType): string {
   return dtype === 'bool' ? `select(0i, 1i, ${value})` : value;
 }

@@ -32,12 +32,19 @@ export interface Groups {
   readonly leaderOf: ReadonlyMap<Node, Node>;
 }
 
-export function groupElementwise(order: readonly Node[], mat: ReadonlySet<Node>, maxBuffers: number): Groups {
+export function groupElementwise(
+  order: readonly Node[],
+  mat: ReadonlySet<Node>,
+  maxBuffers: number,
+  /** Nodes another kernel already writes (row kernels, row-groups.ts). */
+  exclude: ReadonlySet<Node> = new Set(),
+): Groups {
   const pos = new Map(order.map((n, i) => [n, i]));
   const inputs = new Map<Node, Set<Node>>();
   const readers = new Map<Node, Node[]>();
   const eligible = (n: Node) =>
     mat.has(n) &&
+    !exclude.has(n) &&
     !NOT_ELEMENTWISE_KERNEL.has(n.op) &&
     !kernelRegion(n, mat).inlined.some((s) => s.op === 'matmul');
   for (const n of order) {

@@ -4,9 +4,8 @@
 //   X: [..shape]  axes A  ->  R: shape with A set to 1.   N = numel(R), RT = prod(shape[A])
 //
 // Two templates:
-// - serial: one invocation per output element loops over RT inputs (good when N is large);
-//   it may also compute and write a second reduction over the same rows first (`pre`,
-//   reduce-pairs.ts), which the first reads at its own row;
+// - serial: one invocation per output element loops over RT inputs (good when N is large;
+//   row-kernel.ts extends it to several reductions and the elementwise nodes reading them);
 // - workgroup: one workgroup per output; its WG invocations stride over RT, then a tree
 //   reduction in workgroup memory (good when N is small and RT large, e.g. a scalar loss).
 // Summation order differs from a sequential CPU loop, so sums agree to rounding only.
@@ -31,8 +30,6 @@ export function reduceKernel(
   out: Node,
   materialized: (n: Node) => boolean,
   opts: CodegenOptions,
-  /** A reduction over the same rows this kernel computes first and also writes (reduce-pairs.ts). */
-  pre?: Node,
 ): BuiltKernel {
   const x = out.src[0];
   if (x.dtype === 'bool') throw new Error(`reduceKernel: bool reductions are not supported (%${out.id})`);
@@ -42,8 +39,7 @@ export function reduceKernel(
   const rt = numel(rShape);
   const useTree =
     opts.reduce === 'workgroup' || (opts.reduce === 'auto' && (rt >= 2048 || (rt >= 128 && n < 512)));
-  if (pre && useTree) throw new Error(`reduceKernel: %${pre.id} fused into a tree reduction (%${out.id})`);
-  return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n, pre);
+  return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n);
 }
 
 function serialReduce(
@@ -51,23 +47,14 @@ function serialReduce(
   mat: (n: Node) => boolean,
   opts: CodegenOptions,
   n: number,
-  pre?: Node,
 ): BuiltKernel {
-  const b = new KernelBuilder(out, mat, false, pre ? [pre] : []);
+  const b = new KernelBuilder(out, mat);
   const { groups, prologue } = linearInvocations(n, WG_SERIAL);
   const e = b.root;
   const od = e.dims({ shape: out.shape, flat: 'gi' });
-  if (pre) {
-    // `pre` (same rows as `out`, reduce-pairs.ts) first: written here, and preset so that
-    // `out`'s loop reads it at this row (through the expand back over the row) for free.
-    const p = reduceLoop(e, pre, od);
-    e.line(`${b.outName(pre)}[gi] = ${p};`);
-    e.preset(pre, { shape: pre.shape, dims: od }, p);
-  }
   const acc = reduceLoop(e, out, od);
   e.line(`out[gi] = ${acc};`);
-  const name = pre ? `${kernelName(out)}+pre${pre.id}` : kernelName(out);
-  return b.finish(name, `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
+  return b.finish(kernelName(out), `${prologue}\n${e.lines.join('\n')}`, [WG_SERIAL, 1, 1], groups, opts);
 }
 
 function treeReduce(

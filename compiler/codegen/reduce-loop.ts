@@ -1,5 +1,5 @@
 // One reduction computed in a loop by one invocation: the serial reduction template's body
-// (reduce-kernel.ts), a reduction fused into another's kernel (reduce-pairs.ts), and the
+// (reduce-kernel.ts), a reduction fused into another's kernel (row-kernel.ts), and the
 // emitter's fallback for a reduction value needed inline.
 //
 //   X: [..shape]  axes A  ->  R [.., 1 at A, ..]: R[o] = combine over r < prod(shape[A]) of X[o with A := r]

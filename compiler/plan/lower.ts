@@ -1,7 +1,8 @@
 // lowerToPlan: Graph -> Plan. Decides what to materialize (compiler/codegen/fuse.ts),
 // merges same-shape elementwise kernels into multi-output ones (group.ts; one whose members
-// read a matmul computes it, group-matmul.ts) and, for serial
-// reductions, a reduction into the one over the same rows that reads it (reduce-pairs.ts), generates one
+// read a matmul computes it, group-matmul.ts) and, for serial reductions, reductions over the
+// same rows with the elementwise nodes that read them back into one row kernel
+// (row-groups.ts: a whole layernorm or softmax, forward or backward), generates one
 // kernel per materialized computed node (or group) in topological order, gives every
 // materialized node a buffer, and appends the end-of-step copies that commit updates.
 //
@@ -20,13 +21,15 @@ import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
-import { pairReductions } from '../codegen/reduce-pairs.ts';
+import { rowGroups } from '../codegen/row-groups.ts';
+import { rowKernel } from '../codegen/row-kernel.ts';
 import { groupMatmuls, rawMatmuls } from '../codegen/group-matmul.ts';
 import { packMerges } from './pack.ts';
 import { tensorBytes } from './bytes.ts';
 import { planArena } from './arena.ts';
 import { hoistCommits } from './commits.ts';
 import { kernelSource } from '../codegen/kernel.ts';
+import { BoolLayout } from '../codegen/bool-layout.ts';
 import { matmulKernel } from '../codegen/matmul-kernel.ts';
 import { reduceKernel } from '../codegen/reduce-kernel.ts';
 import { scatterAddKernel } from '../codegen/scatter-kernel.ts';
@@ -55,6 +58,8 @@ export interface PlanLimits {
 export interface LowerOptions {
   /** Fuse elementwise chains and folded movement ops (default true); false: one kernel per op. */
   readonly fuse?: boolean;
+  /** Store bool temps 32 to a word where their kernel writes whole words (default true; codegen/bool-layout.ts). */
+  readonly packBools?: boolean;
   /** Matmul template; default 'register' on CPU adapters, else 'tiled'. */
   readonly matmul?: 'register' | 'scalar' | 'tiled';
   /** Reduction template; default 'serial' on CPU adapters, else 'auto' (by size). */
@@ -80,15 +85,12 @@ export function buildKernel(
   mat: ReadonlySet<Node>,
   opts: CodegenOptions,
   also: readonly Node[] = [],
-  /** A reduction this reduction's kernel computes first and also writes (reduce-pairs.ts). */
-  pre?: Node,
   /** The matmul a multi-output group's kernel computes (group-matmul.ts). */
   groupMatmul?: Node,
 ): BuiltKernel {
   const isMat = (x: Node) => mat.has(x);
   if (also.length && groupMatmul) return matmulKernel(groupMatmul, isMat, opts, n, also);
   if (also.length) return elementwiseKernel(n, isMat, opts, also);
-  if (pre) return reduceKernel(n, isMat, opts, pre);
   const mm = epilogueMatmul(n, mat);
   if (mm) return matmulKernel(mm, isMat, opts, n);
   switch (n.op) {
@@ -118,6 +120,7 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     matmul: opts.matmul ?? (opts.isCPU === false ? 'tiled' : 'register'),
     // llvmpipe runs barriers slowly: serial reductions won at every size (bench/reduce.ts).
     reduce: opts.reduce ?? (opts.isCPU === false ? 'auto' : 'serial'),
+    ...(opts.packBools === false ? {} : { bools: BoolLayout.forGraph(graph) }),
   };
   const rootNodes = graphRoots(graph);
   const targets = graph.updates.map((u) => u.target);
@@ -136,7 +139,17 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   });
 
   const fuse = opts.fuse ?? true;
-  const groups = fuse ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage) : undefined;
+  // Serial reductions (CPU adapters): row kernels, reductions over the same rows with the
+  // elementwise nodes that read them back (a whole layernorm or softmax, forward or backward).
+  const epilogues = new Set(order.filter((n) => mat.has(n) && epilogueMatmul(n, mat)));
+  const rows =
+    fuse && copts.reduce === 'serial'
+      ? rowGroups(order, mat, limits.maxStorageBuffersPerShaderStage, epilogues)
+      : new Map<Node, Node[]>();
+  const inRow = new Set([...rows.values()].flat());
+  const groups = fuse
+    ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage, inRow)
+    : undefined;
   // Before buffers are assigned: a matmul computed by a group's kernel gets none.
   const groupMm = groups
     ? groupMatmuls(groups, order, mat, new Set(rootNodes), limits.maxStorageBuffersPerShaderStage)
@@ -154,7 +167,7 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
       role,
       dtype: n.dtype,
       shape: [...n.shape],
-      byteSize: tensorBytes(n.dtype, n.shape),
+      byteSize: tensorBytes(n.dtype, n.shape, false), // packed bool temps shrink once built
     });
     return id;
   };
@@ -168,27 +181,31 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     else bufOf.set(n, addBuffer(`%${n.id}.${n.op}`, 'temp', n));
   }
 
-  // Serial reductions (CPU adapters) absorb a reduction over the same rows that they read.
-  const pairs =
-    fuse && copts.reduce === 'serial'
-      ? pairReductions(order, mat, limits.maxStorageBuffersPerShaderStage)
-      : new Map<Node, Node>();
   // Matmuls written by the elementwise kernel that reads them (their activation).
   const raw = fuse
-    ? rawMatmuls(groups, order, mat, new Set(groupMm.keys()), limits.maxStorageBuffersPerShaderStage)
+    ? rawMatmuls(
+        groups,
+        order,
+        mat,
+        new Set([...groupMm.keys(), ...inRow]),
+        limits.maxStorageBuffersPerShaderStage,
+      )
     : new Map<Node, Node>();
-  const absorbed = new Set([...pairs.values(), ...raw.values()]);
+  const absorbed = new Set([...[...rows.values()].flatMap((g) => g.slice(0, -1)), ...raw.values()]);
   const built: BuiltKernel[] = [];
   for (const n of order) {
     if (!mat.has(n) || n.op === 'param' || n.op === 'input' || numel(n.shape) === 0) continue;
-    if (absorbed.has(n)) continue; // written by the kernel of the reduction that reads it
+    if (absorbed.has(n)) continue; // written by its row kernel or by the elementwise kernel reading it
     const leader = groups?.leaderOf.get(n);
     if (leader && leader !== n) continue; // written by its group's kernel, where the leader runs
     const mm = raw.get(n);
+    const row = rows.get(n);
     built.push(
       mm
         ? matmulKernel(mm, (x) => mat.has(x), copts, n, [...(groups?.others.get(n) ?? []), mm])
-        : buildKernel(n, mat, copts, groups?.others.get(n), pairs.get(n), groupMm.get(n)),
+        : row
+          ? rowKernel(row, (x) => mat.has(x), copts)
+          : buildKernel(n, mat, copts, groups?.others.get(n), groupMm.get(n)),
     );
   }
   const kernels: PlanKernel[] = [];
@@ -211,6 +228,11 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
       ...(n.span ? { span: n.span } : {}),
     });
     step.push({ op: 'dispatch', kernel: id });
+  }
+  // Bool temps their kernels wrote bit-packed (decided while building them) take ceil(n/32) words.
+  for (const n of copts.bools?.packedNodes() ?? []) {
+    const id = bufOf.get(n)!;
+    buffers[id] = { ...buffers[id], byteSize: tensorBytes(n.dtype, n.shape, true) };
   }
 
   // Commit updates: leaf-valued ones through a temp first, then every value onto its target.
