@@ -146,7 +146,7 @@ export function materialize(
     }
   }
   if (opts.saveEarly !== false)
-    for (const s of findSaveEarly(order, (n) => mat.has(n), rootSet, 'current'))
+    for (const s of findSaveEarly(order, (n) => mat.has(n), rootSet, { kind: 'current' }))
       for (const n of s.saved) {
         mat.add(n);
         savedEarly.add(n);

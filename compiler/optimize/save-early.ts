@@ -17,7 +17,9 @@
 //       the one with fewer bytes wins; on a tie the node nearer the reader (less is
 //       recomputed late);
 //   (b) the late readers are the cut readers after P, the last reader that reads S
-//       directly (or S itself when there is none);
+//       directly (or S itself when there is none); P must be in the forward (at most the
+//       last node of the loss's cone) and S must now live into the backward: a value the
+//       backward reads whole anyway (a layernorm's x-hat) is not worth a second copy;
 //   (c) the saved nodes of all late readers together take <= half of S's bytes, S's
 //       lifetime shrinks by at least SAVE_EARLY.minGap kernels, and the peak of live temp
 //       bytes (each buffer from its kernel to its last reader) drops: a kernel is added
@@ -25,10 +27,11 @@
 //       the profile the ones before it left.
 // All byte counts are plan/bytes.ts `tensorBytes` (a packed bool mask is then small).
 //
-// The rule runs twice with one function: the scheduler (schedule.ts) asks where the saved
-// nodes *could* run (right after S) and hoists them there; fusion (fuse.ts) asks, on that
-// order, where they *do* run and materializes them only when S then really dies early, so
-// an order that was not hoisted never gains a useless kernel. fuse.ts `materialize` returns
+// The rule runs twice with one function: the scheduler (schedule.ts), which knows where the
+// forward ends, asks where the saved nodes *could* run (right after S) and hoists them
+// there; fusion (fuse.ts) asks, on that order, where they *do* run and materializes only
+// nodes placed right after S (no kernel between) whose saving still lowers the peak, so an
+// order that was not hoisted never gains a useless kernel. fuse.ts `materialize` returns
 // the saved nodes, so the kernel packer (plan/pack.ts) can run them as early as update
 // kernels instead of at their latest level, next to the late readers.
 
@@ -47,10 +50,12 @@ export interface SavedEarly {
 }
 
 /**
- * 'current': a saved node runs where `order` places it (fusion's view of a final order);
- * 'hoisted': it would run right after its source (the scheduler's view, before moving it).
+ * current: a saved node runs where `order` places it (fusion's view of a final order), and
+ *   must be placed right after its source (the scheduler hoisted it);
+ * hoisted: it would run right after its source (the scheduler's view, before moving it);
+ *   `forwardEnd`: the position of the loss's last node in `order`.
  */
-export type Placement = 'current' | 'hoisted';
+export type Placement = { kind: 'current' } | { kind: 'hoisted'; forwardEnd: number };
 
 const bytesOf = (n: Node) => tensorBytes(n.dtype, n.shape);
 const isLeaf = (n: Node) => n.src.length === 0 || n.op === 'param' || n.op === 'input';
@@ -130,12 +135,17 @@ export function findSaveEarly(
       if (at(k) > P) for (const x of cutOf[i]!) saved.set(x, Math.max(saved.get(x) ?? 0, kernelsAt(at(k))));
     });
     if (!saved.size) continue;
+    if (placement.kind === 'hoisted' && (P > placement.forwardEnd || oldEnd <= placement.forwardEnd))
+      continue;
+    const current = placement.kind === 'current';
+    if (current && [...saved.keys()].some((x) => !isBuffer(x) && kernelsAt(at(x)) !== kernelsAt(at(S))))
+      continue;
     let total = 0;
     let newEnd = P;
-    const runsAt = (x: Node) => kernelsAt(placement === 'current' ? at(x) : at(S));
+    const runsAt = (x: Node) => kernelsAt(current ? at(x) : at(S));
     for (const x of saved.keys()) {
       total += bytesOf(x);
-      newEnd = Math.max(newEnd, placement === 'current' ? at(x) : at(S));
+      newEnd = Math.max(newEnd, current ? at(x) : at(S));
     }
     const [kNew, kOld] = [kernelsAt(newEnd), kernelsAt(oldEnd)];
     if (2 * total > bytesOf(S) || kOld - kNew < SAVE_EARLY.minGap) continue;

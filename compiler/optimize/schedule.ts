@@ -92,9 +92,12 @@ function hoistSavedEarly(g: Graph, order: readonly Node[]): Node[] {
     fuse: true,
     saveEarly: false,
   });
-  const found = findSaveEarly(order, (n) => mat.has(n), new Set(rootNodes), 'hoisted');
-  if (!found.length) return [...order];
   const pos = new Map(order.map((n, i) => [n, i]));
+  // The loss's cone (the forward); other outputs (a gradient norm) may read the backward.
+  const loss = g.outputs.loss ?? Object.values(g.outputs)[0];
+  const forwardEnd = loss ? Math.max(-1, ...toposort([loss]).map((n) => pos.get(n) ?? -1)) : -1;
+  const found = findSaveEarly(order, (n) => mat.has(n), new Set(rootNodes), { kind: 'hoisted', forwardEnd });
+  if (!found.length) return [...order];
   const key = new Map(pos);
   for (const { source, saved } of found) {
     const to = pos.get(source)! + 0.5;

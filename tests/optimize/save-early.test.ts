@@ -6,7 +6,9 @@
 //   slice: the S2FT pattern, a selected-channel weight gradient slice(H)^T @ dY;
 //   mask:  a small elementwise result, the sign mask 0 < slice(H) of a bias gradient;
 //   full-mask: the MobileTL pattern, 0 < H read late; saved only if a bool element takes
-//          at most half the bytes of an f32 one (plan/bytes.ts tensorBytes).
+//          at most half the bytes of an f32 one (plan/bytes.ts tensorBytes);
+//   whole: the slice case where the backward also reads all of H (w2's gradient H^T dU):
+//          nothing is saved and the plan is unchanged.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materialize } from '../../compiler/codegen/fuse.ts';
@@ -40,7 +42,7 @@ const sgd = (p: Node<'param'>, g: Node) => ({
   value: bin('sub', p, bin('mul', c(0.1, [...p.shape]), g)),
 });
 
-type Kind = 'slice' | 'mask' | 'full-mask';
+type Kind = 'slice' | 'mask' | 'full-mask' | 'whole';
 
 /**
  * A three-layer step by hand (only w3 and the small value's own parameter train); returns
@@ -69,9 +71,10 @@ function step(kind: Kind): { g: Graph; H: Node; small: Node; dy: Node } {
   const du = mm(dp, T(w3));
   const updates = [sgd(w3, mm(T(U), dp))];
   let small: Node;
-  if (kind === 'slice') {
+  if (kind === 'slice' || kind === 'whole') {
     small = T(slice(H, K)); // [K, R]: the selected channels' activation, as the matmul reads it
     updates.push(sgd(param('ws', [K, O]), mm(small, du)));
+    if (kind === 'whole') updates.push(sgd(w2, mm(T(H), du)));
   } else {
     const src = kind === 'mask' ? slice(H, K) : H;
     small = bin('lt', c(0, [...src.shape]), src); // bool [R, K] or [R, W]
@@ -110,11 +113,11 @@ function data(): { params: Map<string, TypedArray>; inputs: Map<string, TypedArr
 }
 
 describe('save early', () => {
-  for (const kind of ['slice', 'mask', 'full-mask'] as Kind[]) {
+  for (const kind of ['slice', 'mask', 'full-mask', 'whole'] as Kind[]) {
     it(`${kind}: H dies in the forward iff the small value is saved, and WebGPU equals the CPU`, async () => {
       const { g, H, small, dy } = step(kind);
       const { params, inputs } = data();
-      if (kind === 'slice') ['b', 'v'].forEach((k) => params.delete(k));
+      if (kind === 'slice' || kind === 'whole') ['b', 'v'].forEach((k) => params.delete(k));
       else {
         params.delete('ws');
         params.set('b', params.get('b')!.slice(0, small.shape[1]));
@@ -136,7 +139,8 @@ describe('save early', () => {
       };
       await run(true, true);
       const [off, on] = [await run(false, false), await run(true, false)];
-      const expectSaved = 2 * tensorBytes(small.dtype, small.shape) <= tensorBytes(H.dtype, H.shape);
+      const expectSaved =
+        kind !== 'whole' && 2 * tensorBytes(small.dtype, small.shape) <= tensorBytes(H.dtype, H.shape);
       // Step where the backward writes dY: H read at or after it lives into the backward.
       const backward = (p: Plan) => touches(p, bufferOf(p, dy)!.id).first;
       expect(bufferOf(off, small)).toBeUndefined(); // without the rule it is recomputed late
