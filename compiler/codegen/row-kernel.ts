@@ -27,6 +27,7 @@ import { dimsOfFlat } from './index-math.ts';
 import { reduceCombine, reduceInit } from './reduce-loop.ts';
 import { isRowReduction } from './row-groups.ts';
 import { wgslType } from './wgsl-values.ts';
+import { packedBit, packedRead } from './bool-layout.ts';
 
 const WG = 64;
 
@@ -47,7 +48,13 @@ export function rowKernel(
   const reads = new Map(members.map((m) => [m, readMembers(m, set, materialized)]));
   const pass = passes(members, reads);
 
-  const b = new KernelBuilder(leader, materialized, false, members.slice(0, -1));
+  // A bool temp member is written bit-packed when each row is whole words: the row is the
+  // trailing axes of X (contiguous, starting at row * RT) and RT is a multiple of 32.
+  const trailing = axes.every((a, i) => a === xShape.length - axes.length + i);
+  const packed = new Set(
+    members.filter((m) => !isRowReduction(m) && trailing && rt % 32 === 0 && opts.bools?.canPack(m)),
+  );
+  const b = new KernelBuilder(leader, materialized, false, members.slice(0, -1), packed);
   const e = b.root;
   const { groups, prologue } = linearInvocations(rows, WG);
   const od = e.dims({ shape: first.shape, flat: 'gi' });
@@ -61,6 +68,11 @@ export function rowKernel(
       e.line(`var ${acc}: ${wgslType(red.dtype)} = ${reduceInit(red)};`);
       return acc;
     });
+    const words = new Map<Node, string>();
+    for (const m of here.filter((x) => packed.has(x))) {
+      words.set(m, e.fresh('word'));
+      e.line(`var ${words.get(m)}: u32 = 0u;`);
+    }
     const r = e.fresh('r');
     e.line(`for (var ${r} = 0i; ${r} < ${rt}; ${r}++) {`);
     const body = e.child();
@@ -69,16 +81,26 @@ export function rowKernel(
     const xIx = { shape: xShape, dims: xd };
     const f = body.flat(xIx);
     // Earlier passes' elementwise members this pass reads: load what this invocation wrote.
+    const readBack = (w: Node) =>
+      packed.has(w)
+        ? packedRead(b.outName(w), f)
+        : w.dtype === 'bool'
+          ? `(${b.outName(w)}[${f}] != 0i)`
+          : `${b.outName(w)}[${f}]`;
     for (const [w] of written)
-      if (here.some((m) => reads.get(m)!.includes(w)))
-        body.preset(w, xIx, body.bind(`${b.outName(w)}[${f}]`, 'w'));
+      if (here.some((m) => reads.get(m)!.includes(w))) body.preset(w, xIx, body.bind(readBack(w), 'w'));
     for (const m of here) {
       if (isRowReduction(m)) {
         const acc = accs[reds.indexOf(m)];
         body.line(`${acc} = ${reduceCombine(m, acc, body.value(m.src[0], xIx))};`);
       } else {
         const v = body.value(m, xIx, true);
-        body.line(`${b.outName(m)}[${f}] = ${toStorage(v, m.dtype)};`);
+        const word = words.get(m);
+        if (word) {
+          // Bit r & 31 of word f >> 5 (the row starts on a word); the word is stored once full.
+          body.line(`${word} = ${packedBit(word, v, `(${r} & 31)`)};`);
+          body.line(`if ((${r} & 31) == 31) { ${b.outName(m)}[${f} >> 5u] = ${word}; ${word} = 0u; }`);
+        } else body.line(`${b.outName(m)}[${f}] = ${toStorage(v, m.dtype)};`);
         written.set(m, k);
       }
     }

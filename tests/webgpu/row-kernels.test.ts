@@ -34,7 +34,14 @@ const SHAPES: number[][] = [
   [129, 129],
 ];
 
-type Kind = 'layernorm' | 'layernorm-backward' | 'softmax' | 'softmax-backward' | 'two-axes' | 'early-reader';
+type Kind =
+  | 'layernorm'
+  | 'layernorm-backward'
+  | 'softmax'
+  | 'softmax-backward'
+  | 'two-axes'
+  | 'bool-member'
+  | 'early-reader';
 /** Passes over the row each kind's kernel makes (see row-kernel.ts). */
 const PASSES: Record<Exclude<Kind, 'early-reader'>, number> = {
   layernorm: 3, // mean | var | y
@@ -42,6 +49,7 @@ const PASSES: Record<Exclude<Kind, 'early-reader'>, number> = {
   softmax: 3, // max | e, sum(e) | y (e read back)
   'softmax-backward': 2, // sum(dy * y) | dx
   'two-axes': 3,
+  'bool-member': 3, // mean | mask, count | y (mask read back)
 };
 
 function graphOf(kind: Kind, shape: number[]) {
@@ -93,6 +101,12 @@ function graphOf(kind: Kind, shape: number[]) {
     const y = leaf('y', shape, 0, 1); // probabilities
     const dy = leaf('dy');
     outputs = { dx: bin('mul', y, bin('sub', dy, back(sum(bin('mul', dy, y), axes)))) };
+  } else if (kind === 'bool-member') {
+    // A bool member (an output: stored as i32 0/1) written in one pass and read back in the next.
+    const mean = bin('div', sum(x, axes), c(w, rowShape));
+    const mask = mk('lt', [back(mean), x], null);
+    const count = sum(mk('cast', [mask], { to: 'f32' }), axes);
+    outputs = { mask, y: bin('mul', mk('where', [mask, x, c(0, shape)], null), back(count)) };
   } else {
     // The mean is also read by a kernel that cannot join (an output at the row shape) and
     // comes before the variance.
@@ -111,6 +125,7 @@ describe('row kernels vs CPU', () => {
     'softmax',
     'softmax-backward',
     'two-axes',
+    'bool-member',
     'early-reader',
   ];
   for (const kind of kinds)
