@@ -20,7 +20,7 @@ import { chooseMaterialized } from '../codegen/fuse.ts';
 import { roots, toposort, type Graph, type Update } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
 import { tensorBytes } from '../plan/bytes.ts';
-import { findSaveEarly } from './save-early.ts';
+import { findSaveEarly, SAVE_EARLY } from './save-early.ts';
 
 export interface Schedule {
   /** Every non-leaf node, in execution order (a topological order). */
@@ -84,6 +84,7 @@ export function scheduleEarlyUpdates(g: Graph, opts: { saveEarly?: boolean } = {
  * edge (a moved node's other inputs precede its source), so the result is topological.
  */
 function hoistSavedEarly(g: Graph, order: readonly Node[]): Node[] {
+  if (!SAVE_EARLY.enabled) return [...order];
   const rootNodes = roots(g);
   const leaves = toposort(rootNodes).filter(isLeaf);
   // Fusion's decisions before saving (the binding limit left out: it only adds buffers).
