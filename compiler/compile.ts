@@ -16,6 +16,7 @@ import type { Graph } from './ir/graph.ts';
 import { verify } from './ir/verify.ts';
 import { scheduleEarlyUpdates, scheduleNaive, type Schedule } from './optimize/schedule.ts';
 import { simplify } from './passes/simplify.ts';
+import { narrowSlicedMatmuls } from './passes/slice-matmul.ts';
 import { splitWideConcats } from './passes/split-concats.ts';
 import { checkPlanLimits, lowerToPlan, type PlanLimits } from './plan/lower.ts';
 import type { Plan } from './plan/plan.ts';
@@ -76,6 +77,9 @@ export function compile(source: string, file: string, opts: CompileOptions = {})
   if (!off.has('simplify')) {
     graph = simplify(graph);
     verify(graph, 'simplify');
+    // A matmul read only through slices computes only the block (S2FT's trained columns).
+    graph = narrowSlicedMatmuls(graph);
+    verify(graph, 'narrow sliced matmuls');
   }
   // A concat of more pieces than one kernel can bind becomes a tree of narrower concats
   // (the output and one other buffer stay free), so fusion can keep every kernel in bounds.

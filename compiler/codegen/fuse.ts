@@ -10,7 +10,10 @@
 //   they are cheap to recompute (inlined cost <= FUSE_TUNING.recomputeCost: a dispatch costs
 //   more); the bar is higher (rowRecomputeCost) for a node feeding a reduction/matmul or a
 //   broadcast: a softmax numerator then inlines into its sum and its division, so the sum
-//   can absorb the max (reduce-pairs.ts), and row statistics are recomputed per element;
+//   can absorb the max (row-kernel.ts), and row statistics are recomputed per element;
+// - a value with several consumers whose inlined region reads more than
+//   FUSE_TUNING.sharedReads buffers (a residual stream summed from every block's output) is
+//   materialized: written once, often from a matmul's accumulators (the epilogue rule);
 // - operands of matmul and scatter_add are read many times per output, so a computed
 //   operand (not a buffer seen through reshape/permute/expand/slice) is materialized;
 // - finally no kernel may read more buffers than the device's storage buffers per stage
@@ -40,7 +43,7 @@ const PRICEY = new Set(['exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'pow', 'div'
  * Max inlined cost (1 per op, 4 per transcendental/division, 6 per gather/rand) recomputed
  * per consumer. Mutable only so benchmarks can A/B it in one process (scratch scripts).
  */
-export const FUSE_TUNING = { recomputeCost: 10, rowRecomputeCost: 24 };
+export const FUSE_TUNING = { recomputeCost: 10, rowRecomputeCost: 24, sharedReads: 4 };
 
 export interface FuseOptions {
   maxStorageBuffers: number;
@@ -101,6 +104,8 @@ export function materialize(
   }
   // Inlined cost of each node's region (shared sub-regions counted per path: an upper bound).
   const cost = new Map<Node, number>();
+  // Buffers each node's inlined region reads (for the shared-reads rule below).
+  const reads = new Map<Node, Set<Node>>();
   for (const n of order) {
     if (KERNEL_OPS.has(n.op)) mat.add(n);
     const own = PRICEY.has(n.op)
@@ -113,9 +118,17 @@ export function materialize(
     const c = own + n.src.reduce((a, s) => a + (mat.has(s) ? 0 : (cost.get(s) ?? 0)), 0);
     const computed = OpGroup.Elementwise.has(n.op) || n.op === 'gather' || n.op === 'rand';
     // Feeding a reduction or a broadcast, inlining also lets the consumer's kernel absorb
-    // more (reduce-pairs.ts; a row statistic read back over its row): a higher bar.
+    // more (row-kernel.ts; a row statistic read back over its row): a higher bar.
     const limit = feedsKernel.has(n) ? FUSE_TUNING.rowRecomputeCost : FUSE_TUNING.recomputeCost;
     if (computed && (eff.get(n) ?? 0) > 1 && c > limit) mat.add(n);
+    // A value with several consumers whose region reads many buffers (a residual stream
+    // summed from every block's output) is written once: each consumer would re-read all of
+    // them and spend its binding budget on them (row kernels then cannot take a whole
+    // layernorm). Written from a matmul's accumulators (epilogue below) it costs no kernel.
+    const r = new Set<Node>();
+    for (const s of n.src) for (const x of mat.has(s) ? [s] : (reads.get(s) ?? [])) r.add(x);
+    if (computed && (eff.get(n) ?? 0) > 1 && r.size > FUSE_TUNING.sharedReads) mat.add(n);
+    reads.set(n, r);
     cost.set(n, mat.has(n) ? 0 : c);
   }
   // Operands read many times per output element.

@@ -8,7 +8,7 @@
 // Runs after grouping, before buffers are assigned: the matmul is un-materialized.
 
 import type { Node } from '../ir/node.ts';
-import { mk, sameShape } from '../ir/node.ts';
+import { mk, numel, sameShape } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
 import { kernelRegion } from './fuse.ts';
 import type { Groups } from './group.ts';
@@ -119,11 +119,11 @@ export function rawMatmuls(
     // Must not already apply an inlined matmul as its epilogue.
     if (inlined.some((s) => s.op === 'matmul')) continue;
     for (const mm of inputs) {
-      if (mm.op !== 'matmul' || used.has(mm) || mm.dtype !== 'f32' || !sameShape(mm.shape, e.shape)) continue;
-      const atIndex = [...members, ...inlined]
-        .filter((u) => u.src.includes(mm))
-        .every((u) => OpGroup.Elementwise.has(u.op) && sameShape(u.shape, e.shape));
-      if (!atIndex) continue;
+      // Same element count: C's row-major flat index is the members' (a reshape between
+      // them, e.g. [B*T, F] -> [B, T, F], passes it on; matmul-kernel.ts epilogueValue).
+      if (mm.op !== 'matmul' || used.has(mm) || mm.dtype !== 'f32' || numel(mm.shape) !== numel(e.shape))
+        continue;
+      if (!readAtIndex(mm, [...members, ...inlined], e.shape)) continue;
       if ((readers.get(mm) ?? []).some((k) => !members.includes(k) && pos.get(k)! < pos.get(e)!)) continue;
       const reads = new Set([...inputs, ...regionOf.get(mm)!.inputs]);
       reads.delete(mm);
@@ -135,4 +135,18 @@ export function rawMatmuls(
     }
   }
   return out;
+}
+
+/**
+ * Whether every use of `n` among `nodes` reads it at the members' own element: an
+ * elementwise op of `shape`, or a reshape (to anything: the flat index is kept) used so in turn.
+ */
+function readAtIndex(n: Node, nodes: readonly Node[], shape: readonly number[]): boolean {
+  return nodes
+    .filter((u) => u.src.includes(n))
+    .every(
+      (u) =>
+        (OpGroup.Elementwise.has(u.op) && sameShape(u.shape, shape)) ||
+        (u.op === 'reshape' && readAtIndex(u, nodes, shape)),
+    );
 }

@@ -19,7 +19,7 @@ import { numel } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
-import { chooseMaterialized, epilogueMatmul } from '../codegen/fuse.ts';
+import { epilogueMatmul, materialize } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { rowGroups } from '../codegen/row-groups.ts';
 import { rowKernel } from '../codegen/row-kernel.ts';
@@ -133,7 +133,9 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
     throw new Error(
       `lowerToPlan: %${marker.id} is a '${marker.op}' node, which has no kernel; strip it before codegen (compiler/ir: stripCustomVjp)`,
     );
-  const mat = chooseMaterialized(order, rootNodes, {
+  // savedEarly (optimize/save-early.ts): small values kept instead of a big activation;
+  // their kernels must run where the schedule put them, right after their source.
+  const { mat, savedEarly } = materialize(order, rootNodes, {
     maxStorageBuffers: limits.maxStorageBuffersPerShaderStage,
     fuse: opts.fuse ?? true,
   });
@@ -144,11 +146,11 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   const epilogues = new Set(order.filter((n) => mat.has(n) && epilogueMatmul(n, mat)));
   const rows =
     fuse && copts.reduce === 'serial'
-      ? rowGroups(order, mat, limits.maxStorageBuffersPerShaderStage, epilogues)
+      ? rowGroups(order, mat, limits.maxStorageBuffersPerShaderStage, new Set([...epilogues, ...savedEarly]))
       : new Map<Node, Node[]>();
   const inRow = new Set([...rows.values()].flat());
   const groups = fuse
-    ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage, inRow)
+    ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage, new Set([...inRow, ...savedEarly]))
     : undefined;
   // Before buffers are assigned: a matmul computed by a group's kernel gets none.
   const groupMm = groups
@@ -211,8 +213,11 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   const kernels: PlanKernel[] = [];
   const step: PlanStep[] = [];
   const updateValues = new Set(graph.updates.map((u) => u.value));
-  const early = opts.order ? (k: BuiltKernel) => k.nodes.some((n) => updateValues.has(n)) : undefined;
-  const final = fuse && opts.merge !== false ? packMerges(built, limits, copts, early) : built;
+  const early = opts.order
+    ? (k: BuiltKernel) => k.nodes.some((n) => updateValues.has(n) || savedEarly.has(n))
+    : undefined;
+  const saved = (k: BuiltKernel) => k.nodes.some((n) => savedEarly.has(n));
+  const final = fuse && opts.merge !== false ? packMerges(built, limits, copts, early, saved) : built;
   for (const k of final) {
     const id = kernels.length;
     const n = k.nodes[0];

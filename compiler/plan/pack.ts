@@ -61,6 +61,12 @@ export function packMerges(
   opts: CodegenOptions,
   /** Kernels to place as early as possible (update kernels, so gradients die at once). */
   early?: (k: BuiltKernel) => boolean,
+  /**
+   * Kernels that must not share a dispatch binding one temp under two types (f32 and vec4):
+   * planArena gives such a temp a buffer of its own for the whole step, which would undo
+   * what these kernels are for (save-early values, compiler/optimize/save-early.ts).
+   */
+  noAlias?: (k: BuiltKernel) => boolean,
 ): BuiltKernel[] {
   const out: BuiltKernel[] = [];
   let run: BuiltKernel[] = [];
@@ -69,10 +75,10 @@ export function packMerges(
       run.push(k);
       continue;
     }
-    out.push(...packRun(run, limits, opts, early), k);
+    out.push(...packRun(run, limits, opts, early, noAlias), k);
     run = [];
   }
-  return [...out, ...packRun(run, limits, opts, early)];
+  return [...out, ...packRun(run, limits, opts, early, noAlias)];
 }
 
 /** Level-pack one run of kernels (in schedule order; dependencies on earlier runs are met). */
@@ -81,6 +87,7 @@ function packRun(
   limits: PlanLimits,
   opts: CodegenOptions,
   early?: (k: BuiltKernel) => boolean,
+  noAlias?: (k: BuiltKernel) => boolean,
 ): BuiltKernel[] {
   // Dependencies: producers[i] = kernels whose outputs kernel i reads.
   const writer = new Map<Node, number>();
@@ -110,6 +117,7 @@ function packRun(
       g.every((x) => compatible(x, k)) &&
       next.length <= MAX_MEMBERS &&
       mergedBindingCount(next) <= limits.maxStorageBuffersPerShaderStage &&
+      !(next.some((x) => noAlias?.(x)) && bindsTwice(next)) &&
       next.reduce((a, x) => a + workgroupBytes(x), 0) <= WORKGROUP_BYTES
     );
   };
@@ -152,4 +160,16 @@ function packRun(
   return [...groups.keys()]
     .sort((a, b) => a - b)
     .flatMap((l) => groups.get(l)!.map((g) => mergeKernels(g, opts)));
+}
+
+/** Some node bound under two binding types by the members (one kernel each way). */
+function bindsTwice(ks: readonly BuiltKernel[]): boolean {
+  const type = new Map<Node, string>();
+  for (const k of ks)
+    for (const [i, b] of k.spec.bindings.entries()) {
+      const seen = type.get(k.nodes[i]);
+      if (seen !== undefined && seen !== `${b.type}`) return true;
+      type.set(k.nodes[i], `${b.type}`);
+    }
+  return false;
 }

@@ -21,7 +21,7 @@ export interface PlanBuffer {
   readonly role: BufferRole;
   readonly dtype: DType;
   readonly shape: readonly number[];
-  /** 4 bytes per element (bool is stored as i32), at least 4. */
+  /** plan/bytes.ts `tensorBytes`: 4 bytes per element, a packed bool temp 1 bit (whole u32 words); at least 4. */
   readonly byteSize: number;
   /** Temps placed by the memory planner (arena.ts): a range of arena `arena` at `offset`. */
   readonly arena?: number;

@@ -8,8 +8,10 @@
 /// option: `mobilenet_v2(..., act: "hard_swish" or "relu6", approx_backward: true)` gives
 /// every Hard-Swish/ReLU6 a custom backward that is a 0/1 step of the input read from the
 /// activation's output (stdlib/nn/mobiletl_act.ftl), so no pre-activation tensor is kept
-/// for it. Bool tensors would take 4 bytes per element on WebGPU, so no packed 1-bit mask
-/// buffer is built; the compile report shows the planned bytes of both variants.
+/// for it. A bool temporary is stored 1 bit per element on WebGPU where its kernel writes
+/// whole words (compiler/codegen/bool-layout.ts), and a small value read only by the
+/// backward is saved right after its source (compiler/optimize/save-early.ts); the compile
+/// report shows the planned bytes of both variants.
 method mobiletl(blocks: int = 2, norm_scales: pattern = "ln_*.weight") {
   freeze all
   for b in last(model.blocks, blocks) {

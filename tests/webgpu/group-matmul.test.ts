@@ -86,14 +86,18 @@ describe('group computing its matmul vs CPU', () => {
 
 describe('an activation kernel writing its raw matmul vs CPU', () => {
   // pre = x w + b is kept (a later kernel reads it: relu's backward mask); act = relu(pre)'s
-  // kernel stores both, so there is no kernel for pre alone.
-  for (const [T, I, O] of [
-    [1, 4, 4],
-    [3, 8, 12],
-    [33, 12, 36],
-    [65, 20, 7],
+  // kernel stores both, so there is no kernel for pre alone. `reshaped`: the activation reads
+  // pre as [2, T/2, O] (a [B*T, F] matmul seen as [B, T, F], as every linear layer does).
+  for (const [T, I, O, reshaped] of [
+    [1, 4, 4, 0],
+    [3, 8, 12, 0],
+    [33, 12, 36, 0],
+    [65, 20, 7, 0],
+    [2, 4, 4, 1],
+    [66, 12, 36, 1],
+    [130, 20, 7, 1],
   ])
-    it(`[${T}, ${I}] x [${I}, ${O}]`, async () => {
+    it(`[${T}, ${I}] x [${I}, ${O}]${reshaped ? ' seen as [2, T/2, O]' : ''}`, async () => {
       const params = new Map<string, TypedArray>();
       const first = seed;
       const p = (name: string, shape: number[]) => {
@@ -106,11 +110,12 @@ describe('an activation kernel writing its raw matmul vs CPU', () => {
         );
         return mk('param', [], { name, role: 'param' }, { shape });
       };
-      const pre = mk('matmul', [p('x', [T, I]), p('w', [I, O])], null);
-      const act = bin('max', pre, c(0, [T, O]));
+      const mm = mk('matmul', [p('x', [T, I]), p('w', [I, O])], null);
+      const pre = reshaped ? mk('reshape', [mm], { shape: [2, T / 2, O] }) : mm;
+      const act = bin('max', pre, c(0, pre.shape));
       const dy = p('dy', [T, O]);
       // The mask reads pre through a reduction over rows, so it is a kernel of its own after act.
-      const masked = mk('reduce_sum', [mk('where', [bin('lt', c(0, [T, O]), pre), dy, c(0, [T, O])], null)], {
+      const masked = mk('reduce_sum', [mk('where', [bin('lt', c(0, [T, O]), mm), dy, c(0, [T, O])], null)], {
         axes: [0],
       });
       const graph = { outputs: { act, masked }, updates: [] };
