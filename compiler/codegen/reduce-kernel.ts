@@ -42,12 +42,7 @@ export function reduceKernel(
   return useTree ? treeReduce(out, materialized, opts, n, rt) : serialReduce(out, materialized, opts, n);
 }
 
-function serialReduce(
-  out: Node,
-  mat: (n: Node) => boolean,
-  opts: CodegenOptions,
-  n: number,
-): BuiltKernel {
+function serialReduce(out: Node, mat: (n: Node) => boolean, opts: CodegenOptions, n: number): BuiltKernel {
   const b = new KernelBuilder(out, mat);
   const { groups, prologue } = linearInvocations(n, WG_SERIAL);
   const e = b.root;
