@@ -161,6 +161,31 @@ describe('fusion', () => {
     }
   });
 
+  it('a value read by several kernels whose region reads many buffers is written once', async () => {
+    // A residual stream: x0 + a1 + ... + a7 (8 buffers) read by two row sums. Inlined, each
+    // reader would bind all 8 buffers; written once (fuse.ts shared reads), each binds one.
+    const b = new Builder();
+    const parts = Array.from({ length: 8 }, (_, i) => b.param(`a${i}`, [13, 37]));
+    const res = parts.reduce((acc, p) => bin('add', acc, p));
+    const s1 = mk('reduce_sum', [res], { axes: [1] });
+    const s2 = mk('reduce_max', [un('exp', res)], { axes: [0] });
+    const g = { outputs: { s1, s2 }, updates: [] };
+    const r = await agree(g, b);
+    expect(r.plan.buffers.some((x) => x.name === `%${res.id}.add`)).toBe(true);
+    for (const k of r.plan.kernels) if (/reduce/.test(k.name)) expect(k.bindings).toHaveLength(2);
+    // Under the threshold (three buffers) the sum stays inlined in both readers.
+    const small = [0, 1, 2].map((i) => b.param(`s${i}`, [13, 37])).reduce((acc, p) => bin('add', acc, p));
+    const g2 = {
+      outputs: { t1: mk('reduce_sum', [small], { axes: [1] }), t2: mk('reduce_sum', [small], { axes: [0] }) },
+      updates: [],
+    };
+    expect(
+      lowerToPlan(g2, LIMITS, { fuse: true, merge: false }).buffers.some(
+        (x) => x.name === `%${small.id}.add`,
+      ),
+    ).toBe(false);
+  });
+
   it('no kernel reads more buffers than the device allows', async () => {
     const b = new Builder();
     const xs: Node[] = Array.from({ length: 20 }, (_, i) => b.param(`x${i}`, [33]));
