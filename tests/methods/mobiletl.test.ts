@@ -4,7 +4,9 @@
 // (CPU and WebGPU). Approximate backward (stdlib/nn/mobiletl_act.ftl): the gradients of
 // ReLU6 and Hard-Swish are the stated step functions (against values computed here), and
 // MobileNetV2 with `approx_backward` trains under mobiletl on the CPU and on WebGPU; the
-// compile report's activation bytes of the approximate and exact variants are measured.
+// compile report's activation bytes of the approximate and exact variants are measured;
+// the plan's bool masks are bit-packed temps.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { compileReport } from '../../compiler/optimize/report.ts';
@@ -134,6 +136,34 @@ recipe r {
     expect(mask.schedule).toBeLessThan(exact.schedule);
     expect(mask.plan).toBeGreaterThan(0);
     expect(exact.plan).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('bool masks a plan stores are 1 bit per element (32x smaller than f32)', () => {
+    const LIMITS: PlanLimits = {
+      maxStorageBuffersPerShaderStage: 16,
+      maxComputeWorkgroupsPerDimension: 65535,
+      maxStorageBufferBindingSize: 128 << 20,
+      maxBufferSize: 2 ** 31,
+    };
+    // examples/methods/mobiletl_cnn.ftl with the approximate backward. Fused, the plan keeps
+    // no mask at all: the step is read from the activation's output, which the next
+    // convolution keeps for its weight gradient. With fusion off every comparison is a
+    // buffer of its own, so the masks are there to inspect: each is a packed temp.
+    const file = 'examples/methods/mobiletl_cnn.ftl';
+    const text = readFileSync(file, 'utf8').replace('depth: 3)', 'depth: 3, approx_backward: true)');
+    const masks = (disable: Set<'fuse'>) => {
+      const c = compile(text, file, { limits: LIMITS, isCPU: true, disable });
+      expect(c.diagnostics).toEqual([]);
+      return c.plan!.buffers.filter((x) => x.dtype === 'bool' && x.role === 'temp');
+    };
+    const unfused = masks(new Set(['fuse']));
+    expect(unfused.length).toBeGreaterThan(0);
+    for (const m of unfused) {
+      const n = m.shape.reduce((a, x) => a * x, 1);
+      expect(m.byteSize).toBe(Math.max(4, Math.ceil(n / 32) * 4));
+      if (n >= 32) expect(n * 4).toBeGreaterThanOrEqual(32 * m.byteSize);
+    }
+    expect(masks(new Set())).toEqual([]);
   }, 60_000);
 
   describe('on WebGPU', () => {
