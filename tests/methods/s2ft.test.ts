@@ -4,11 +4,24 @@
 // Attention heads: the drawn heads' q/k/v row blocks (and biases) and o's column blocks
 // move to the front together (recovered in the test by matching row blocks against the
 // unpermuted weights), the loss is unchanged (1e-6) on several batches, and after training
-// only o[:, 0 .. heads * dh] differs (CPU and WebGPU).
+// only o[:, 0 .. heads * dh] differs (CPU and WebGPU). Memory: examples/methods/s2ft.ftl's
+// plan keeps only the selected channels' activations (the saved slice lets the full FFN
+// activation die in the forward): fewer planned bytes than with the save-early rule off,
+// and the proj weight gradient is computed on the slice (fewer backward FLOPs than the
+// same graph without the narrowing pass).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type TypedArray } from '../../runtime/cpu/index.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import { gpu } from '../webgpu/harness.ts';
+import { compile } from '../../compiler/compile.ts';
+import { DEFAULT_LIMITS } from '../../compiler/plan/lower.ts';
+import { planBytes } from '../../compiler/plan/plan.ts';
+import { SAVE_EARLY } from '../../compiler/optimize/save-early.ts';
+import { narrowSlicedMatmuls } from '../../compiler/passes/slice-matmul.ts';
+import { classify, flopsOf } from '../../compiler/optimize/report.ts';
+import { simplify } from '../../compiler/passes/simplify.ts';
+import type { Graph } from '../../compiler/ir/graph.ts';
 import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
 
 const recipe = (apply: string, heads = 2) => `
@@ -74,6 +87,33 @@ describe('s2ft', () => {
     () => b,
     () => ['blocks.0.mlp.proj.weight', 'blocks.1.mlp.proj.weight'],
   );
+});
+
+describe('s2ft memory', () => {
+  const file = 'examples/methods/s2ft.ftl';
+  const compiled = () =>
+    compile(readFileSync(file, 'utf8'), file, {
+      limits: { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: 16 },
+      isCPU: true,
+    });
+  it('keeps only the selected channels: fewer planned bytes than with the save-early rule off', () => {
+    const on = compiled();
+    SAVE_EARLY.enabled = false;
+    let off: ReturnType<typeof compiled>;
+    try {
+      off = compiled();
+    } finally {
+      SAVE_EARLY.enabled = true;
+    }
+    expect(on.diagnostics).toEqual([]);
+    expect(planBytes(on.plan!)).toBeLessThan(planBytes(off.plan!));
+  });
+  it("computes the trained slice's gradient on the slice alone", () => {
+    const backward = (g: Graph) =>
+      [...classify(g)].reduce((a, [n, part]) => a + (part === 'backward' ? flopsOf(n) : 0), 0);
+    const g = simplify(compiled().trainIR!);
+    expect(backward(narrowSlicedMatmuls(g))).toBeLessThan(backward(g));
+  });
 });
 
 describe('s2ft attention heads', () => {
