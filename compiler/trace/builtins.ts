@@ -130,6 +130,7 @@ const table: Record<string, Fn> = {
   log_sigmoid: math((x) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x))), nn.logSigmoid),
   floor: math(Math.floor, () => err(TraceCodes.unsupported, '`floor` works on compile-time numbers only')),
   ceil: math(Math.ceil, () => err(TraceCodes.unsupported, '`ceil` works on compile-time numbers only')),
+  round: math(Math.round, () => err(TraceCodes.unsupported, '`round` works on compile-time numbers only')),
   detach: (a) => T.detach(tensor(a, 0, 'x')),
   sum: reduceFn('sum'),
   mean: reduceFn('mean'),
@@ -243,6 +244,7 @@ const table: Record<string, Fn> = {
   ...routeBuiltins,
 };
 
+/** The callable builtin names (the checker's table must declare each: tests/check/builtin-tables.test.ts). */
 export const builtinNames = (): string[] => Object.keys(table);
 
 /** The builtins as interpreter values, closed over one trace context. */
@@ -250,6 +252,9 @@ export function builtins(ctx: TraceContext): Map<string, Value> {
   const out = new Map<string, Value>();
   for (const [name, fn] of Object.entries(table))
     out.set(name, { kind: 'builtin', name, call: (a) => fn(a, ctx) });
+  // The host constants of the checker's `builtinConstants`.
   out.set('pi', Math.PI);
+  out.set('e', Math.E);
+  out.set('inf', Infinity);
   return out;
 }
