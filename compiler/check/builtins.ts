@@ -3,7 +3,9 @@
 // To add a builtin: add one line to `builtinTable` with its signature in the small
 // signature language below; the checker then knows the name, checks call arity, named
 // arguments and (where given) argument types. `sig: null` means "known name, arguments
-// not checked" (for builtins with irregular calling conventions).
+// not checked" (for builtins with irregular calling conventions). The implementation goes
+// in the tracer's table (compiler/trace/builtins.ts) or a host layer's definitions;
+// tests/check/builtin-tables.test.ts fails when a name is in only one of the two.
 //
 // Signature language: comma-separated parameters, each `name`, `name: type` (required) or
 // `name?` / `name?: type` (optional); a leading `...` makes the parameter variadic
