@@ -11,6 +11,7 @@
 import type * as A from '../../grammar/ast.ts';
 import type { Node } from '../ir/node.ts';
 import { TraceCodes, TraceError } from './errors.ts';
+import { plannedBuiltins } from '../check/builtins.ts';
 import { index as indexTensor, type IndexItem } from './index-ops.ts';
 import { binaryOp, toNum, toTensor } from './operators.ts';
 import * as T from './tensor.ts';
@@ -166,6 +167,13 @@ export class Interp {
         return e.value;
       case 'Name': {
         const v = scope.lookup(e.name);
+        if (v === undefined && plannedBuiltins.has(e.name))
+          err(
+            TraceCodes.unknownName,
+            `\`${e.name}\` is a planned builtin: the checker knows it, but it is not implemented yet`,
+            e.span,
+            'see `ftl methods` and docs/language.md for what is implemented today',
+          );
         if (v === undefined)
           err(TraceCodes.unknownName, `\`${e.name}\` is not defined`, e.span, suggestName(e.name, scope));
         return v;

@@ -19,6 +19,7 @@ import type { Interp } from '../../compiler/trace/interp.ts';
 import type { BuiltinV, Scope } from '../../compiler/trace/values.ts';
 import type { ModelTree } from '../../compiler/elaborate/tree.ts';
 import { dataBuiltins } from '../../compiler/train/data-spec.ts';
+import { compile } from '../../compiler/compile.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -95,5 +96,28 @@ describe('builtin tables', () => {
     const at = (x: number) => round.call({ positional: [x], named: new Map(), span: undefined! });
     // Math.round semantics: halves go toward +infinity.
     expect([2.4, 2.5, -2.5, -2.6].map(at)).toEqual([2, 3, -2, -3]);
+  });
+
+  it('a planned builtin in a recipe is a diagnostic saying it is not implemented yet', () => {
+    const src = `import std.nn.linear
+import std.losses.classification
+import std.optim.adamw
+model m() {
+  l0 = linear(4, 3)
+  forward(x: f32[B, 4]) -> f32[B, 3] = l0(x) * length(x)
+}
+recipe r {
+  model = m()
+  data = synthetic_classification(n: 32, dim: 4, classes: 3, seed: 0) |> batch(8)
+  loss = classification
+  optim = adamw(lr: 0.01)
+  train(steps: 2)
+}`;
+    expect(plannedBuiltins.has('length')).toBe(true);
+    const d = compile(src, 'examples/planned.ftl').diagnostics.filter((x) => x.severity === 'error');
+    expect(d).toHaveLength(1);
+    expect(d[0].message).toContain('`length` is a planned builtin');
+    expect(d[0].span?.line).toBe(6);
+    expect(d[0].hint).toBeTruthy();
   });
 });
