@@ -196,6 +196,25 @@ export function indexingCases(): Case[] {
     );
   }
   {
+    // >= 256 rows, unsorted: one invocation owns each output row (zeroes it, adds its hits in
+    // place); repeated indices, rows no index names, a fused update and a 2-D row.
+    const b = new Builder();
+    const idx = b.ints('tok', [5, 67], 0, 257);
+    const upd = b.param('g', [5, 67, 3]);
+    const u2 = b.param('g2', [5, 67, 2, 5]);
+    out.push(
+      b.done(
+        'scatter_add: a row per invocation',
+        {
+          grad: mk('scatter_add', [idx, upd], { rows: 301 }),
+          fused: mk('scatter_add', [idx, un('exp', upd)], { rows: 301 }),
+          grad2: mk('scatter_add', [idx, u2], { rows: 257 }),
+        },
+        { floor: 4 },
+      ),
+    );
+  }
+  {
     // Rows of 37 columns: three column blocks, the last one partial; repeated indices.
     const b = new Builder();
     const idx = b.ints('tok', [257], 0, 9);
