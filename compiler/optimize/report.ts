@@ -35,6 +35,13 @@ export interface CompileReport {
   /** Parameters read by the forward pass whose backward is cut, in forward order. */
   backwardStopsAt?: string;
   kernels?: { count: number; list: { name: string; line?: string }[] };
+  /** How the plan stores what the backward keeps (with a plan). */
+  stored?: {
+    /** Bool temporaries written 1 bit per element (codegen/bool-layout.ts): bytes, and as i32. */
+    packedBools: { count: number; bytes: number; unpackedBytes: number };
+    /** Small values saved right after their source so it dies in the forward (save-early.ts). */
+    savedEarly: { saved: number[]; source: number[]; bytes: number; sourceBytes: number; line?: string }[];
+  };
   /** The same recipe without its methods (full fine-tuning), when it differs. */
   versusFull?: FullBaseline;
 }
@@ -129,6 +136,7 @@ export function compileReport(trainIR: Graph, g: Graph, s: Schedule, plan?: Plan
     backwardStopsAt: firstTrainable ? (firstTrainable as Node<'param'>).arg.name : undefined,
     ...(plan
       ? {
+          stored: storedOf(plan),
           kernels: {
             count: dispatchCount(plan),
             list: plan.kernels.map((k) => ({
@@ -138,6 +146,29 @@ export function compileReport(trainIR: Graph, g: Graph, s: Schedule, plan?: Plan
           },
         }
       : {}),
+  };
+}
+
+function storedOf(plan: Plan): NonNullable<CompileReport['stored']> {
+  const numelOf = (shape: readonly number[]) => shape.reduce((a, x) => a * x, 1);
+  const packed = plan.buffers.filter(
+    (b) => b.dtype === 'bool' && b.role === 'temp' && b.byteSize < Math.max(4, numelOf(b.shape) * 4),
+  );
+  return {
+    packedBools: {
+      count: packed.length,
+      bytes: packed.reduce((a, b) => a + b.byteSize, 0),
+      unpackedBytes: packed.reduce((a, b) => a + numelOf(b.shape) * 4, 0),
+    },
+    savedEarly: (plan.savedEarly ?? []).map(({ saved, source, span }) => {
+      return {
+        saved: [...plan.buffers[saved].shape],
+        source: [...plan.buffers[source].shape],
+        bytes: plan.buffers[saved].byteSize,
+        sourceBytes: plan.buffers[source].byteSize,
+        ...(span ? { line: `${relative(process.cwd(), span.file)}:${span.line}` } : {}),
+      };
+    }),
   };
 }
 
@@ -178,6 +209,16 @@ export function formatReport(r: CompileReport): string {
       `             optimizer state ${b(v.optimizerState)}, activations (estimate) ${b(v.activationsPeak)}`,
     );
   }
+  if (r.stored?.packedBools.count) {
+    const p = r.stored.packedBools;
+    lines.push(
+      `stored       ${p.count} bool temporaries 1 bit per element: ${fmtBytes(p.bytes)} instead of ${fmtBytes(p.unpackedBytes)}`,
+    );
+  }
+  for (const s of r.stored?.savedEarly ?? [])
+    lines.push(
+      `saved early  [${s.saved.join(', ')}] (${fmtBytes(s.bytes)}) kept for the backward instead of [${s.source.join(', ')}] (${fmtBytes(s.sourceBytes)})${s.line ? `  ${s.line}` : ''}`,
+    );
   if (r.kernels) {
     lines.push(`kernels      ${r.kernels.count} dispatches per step`);
     for (const k of r.kernels.list) lines.push(`  ${k.name.padEnd(28)} ${k.line ?? ''}`);

@@ -19,7 +19,7 @@ import { numel } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
 import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
-import { epilogueMatmul, materialize } from '../codegen/fuse.ts';
+import { epilogueMatmul, kernelRegion, materialize } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
 import { rowGroups } from '../codegen/row-groups.ts';
 import { rowKernel } from '../codegen/row-kernel.ts';
@@ -276,7 +276,26 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   });
   const inputs = order.filter((n) => n.op === 'input').map((n) => slot((n.arg as { name: string }).name, n));
   const outputs = Object.entries(graph.outputs).map(([name, n]) => slot(name, n));
-  let plan: Plan = { format: 'ftl-plan', version: 1, buffers, kernels, step, params, inputs, outputs };
+  // Each saved value with the biggest buffer it is computed from (the activation it replaces).
+  const saves = [...savedEarly]
+    .filter((n) => bufOf.has(n))
+    .map((n) => {
+      const from = [...kernelRegion(n, mat).inputs].reduce((a, x) =>
+        numel(x.shape) > numel(a.shape) ? x : a,
+      );
+      return { saved: bufOf.get(n)!, source: bufOf.get(from)!, ...(n.span ? { span: n.span } : {}) };
+    });
+  let plan: Plan = {
+    format: 'ftl-plan',
+    version: 1,
+    buffers,
+    kernels,
+    step,
+    params,
+    inputs,
+    outputs,
+    ...(saves.length ? { savedEarly: saves } : {}),
+  };
   if (opts.order) plan = hoistCommits(plan);
   return (opts.planMemory ?? fuse) ? planArena(plan, limits) : plan;
 }

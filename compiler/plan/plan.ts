@@ -84,6 +84,11 @@ export interface Plan {
   readonly outputs: readonly PlanSlot[];
   /** Present when temps were memory-planned. */
   readonly arenas?: readonly PlanArena[];
+  /**
+   * Small values written right after the big activation they are computed from, so that it
+   * dies in the forward (compiler/optimize/save-early.ts): buffer ids, for the report.
+   */
+  readonly savedEarly?: readonly { readonly saved: number; readonly source: number; readonly span?: Span }[];
 }
 
 /** Bytes of GPU memory the plan allocates (separate buffers plus arenas). */

@@ -154,7 +154,12 @@ recipe r {
     const masks = (disable: Set<'fuse'>) => {
       const c = compile(text, file, { limits: LIMITS, isCPU: true, disable });
       expect(c.diagnostics).toEqual([]);
-      return c.plan!.buffers.filter((x) => x.dtype === 'bool' && x.role === 'temp');
+      const bools = c.plan!.buffers.filter((x) => x.dtype === 'bool' && x.role === 'temp');
+      // The compile report counts them as stored 1 bit per element.
+      expect(compileReport(c.trainIR!, c.graph!, c.schedule!, c.plan).stored!.packedBools.count).toBe(
+        bools.filter((x) => x.byteSize < x.shape.reduce((a, y) => a * y, 4)).length,
+      );
+      return bools;
     };
     const unfused = masks(new Set(['fuse']));
     expect(unfused.length).toBeGreaterThan(0);

@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS } from '../../compiler/plan/lower.ts';
 import { planBytes } from '../../compiler/plan/plan.ts';
 import { SAVE_EARLY } from '../../compiler/optimize/save-early.ts';
 import { narrowSlicedMatmuls } from '../../compiler/passes/slice-matmul.ts';
-import { classify, flopsOf } from '../../compiler/optimize/report.ts';
+import { classify, compileReport, flopsOf } from '../../compiler/optimize/report.ts';
 import { simplify } from '../../compiler/passes/simplify.ts';
 import type { Graph } from '../../compiler/ir/graph.ts';
 import { batchFor, build, diffIndices, gpuVsCpu, runCpu, values, webgpuChangesLikeCpu } from './helpers.ts';
@@ -107,6 +107,11 @@ describe('s2ft memory', () => {
     }
     expect(on.diagnostics).toEqual([]);
     expect(planBytes(on.plan!)).toBeLessThan(planBytes(off.plan!));
+    // The compile report says what was kept instead of what.
+    const stored = compileReport(on.trainIR!, on.graph!, on.schedule!, on.plan).stored!;
+    expect(stored.savedEarly.length).toBeGreaterThan(0);
+    for (const x of stored.savedEarly) expect(x.bytes).toBeLessThan(x.sourceBytes);
+    expect(off.plan!.savedEarly ?? []).toEqual([]);
   });
   it("computes the trained slice's gradient on the slice alone", () => {
     const backward = (g: Graph) =>
