@@ -52,10 +52,7 @@ export function groupMatmuls(
     const inlined = regions.flatMap((r) => r.inlined);
     const S = leader.shape;
     // Uses are elementwise at the member's own index.
-    const atIndex = (n: Node) =>
-      [...members, ...inlined]
-        .filter((u) => u.src.includes(n))
-        .every((u) => OpGroup.Elementwise.has(u.op) && sameShape(u.shape, S));
+    const atIndex = (n: Node) => readAtIndex(n, [...members, ...inlined], S, members);
     for (const mm of inputs) {
       if (mm.op !== 'matmul' || roots.has(mm) || mm.shape.length !== S.length) continue;
       if (!(readers.get(mm) ?? []).every((k) => members.has(k))) continue;
@@ -123,7 +120,7 @@ export function rawMatmuls(
       // them, e.g. [B*T, F] -> [B, T, F], passes it on; matmul-kernel.ts epilogueValue).
       if (mm.op !== 'matmul' || used.has(mm) || mm.dtype !== 'f32' || numel(mm.shape) !== numel(e.shape))
         continue;
-      if (!readAtIndex(mm, [...members, ...inlined], e.shape)) continue;
+      if (!readAtIndex(mm, [...members, ...inlined], e.shape, new Set(members))) continue;
       if ((readers.get(mm) ?? []).some((k) => !members.includes(k) && pos.get(k)! < pos.get(e)!)) continue;
       const reads = new Set([...inputs, ...regionOf.get(mm)!.inputs]);
       reads.delete(mm);
@@ -138,15 +135,23 @@ export function rawMatmuls(
 }
 
 /**
- * Whether every use of `n` among `nodes` reads it at the members' own element: an
- * elementwise op of `shape`, or a reshape (to anything: the flat index is kept) used so in turn.
+ * Whether `n` is read only at the members' own element: every path from `n` up to a member
+ * (through `nodes`, the members and their inlined regions) is elementwise ops of the
+ * members' element count or reshapes (both keep the row-major flat index). A pad, slice,
+ * permute or broadcast on the way would read `n` at another element, which the kernel
+ * computing `n`'s block in registers does not have.
  */
-function readAtIndex(n: Node, nodes: readonly Node[], shape: readonly number[]): boolean {
+function readAtIndex(
+  n: Node,
+  nodes: readonly Node[],
+  shape: readonly number[],
+  members: ReadonlySet<Node>,
+): boolean {
   return nodes
     .filter((u) => u.src.includes(n))
     .every(
       (u) =>
-        (OpGroup.Elementwise.has(u.op) && sameShape(u.shape, shape)) ||
-        (u.op === 'reshape' && readAtIndex(u, nodes, shape)),
+        ((OpGroup.Elementwise.has(u.op) && numel(u.shape) === numel(shape)) || u.op === 'reshape') &&
+        (members.has(u) || readAtIndex(u, nodes, shape, members)),
     );
 }

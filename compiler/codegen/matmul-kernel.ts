@@ -179,12 +179,12 @@ export function epilogueValue(
     const r = dims.length;
     e.preset(orig, { shape: orig.shape, dims: [...dims.slice(0, r - 2), dims[r - 1], dims[r - 2]] }, acc);
   }
-  if (!sameShape(epi.shape, mm.shape)) {
-    // The chain reshapes C (fuse.ts): same row-major flat index, which the reshape passes on.
-    const flat = e.bind(flatOfDims(dims, mm.shape), 'f');
-    e.preset(mm, { shape: mm.shape, flat }, acc);
+  // A chain may reshape C (fuse.ts, group-matmul.ts): same row-major flat index, which the
+  // reshape passes on; so C's value is preset under its flat index too.
+  const flat = e.bind(flatOfDims(dims, mm.shape), 'f');
+  e.preset(mm, { shape: mm.shape, flat }, acc);
+  if (!sameShape(epi.shape, mm.shape))
     return toStorage(e.value(epi, { shape: epi.shape, flat }, true), epi.dtype);
-  }
   return toStorage(e.value(epi, ix, true), epi.dtype);
 }
 
