@@ -166,8 +166,33 @@ export function materialize(
         mat.add(n);
         savedEarly.add(n);
       }
-  fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
+  // Fitting the binding limit (or saving a value early) may materialize a node inside a
+  // matmul's epilogue chain; that matmul then gets its kernel back (which may in turn need
+  // the limit fitted again).
+  for (let more = true; more;) {
+    fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
+    more = keepEpiloguesWhole(order, mat);
+  }
   return { mat, savedEarly };
+}
+
+/**
+ * Materialize every inlined matmul that no kernel can compute: one inside the region of a
+ * kernel that is not an elementwise epilogue kernel, or a second one in an epilogue kernel's
+ * region. Returns whether anything changed.
+ */
+function keepEpiloguesWhole(order: readonly Node[], mat: Set<Node>): boolean {
+  let changed = false;
+  for (const n of order) {
+    if (!mat.has(n) || n.src.length === 0) continue;
+    const mms = kernelRegion(n, mat).inlined.filter((s) => s.op === 'matmul');
+    const keep = OpGroup.Elementwise.has(n.op) ? mms.slice(1) : mms;
+    for (const m of keep) {
+      mat.add(m);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** The inlined matmul a materialized elementwise node applies as its epilogue, if any. */
