@@ -202,7 +202,10 @@ export function epilogueMatmul(n: Node, mat: ReadonlySet<Node>): Node | undefine
 }
 
 /** The buffers a kernel writing `n` reads, and the inlined nodes it computes. */
-export function kernelRegion(n: Node, mat: ReadonlySet<Node>): { inputs: Set<Node>; inlined: Node[] } {
+export function kernelRegion(
+  n: Node,
+  mat: Pick<ReadonlySet<Node>, 'has'>,
+): { inputs: Set<Node>; inlined: Node[] } {
   const inputs = new Set<Node>();
   const inlined: Node[] = [];
   const seen = new Set<Node>();

@@ -10,8 +10,8 @@
 import type { Node } from '../ir/node.ts';
 import { mk, numel, sameShape } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
-import { kernelRegion } from './fuse.ts';
 import type { Groups } from './group.ts';
+import { kernelReads, type KernelReads } from './kernel-reads.ts';
 
 /**
  * `mm` transposed in its last two axes, as a matmul: (A B)^T = B^T A^T. Its value at
@@ -35,19 +35,15 @@ export function groupMatmuls(
   mat: Set<Node>,
   roots: ReadonlySet<Node>,
   maxBuffers: number,
+  reads: KernelReads = kernelReads(order, mat),
 ): Map<Node, Node> {
-  // Kernels reading each buffer.
-  const readers = new Map<Node, Node[]>();
-  for (const n of order) {
-    if (!mat.has(n) || n.src.length === 0) continue;
-    for (const s of kernelRegion(n, mat).inputs) (readers.get(s) ?? readers.set(s, []).get(s)!).push(n);
-  }
+  const { readers, region } = reads;
   const out = new Map<Node, Node>();
   const drop: Node[] = [];
   for (const [leader, others] of groups.others) {
     const members = new Set([...others, leader]);
     if ([...members].some((m) => m.dtype !== 'f32')) continue;
-    const regions = [...members].map((m) => kernelRegion(m, mat));
+    const regions = [...members].map((m) => region.get(m)!);
     const inputs = new Set(regions.flatMap((r) => [...r.inputs]));
     const inlined = regions.flatMap((r) => r.inlined);
     const S = leader.shape;
@@ -65,10 +61,10 @@ export function groupMatmuls(
         compute = mk('matmul', [mk('permute', [b], { perm }), mk('permute', [a], { perm })], null);
         transposeOf.set(compute, mm);
       } else continue;
-      const reads = new Set([...inputs, ...kernelRegion(mm, mat).inputs]);
-      reads.delete(mm);
-      for (const m of members) reads.delete(m);
-      if (reads.size + members.size > maxBuffers) continue;
+      const bound = new Set([...inputs, ...region.get(mm)!.inputs]);
+      bound.delete(mm);
+      for (const m of members) bound.delete(m);
+      if (bound.size + members.size > maxBuffers) continue;
       out.set(leader, compute);
       drop.push(mm);
       break;
@@ -93,15 +89,8 @@ export function rawMatmuls(
   taken: ReadonlySet<Node>,
   maxBuffers: number,
 ): Map<Node, Node> {
-  const pos = new Map(order.map((n, i) => [n, i]));
-  const readers = new Map<Node, Node[]>();
-  const regionOf = new Map<Node, ReturnType<typeof kernelRegion>>();
-  for (const n of order) {
-    if (!mat.has(n) || n.src.length === 0) continue;
-    const r = kernelRegion(n, mat);
-    regionOf.set(n, r);
-    for (const s of r.inputs) (readers.get(s) ?? readers.set(s, []).get(s)!).push(n);
-  }
+  // After groupMatmuls took its matmuls out of `mat`: regions as they are now.
+  const { pos, readers, region: regionOf } = kernelReads(order, mat);
   const out = new Map<Node, Node>();
   const used = new Set<Node>();
   for (const e of order) {
@@ -122,10 +111,10 @@ export function rawMatmuls(
         continue;
       if (!readAtIndex(mm, [...members, ...inlined], e.shape, new Set(members))) continue;
       if ((readers.get(mm) ?? []).some((k) => !members.includes(k) && pos.get(k)! < pos.get(e)!)) continue;
-      const reads = new Set([...inputs, ...regionOf.get(mm)!.inputs]);
-      reads.delete(mm);
-      for (const m of members) reads.delete(m);
-      if (reads.size + members.length + 1 > maxBuffers) continue;
+      const bound = new Set([...inputs, ...regionOf.get(mm)!.inputs]);
+      bound.delete(mm);
+      for (const m of members) bound.delete(m);
+      if (bound.size + members.length + 1 > maxBuffers) continue;
       out.set(e, mm);
       used.add(mm);
       break;

@@ -15,16 +15,7 @@
 
 import type { Node } from '../ir/node.ts';
 import { sameShape } from '../ir/node.ts';
-import { kernelRegion } from './fuse.ts';
-
-const NOT_ELEMENTWISE_KERNEL = new Set([
-  'param',
-  'input',
-  'reduce_sum',
-  'reduce_max',
-  'matmul',
-  'scatter_add',
-]);
+import { fitsOneKernel, kernelReads, NOT_ELEMENTWISE_KERNEL, type KernelReads } from './kernel-reads.ts';
 
 /** Leader (last member, where the kernel runs) -> the other members in order; members -> their leader. */
 export interface Groups {
@@ -38,35 +29,21 @@ export function groupElementwise(
   maxBuffers: number,
   /** Nodes another kernel already writes (row kernels, row-groups.ts). */
   exclude: ReadonlySet<Node> = new Set(),
+  reads: KernelReads = kernelReads(order, mat),
 ): Groups {
-  const pos = new Map(order.map((n, i) => [n, i]));
-  const inputs = new Map<Node, Set<Node>>();
-  const readers = new Map<Node, Node[]>();
+  const { pos, region } = reads;
   const eligible = (n: Node) =>
-    mat.has(n) &&
+    region.has(n) &&
     !exclude.has(n) &&
     !NOT_ELEMENTWISE_KERNEL.has(n.op) &&
-    !kernelRegion(n, mat).inlined.some((s) => s.op === 'matmul');
-  for (const n of order) {
-    if (!mat.has(n) || n.op === 'param' || n.op === 'input') continue;
-    const ins = kernelRegion(n, mat).inputs;
-    inputs.set(n, ins);
-    for (const i of ins) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
-  }
+    !region.get(n)!.inlined.some((s) => s.op === 'matmul');
   const groupOf = new Map<Node, Node[]>(); // member -> its group's member list (shared array)
-  const fits = (members: Set<Node>, r: Node): boolean => {
-    for (const m of members)
-      for (const k of readers.get(m) ?? []) if (!members.has(k) && pos.get(k)! < pos.get(r)!) return false;
-    const reads = new Set<Node>();
-    for (const m of members) for (const i of inputs.get(m)!) if (!members.has(i)) reads.add(i);
-    return reads.size + members.size <= maxBuffers;
-  };
   for (const r of order) {
     if (!eligible(r)) continue;
     // The groups of same-shape members R reads: join all of them if possible, else the first that fits.
     const cands = [
       ...new Set(
-        [...inputs.get(r)!]
+        [...region.get(r)!.inputs]
           .map((p) => groupOf.get(p))
           .filter((g): g is Node[] => !!g && sameShape(g[0].shape, r.shape)),
       ),
@@ -75,7 +52,7 @@ export function groupElementwise(
     let joined: Node[] = [r];
     for (const gs of tries) {
       const members = new Set([...gs.flat(), r]);
-      if (!fits(members, r)) continue;
+      if (!fitsOneKernel(members, r, reads, maxBuffers)) continue;
       joined = [...members].sort((a, b) => pos.get(a)! - pos.get(b)!);
       break;
     }

@@ -26,21 +26,11 @@
 // template (CPU adapters): on a GPU one invocation per row leaves most lanes idle.
 
 import type { Node } from '../ir/node.ts';
+import { sameShape } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
-import { kernelRegion } from './fuse.ts';
+import { fitsOneKernel, kernelReads, NOT_ELEMENTWISE_KERNEL, type KernelReads } from './kernel-reads.ts';
 
 const REDUCE = new Set(['reduce_sum', 'reduce_max']);
-const NOT_ELEMENTWISE_KERNEL = new Set([
-  'param',
-  'input',
-  'reduce_sum',
-  'reduce_max',
-  'matmul',
-  'scatter_add',
-]);
-
-const sameList = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 export const isRowReduction = (n: Node): boolean => REDUCE.has(n.op);
 
@@ -57,16 +47,9 @@ export function rowGroups(
   maxStorageBuffers: number,
   /** Nodes another fusion already writes (multi-output groups, matmul templates). */
   exclude: ReadonlySet<Node>,
+  reads: KernelReads = kernelReads(order, mat),
 ): Map<Node, Node[]> {
-  const pos = new Map<Node, number>(order.map((n, i) => [n, i]));
-  const region = new Map<Node, ReturnType<typeof kernelRegion>>();
-  const readers = new Map<Node, Node[]>();
-  for (const n of order) {
-    if (!mat.has(n) || n.src.length === 0) continue;
-    const r = kernelRegion(n, mat);
-    region.set(n, r);
-    for (const s of r.inputs) (readers.get(s) ?? readers.set(s, []).get(s)!).push(n);
-  }
+  const { pos, region } = reads;
   const groupOf = new Map<Node, Group>();
 
   for (const m of order) {
@@ -78,7 +61,9 @@ export function rowGroups(
     const xShape = reduction ? m.src[0].shape : m.shape;
     const { inputs, inlined } = region.get(m)!;
     const compatible = (g: Group) =>
-      sameList(g.xShape, xShape) && (!axes || sameList(g.axes, axes)) && rowReadsOnly(m, g, inputs, inlined);
+      sameShape(g.xShape, xShape) &&
+      (!axes || sameShape(g.axes, axes)) &&
+      rowReadsOnly(m, g, inputs, inlined);
     const cands = [
       ...new Set([...inputs].map((s) => groupOf.get(s)).filter((g): g is Group => !!g && compatible(g))),
     ];
@@ -86,7 +71,7 @@ export function rowGroups(
     let joined: Group | undefined;
     for (const gs of tries) {
       const members = new Set([...gs.flatMap((g) => g.members), m]);
-      if (!fits(members, m, pos, readers, region, maxStorageBuffers)) continue;
+      if (!fitsOneKernel(members, m, reads, maxStorageBuffers)) continue;
       joined = {
         members: [...members].sort((a, b) => pos.get(a)! - pos.get(b)!),
         axes: gs[0].axes,
@@ -123,22 +108,7 @@ function rowUsesOnly(p: Node, inlined: readonly Node[], xShape: readonly number[
   const users = inlined.filter((s) => s.src.includes(p));
   return users.every(
     (u) =>
-      (u.op === 'expand' && sameList(u.shape, xShape)) ||
-      (OpGroup.Elementwise.has(u.op) && sameList(u.shape, p.shape) && rowUsesOnly(u, inlined, xShape)),
+      (u.op === 'expand' && sameShape(u.shape, xShape)) ||
+      (OpGroup.Elementwise.has(u.op) && sameShape(u.shape, p.shape) && rowUsesOnly(u, inlined, xShape)),
   );
-}
-
-function fits(
-  members: ReadonlySet<Node>,
-  last: Node,
-  pos: ReadonlyMap<Node, number>,
-  readers: ReadonlyMap<Node, Node[]>,
-  region: ReadonlyMap<Node, { inputs: Set<Node> }>,
-  maxBuffers: number,
-): boolean {
-  for (const x of members)
-    for (const k of readers.get(x) ?? []) if (!members.has(k) && pos.get(k)! < pos.get(last)!) return false;
-  const reads = new Set<Node>();
-  for (const x of members) for (const i of region.get(x)!.inputs) if (!members.has(i)) reads.add(i);
-  return reads.size + members.size <= maxBuffers;
 }

@@ -26,6 +26,7 @@ import { toStorage } from './emitter.ts';
 import { dimsOfFlat } from './index-math.ts';
 import { reduceCombine, reduceInit } from './reduce-loop.ts';
 import { isRowReduction } from './row-groups.ts';
+import { kernelRegion } from './fuse.ts';
 import { wgslType } from './wgsl-values.ts';
 import { packedBit, packedRead } from './bool-layout.ts';
 
@@ -126,17 +127,6 @@ function passes(members: readonly Node[], reads: ReadonlyMap<Node, Node[]>): Map
   return pass;
 }
 
-/** Members of the group `m` reads through its inlined region (among its kernel's buffer inputs). */
-function readMembers(m: Node, set: ReadonlySet<Node>, materialized: (n: Node) => boolean): Node[] {
-  const found: Node[] = [];
-  const seen = new Set<Node>();
-  const stack = [...m.src];
-  while (stack.length) {
-    const s = stack.pop()!;
-    if (seen.has(s)) continue;
-    seen.add(s);
-    if (set.has(s)) found.push(s);
-    else if (!materialized(s)) stack.push(...s.src);
-  }
-  return found;
-}
+/** Members of the group `m` reads through its inlined region (they are buffers of the region). */
+const readMembers = (m: Node, set: ReadonlySet<Node>, materialized: (n: Node) => boolean): Node[] =>
+  [...kernelRegion(m, { has: materialized }).inputs].filter((x) => set.has(x));

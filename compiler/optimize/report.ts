@@ -13,6 +13,7 @@ import { numel, type Node } from '../ir/node.ts';
 import { OpGroup } from '../ir/ops.ts';
 import type { Plan } from '../plan/plan.ts';
 import { dispatchCount } from '../plan/plan.ts';
+import { tensorBytes } from '../plan/bytes.ts';
 
 const planTempBytes = (p: Plan): number =>
   p.buffers.reduce((a, b) => a + (b.role === 'temp' && b.arena === undefined ? b.byteSize : 0), 0) +
@@ -150,15 +151,14 @@ export function compileReport(trainIR: Graph, g: Graph, s: Schedule, plan?: Plan
 }
 
 function storedOf(plan: Plan): NonNullable<CompileReport['stored']> {
-  const numelOf = (shape: readonly number[]) => shape.reduce((a, x) => a * x, 1);
   const packed = plan.buffers.filter(
-    (b) => b.dtype === 'bool' && b.role === 'temp' && b.byteSize < Math.max(4, numelOf(b.shape) * 4),
+    (b) => b.dtype === 'bool' && b.role === 'temp' && b.byteSize < tensorBytes(b.dtype, b.shape, false),
   );
   return {
     packedBools: {
       count: packed.length,
       bytes: packed.reduce((a, b) => a + b.byteSize, 0),
-      unpackedBytes: packed.reduce((a, b) => a + numelOf(b.shape) * 4, 0),
+      unpackedBytes: packed.reduce((a, b) => a + tensorBytes(b.dtype, b.shape, false), 0),
     },
     savedEarly: (plan.savedEarly ?? []).map(({ saved, source, span }) => {
       return {

@@ -21,6 +21,7 @@ import type { BuiltKernel, CodegenOptions } from '../codegen/builder.ts';
 import { elementwiseKernel } from '../codegen/elementwise-kernel.ts';
 import { epilogueMatmul, kernelRegion, materialize } from '../codegen/fuse.ts';
 import { groupElementwise } from '../codegen/group.ts';
+import { kernelReads } from '../codegen/kernel-reads.ts';
 import { rowGroups } from '../codegen/row-groups.ts';
 import { rowKernel } from '../codegen/row-kernel.ts';
 import { groupMatmuls, rawMatmuls } from '../codegen/group-matmul.ts';
@@ -143,18 +144,22 @@ export function lowerToPlan(graph: Graph, limits: PlanLimits, opts: LowerOptions
   const fuse = opts.fuse ?? true;
   // Serial reductions (CPU adapters): row kernels, reductions over the same rows with the
   // elementwise nodes that read them back (a whole layernorm or softmax, forward or backward).
+  // Regions and readers, shared by the three merging passes below (`mat` is unchanged
+  // until groupMatmuls takes its matmuls out).
+  const reads = kernelReads(order, mat);
+  const maxBuffers = limits.maxStorageBuffersPerShaderStage;
   const epilogues = new Set(order.filter((n) => mat.has(n) && epilogueMatmul(n, mat)));
   const rows =
     fuse && copts.reduce === 'serial'
-      ? rowGroups(order, mat, limits.maxStorageBuffersPerShaderStage, new Set([...epilogues, ...savedEarly]))
+      ? rowGroups(order, mat, maxBuffers, new Set([...epilogues, ...savedEarly]), reads)
       : new Map<Node, Node[]>();
   const inRow = new Set([...rows.values()].flat());
   const groups = fuse
-    ? groupElementwise(order, mat, limits.maxStorageBuffersPerShaderStage, new Set([...inRow, ...savedEarly]))
+    ? groupElementwise(order, mat, maxBuffers, new Set([...inRow, ...savedEarly]), reads)
     : undefined;
   // Before buffers are assigned: a matmul computed by a group's kernel gets none.
   const groupMm = groups
-    ? groupMatmuls(groups, order, mat, new Set(rootNodes), limits.maxStorageBuffersPerShaderStage)
+    ? groupMatmuls(groups, order, mat, new Set(rootNodes), maxBuffers, reads)
     : new Map<Node, Node>();
 
   const buffers: PlanBuffer[] = [];

@@ -100,6 +100,12 @@ recipe r {
   train(steps: 20)
 }`;
   const approx = build(recipe(', act: "hard_swish", approx_backward: true'));
+  const LIMITS: PlanLimits = {
+    maxStorageBuffersPerShaderStage: 16,
+    maxComputeWorkgroupsPerDimension: 65535,
+    maxStorageBufferBindingSize: 128 << 20,
+    maxBufferSize: 2 ** 31,
+  };
 
   it('MobileNetV2 (Hard-Swish, approximate backward) under mobiletl fits a fixed batch on the CPU', () => {
     const fixed = batchFor(approx, 1);
@@ -113,12 +119,6 @@ recipe r {
   });
 
   it('the compile report measures activation bytes of the exact and approximate variants', () => {
-    const LIMITS: PlanLimits = {
-      maxStorageBuffersPerShaderStage: 16,
-      maxComputeWorkgroupsPerDimension: 65535,
-      maxStorageBufferBindingSize: 128 << 20,
-      maxBufferSize: 2 ** 31,
-    };
     const bytes = (cfg: string) => {
       const c = compile(recipe(cfg, 32), 'examples/inline.ftl', { limits: LIMITS, isCPU: true });
       expect(c.diagnostics).toEqual([]);
@@ -139,12 +139,6 @@ recipe r {
   }, 60_000);
 
   it('bool masks a plan stores are 1 bit per element (32x smaller than f32)', () => {
-    const LIMITS: PlanLimits = {
-      maxStorageBuffersPerShaderStage: 16,
-      maxComputeWorkgroupsPerDimension: 65535,
-      maxStorageBufferBindingSize: 128 << 20,
-      maxBufferSize: 2 ** 31,
-    };
     // examples/methods/mobiletl_cnn.ftl with the approximate backward. Fused, the plan keeps
     // no mask at all: the step is read from the activation's output, which the next
     // convolution keeps for its weight gradient. With fusion off every comparison is a

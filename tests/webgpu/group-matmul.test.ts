@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import type { TypedArray } from '../../runtime/cpu/index.ts';
-import { gpu, mismatch, randomF32, runBoth } from './harness.ts';
+import { gpu, mismatch, randomParam, runBoth } from './harness.ts';
 import { bin, c, un } from './cases.ts';
 
 let h: DeviceHandle;
@@ -32,18 +32,7 @@ const SIZES: [number, number, number][] = [
 function build(transposed: boolean, [T, I, O]: number[]) {
   const params = new Map<string, TypedArray>();
   const first = seed;
-  const p = (name: string, shape: number[], lo = -1) => {
-    params.set(
-      name,
-      randomF32(
-        shape.reduce((a, b) => a * b, 1),
-        seed++,
-        lo,
-        1,
-      ),
-    );
-    return mk('param', [], { name, role: 'param' }, { shape });
-  };
+  const p = (name: string, shape: number[], lo = -1) => randomParam(params, name, shape, seed++, lo);
   const x = p('x', [T, I]);
   const dy = p('dy', [T, O]);
   const t2 = (n: Node) => mk('permute', [n], { perm: [1, 0] });
@@ -100,16 +89,7 @@ describe('an activation kernel writing its raw matmul vs CPU', () => {
     it(`[${T}, ${I}] x [${I}, ${O}]${reshaped ? ' seen as [2, T/2, O]' : ''}`, async () => {
       const params = new Map<string, TypedArray>();
       const first = seed;
-      const p = (name: string, shape: number[]) => {
-        params.set(
-          name,
-          randomF32(
-            shape.reduce((a, b) => a * b, 1),
-            seed++,
-          ),
-        );
-        return mk('param', [], { name, role: 'param' }, { shape });
-      };
+      const p = (name: string, shape: number[]) => randomParam(params, name, shape, seed++);
       const mm = mk('matmul', [p('x', [T, I]), p('w', [I, O])], null);
       const pre = reshaped ? mk('reshape', [mm], { shape: [2, T / 2, O] }) : mm;
       const act = bin('max', pre, c(0, pre.shape));

@@ -8,6 +8,7 @@ import type { Graph } from '../../compiler/ir/graph.ts';
 import { lowerToPlan, type LowerOptions } from '../../compiler/plan/lower.ts';
 import type { Plan } from '../../compiler/plan/plan.ts';
 import { WebGPUExecutor } from '../../runtime/webgpu/executor.ts';
+import { mk, type Node } from '../../compiler/ir/node.ts';
 
 /** The device, or a thrown error: GPU tests must fail loudly, never skip, without an adapter. */
 export async function gpu(): Promise<DeviceHandle> {
@@ -29,6 +30,27 @@ export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Arra
     out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
   }
   return out;
+}
+
+/** An f32 param leaf named `name` whose value, uniform in [lo, hi) from `seed`, goes into `params`. */
+export function randomParam(
+  params: Map<string, TypedArray>,
+  name: string,
+  shape: readonly number[],
+  seed: number,
+  lo = -1,
+  hi = 1,
+): Node {
+  params.set(
+    name,
+    randomF32(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+  );
+  return mk('param', [], { name, role: 'param' }, { shape: [...shape] });
 }
 
 export function randomI32(n: number, seed: number, lo: number, hi: number): Int32Array {

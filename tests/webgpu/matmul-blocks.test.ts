@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import type { TypedArray } from '../../runtime/cpu/index.ts';
-import { gpu, mismatch, randomF32, runBoth } from './harness.ts';
+import { gpu, mismatch, randomParam, runBoth } from './harness.ts';
 
 let h: DeviceHandle;
 beforeAll(async () => {
@@ -20,16 +20,8 @@ afterAll(() => h?.destroy());
 const base = Date.now() % 100000;
 let seed = base;
 
-function param(params: Map<string, TypedArray>, name: string, shape: number[]): Node {
-  params.set(
-    name,
-    randomF32(
-      shape.reduce((a, b) => a * b, 1),
-      seed++,
-    ),
-  );
-  return mk('param', [], { name, role: 'param' }, { shape });
-}
+const param = (params: Map<string, TypedArray>, name: string, shape: number[]): Node =>
+  randomParam(params, name, shape, seed++);
 
 const swap = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import type { TypedArray } from '../../runtime/cpu/index.ts';
-import { gpu, mismatch, randomF32, runBoth } from './harness.ts';
+import { gpu, mismatch, randomParam, runBoth } from './harness.ts';
 
 let h: DeviceHandle;
 beforeAll(async () => {
@@ -30,16 +30,7 @@ type Kind = 'merged-nn' | 'merged-nt' | 'merged-tn' | 'split-nn' | 'unaligned';
 function build(kind: Kind, [B, H, T, Dh, N]: number[]) {
   const params = new Map<string, TypedArray>();
   const first = seed;
-  const p = (name: string, shape: number[]) => {
-    params.set(
-      name,
-      randomF32(
-        shape.reduce((a, b) => a * b, 1),
-        seed++,
-      ),
-    );
-    return mk('param', [], { name, role: 'param' }, { shape });
-  };
+  const p = (name: string, shape: number[]) => randomParam(params, name, shape, seed++);
   const D = H * Dh;
   // Heads [B, H, T, Dh] merged into rows [B*T, H*Dh] (attention output before its projection).
   const merged = (o: Node) =>

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mk, type Node } from '../../compiler/ir/node.ts';
 import type { DeviceHandle } from '../../runtime/device/index.ts';
 import type { TypedArray } from '../../runtime/cpu/index.ts';
-import { gpu, mismatch, randomF32, runBoth } from './harness.ts';
+import { gpu, mismatch, randomParam, runBoth } from './harness.ts';
 import { bcast, bin, c, un } from './cases.ts';
 
 let h: DeviceHandle;
@@ -55,18 +55,8 @@ const PASSES: Record<Exclude<Kind, 'early-reader'>, number> = {
 function graphOf(kind: Kind, shape: number[]) {
   const params = new Map<string, TypedArray>();
   const first = seed;
-  const leaf = (name: string, s: number[] = shape, lo = -3, hi = 3) => {
-    params.set(
-      name,
-      randomF32(
-        s.reduce((a, b) => a * b, 1),
-        seed++,
-        lo,
-        hi,
-      ),
-    );
-    return mk('param', [], { name, role: 'param' }, { shape: s });
-  };
+  const leaf = (name: string, s: number[] = shape, lo = -3, hi = 3) =>
+    randomParam(params, name, s, seed++, lo, hi);
   const x = kind === 'softmax-backward' ? undefined! : leaf('x');
   const axes = kind === 'two-axes' ? [shape.length - 2, shape.length - 1] : [shape.length - 1];
   const w = axes.reduce((a, i) => a * shape[i], 1);

@@ -7,6 +7,7 @@
 import type * as A from '../../../grammar/ast.ts';
 import { diag } from '../../diagnostics/catalogue.ts';
 import type { CheckContext, CheckRegistry } from '../registry.ts';
+import { flatStmts } from './flat-stmts.ts';
 
 /** The method declaration a callee names (`m` or `ns.m`), or why not (a string). */
 function methodOf(e: A.Expr, ctx: CheckContext): A.MethodDecl | string | undefined {
@@ -18,22 +19,8 @@ function methodOf(e: A.Expr, ctx: CheckContext): A.MethodDecl | string | undefin
   return sym.kind === 'decl' && sym.decl ? sym.decl.kind.replace('Decl', '').toLowerCase() : sym.kind;
 }
 
-/** The statements of a body, with those inside `for`/`if` (not inside nested stages). */
-function flat(stmts: readonly A.Stmt[], out: A.Stmt[] = []): A.Stmt[] {
-  for (const s of stmts) {
-    out.push(s);
-    if (s.kind === 'ForStmt') flat(s.body.stmts, out);
-    else if (s.kind === 'IfStmt') {
-      flat(s.then.stmts, out);
-      if (s.else?.kind === 'Block') flat(s.else.stmts, out);
-      else if (s.else) flat([s.else], out);
-    }
-  }
-  return out;
-}
-
 function checkRecipe(r: A.RecipeDecl, ctx: CheckContext): void {
-  const top = flat(r.body.stmts);
+  const top = flatStmts(r.body.stmts);
   // Recipe-level applies hold in every stage.
   const active = new Set<A.MethodDecl>();
   for (const s of top)
@@ -44,7 +31,7 @@ function checkRecipe(r: A.RecipeDecl, ctx: CheckContext): void {
   const dropped = new Map<A.MethodDecl, string>(); // method -> stage that dropped it
   for (const st of top) {
     if (st.kind !== 'StageDecl') continue;
-    const body = flat(st.body.stmts);
+    const body = flatStmts(st.body.stmts);
     const here = new Set<A.MethodDecl>();
     for (const s of body)
       if (s.kind === 'ApplyStmt') {

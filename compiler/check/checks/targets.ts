@@ -12,6 +12,7 @@ import { compilePattern, expandBraces, suggestFor } from '../../elaborate/patter
 import { modelPaths } from '../module-tree.ts';
 import type { CheckContext, CheckRegistry } from '../registry.ts';
 import { sigOf } from '../signatures.ts';
+import { flatStmts } from './flat-stmts.ts';
 
 function modelDeclOf(
   value: A.Expr,
@@ -28,23 +29,10 @@ function modelDeclOf(
   return { decl: d, file: sym?.file ?? ctx.file };
 }
 
-/** Statements of a body, through `for`/`if` but not into stages. */
-function flat(stmts: readonly A.Stmt[], out: A.Stmt[] = []): A.Stmt[] {
-  for (const s of stmts) {
-    out.push(s);
-    if (s.kind === 'ForStmt') flat(s.body.stmts, out);
-    else if (s.kind === 'IfStmt') {
-      flat(s.then.stmts, out);
-      if (s.else?.kind === 'Block') flat(s.else.stmts, out);
-    }
-  }
-  return out;
-}
-
 const generalise = (p: string): string => p.replace(/(^|[.{,])\d+(?=$|[.},])/g, '$1*');
 
 function checkBody(stmts: readonly A.Stmt[], model: ReturnType<typeof modelDeclOf>, ctx: CheckContext): void {
-  const all = flat(stmts);
+  const all = flatStmts(stmts);
   const field = all.find((s): s is A.Field => s.kind === 'Field' && s.key.name === 'model');
   const m = (field ? modelDeclOf(field.value, ctx) : undefined) ?? model;
   for (const s of all) {
