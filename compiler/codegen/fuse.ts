@@ -171,7 +171,7 @@ export function materialize(
   // the limit fitted again).
   for (let more = true; more;) {
     fitBindingLimit(order, mat, opts.maxStorageBuffers - 1);
-    more = keepEpiloguesWhole(order, mat);
+    more = keepEpiloguesWhole(order, mat, users);
   }
   return { mat, savedEarly };
 }
@@ -179,12 +179,30 @@ export function materialize(
 /**
  * Materialize every inlined matmul that no kernel can compute: one inside the region of a
  * kernel that is not an elementwise epilogue kernel, or a second one in an epilogue kernel's
- * region. Returns whether anything changed.
+ * region. Only the kernels whose region holds an inlined matmul are looked at (found by
+ * walking up from each inlined matmul to the buffers that read it). Returns whether anything
+ * changed.
  */
-function keepEpiloguesWhole(order: readonly Node[], mat: Set<Node>): boolean {
+function keepEpiloguesWhole(
+  order: readonly Node[],
+  mat: Set<Node>,
+  users: ReadonlyMap<Node, Set<Node>>,
+): boolean {
+  const kernels = new Set<Node>();
+  for (const mm of order) {
+    if (mm.op !== 'matmul' || mat.has(mm)) continue;
+    const stack = [...(users.get(mm) ?? [])];
+    const seen = new Set<Node>();
+    while (stack.length) {
+      const u = stack.pop()!;
+      if (seen.has(u)) continue;
+      seen.add(u);
+      if (mat.has(u)) kernels.add(u);
+      else stack.push(...(users.get(u) ?? []));
+    }
+  }
   let changed = false;
-  for (const n of order) {
-    if (!mat.has(n) || n.src.length === 0) continue;
+  for (const n of kernels) {
     const mms = kernelRegion(n, mat).inlined.filter((s) => s.op === 'matmul');
     const keep = OpGroup.Elementwise.has(n.op) ? mms.slice(1) : mms;
     for (const m of keep) {
